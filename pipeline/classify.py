@@ -1,0 +1,310 @@
+"""Stage 4 — themes: a scikit-learn multi-label (or single-label) theme classifier.
+
+The saved object is one sklearn ``Pipeline``: text normalisation → word and character n-gram TF-IDF →
+:class:`ThemeClassifier` (one linear model per theme, probabilities calibrated on out-of-fold scores,
+per-theme decision thresholds). Text preparation travels with the model, so it cannot drift between
+training and labelling.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from .clean import normalise_text
+from .config import ModelConfig
+
+_WORD = re.compile(r"(?u)\b\w+\b")
+
+
+# --- text preparation -------------------------------------------------------------------------------------
+
+
+class TextNormaliser(TransformerMixin, BaseEstimator):
+    """The clean stage's normalisation as a Pipeline step (stateless)."""
+
+    def fit(self, X: Sequence[str], y: Any = None) -> TextNormaliser:
+        return self
+
+    def transform(self, X: Sequence[str]) -> list[str]:
+        return [normalise_text(x) for x in X]
+
+
+class SpacyTokenizer:
+    """Word tokens from a blank spaCy pipeline of ``lang`` (picklable; the tokenizer is built lazily)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._tok: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lang": self.lang}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.lang = state["lang"]
+        self._tok = None
+
+    def __call__(self, text: str) -> list[str]:
+        if self._tok is None:
+            import spacy
+
+            self._tok = spacy.blank(self.lang).tokenizer
+        return [t.text for t in self._tok(text) if not (t.is_punct or t.is_space)]
+
+
+class RegexTokenizer:
+    """Unicode word tokens (letters and digits), for any language that separates words with spaces."""
+
+    def __call__(self, text: str) -> list[str]:
+        return _WORD.findall(text)
+
+
+def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
+    tokenizer: Callable[[str], list[str]] = SpacyTokenizer(lang) if config.tokenizer == "spacy" else RegexTokenizer()
+    word = TfidfVectorizer(
+        tokenizer=tokenizer, token_pattern=None, lowercase=True, ngram_range=tuple(config.word_ngram_range),
+        min_df=config.min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf,
+        max_features=config.max_features_word, dtype=np.float32,
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb", lowercase=True, ngram_range=tuple(config.char_ngram_range), min_df=config.min_df,
+        max_df=config.max_df, sublinear_tf=config.sublinear_tf, max_features=config.max_features_char, dtype=np.float32,
+    )
+    return FeatureUnion([("word", word), ("char", char)])
+
+
+# --- the classifier ----------------------------------------------------------------------------------------
+
+
+def _base_estimator(config: ModelConfig, C: float, multilabel: bool) -> BaseEstimator:
+    cw = "balanced" if config.class_weight == "balanced" else None
+    if config.estimator == "svm":
+        return LinearSVC(C=C, class_weight=cw, dual="auto", max_iter=5000, random_state=config.random_state)
+    return LogisticRegression(
+        C=C, class_weight=cw, max_iter=2000, solver="liblinear" if multilabel else "lbfgs",
+        random_state=config.random_state,
+    )
+
+
+def _scores(est: Any, X: Any) -> np.ndarray:
+    s = est.decision_function(X)
+    return s.reshape(-1, 1) if s.ndim == 1 else s
+
+
+@dataclass
+class Platt:
+    """Sigmoid calibration of one theme's scores: p = 1 / (1 + exp(-(a * s + b)))."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+    @classmethod
+    def fit(cls, scores: np.ndarray, y: np.ndarray) -> Platt:
+        if y.min() == y.max():
+            return cls(0.0, 10.0 if y.max() else -10.0)
+        lr = LogisticRegression(C=1e4, solver="lbfgs").fit(scores.reshape(-1, 1), y)
+        return cls(float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return expit(self.a * scores + self.b)
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """Softmax temperature minimising the log loss of single-label scores."""
+
+    def nll(log_t: float) -> float:
+        return float(-log_softmax(scores / np.exp(log_t), axis=1)[np.arange(len(y)), y].mean())
+
+    res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded")
+    return float(np.exp(res.x))
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Linear theme models with calibrated probabilities and tuned decisions.
+
+    ``mode="multilabel"``: one binary model per theme; a theme is predicted when its probability reaches its
+    threshold, and a row with none gets its most probable theme. ``mode="single"``: one model over all
+    themes; the prediction is the theme with the highest weighted probability.
+
+    Calibration and thresholds are set by :func:`train_model` from out-of-fold predictions; ``fit`` alone
+    fits the linear models and keeps whatever calibration is already set.
+    """
+
+    def __init__(self, config: ModelConfig | None = None, C: float = 1.0, mode: str = "multilabel") -> None:
+        self.config = config
+        self.C = C
+        self.mode = mode
+
+    @property
+    def _cfg(self) -> ModelConfig:
+        return self.config or ModelConfig()
+
+    def fit(self, X: Any, Y: np.ndarray) -> ThemeClassifier:
+        Y = np.asarray(Y)
+        self.n_themes_ = Y.shape[1]
+        if self.mode == "single":
+            est = _base_estimator(self._cfg, self.C, multilabel=False)
+            self.estimators_ = [est.fit(X, Y.argmax(axis=1))]
+        else:
+            self.estimators_ = []
+            for j in range(Y.shape[1]):
+                y = Y[:, j]
+                if y.min() == y.max():  # a theme present in every row, or in none
+                    self.estimators_.append(float(y.max()))
+                else:
+                    self.estimators_.append(clone(_base_estimator(self._cfg, self.C, multilabel=True)).fit(X, y))
+        if not hasattr(self, "calibration_"):
+            self.calibration_: list[Platt] | float = 1.0 if self.mode == "single" else [Platt() for _ in range(self.n_themes_)]
+        if not hasattr(self, "thresholds_"):
+            self.thresholds_ = np.full(self.n_themes_, self._cfg.default_threshold if self.mode != "single" else 1.0)
+        return self
+
+    def decision_scores(self, X: Any) -> np.ndarray:
+        """Raw linear scores, shape (n, themes)."""
+        if self.mode == "single":
+            est = self.estimators_[0]
+            s = _scores(est, X)
+            if s.shape[1] == 1:  # binary problem: sklearn gives one column
+                s = np.hstack([-s, s])
+            out = np.full((s.shape[0], self.n_themes_), -1e3)
+            out[:, est.classes_] = s
+            return out
+        cols = []
+        for est in self.estimators_:
+            if isinstance(est, float):
+                cols.append(np.full(X.shape[0], 1e3 if est else -1e3))
+            else:
+                cols.append(_scores(est, X)[:, -1])
+        return np.column_stack(cols)
+
+    def calibrate(self, scores: np.ndarray) -> np.ndarray:
+        if self.mode == "single":
+            return softmax(scores / float(self.calibration_), axis=1)  # type: ignore[arg-type]
+        return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(self.calibration_)])  # type: ignore[union-attr]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probability of each theme, shape (n, themes)."""
+        return self.calibrate(self.decision_scores(X))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Binary theme matrix from probabilities (thresholds, at least one theme per row)."""
+        return decide(proba, self.thresholds_, self.mode)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.decide(self.predict_proba(X))
+
+
+def decide(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> np.ndarray:
+    """Multi-label: themes at or above their threshold, else the most probable one.
+    Single-label: the theme with the highest ``proba * weight`` (``thresholds`` holds the weights)."""
+    n, k = proba.shape
+    out = np.zeros((n, k), dtype=np.int8)
+    if n == 0:
+        return out
+    if mode == "single":
+        out[np.arange(n), (proba * thresholds).argmax(axis=1)] = 1
+        return out
+    out[:] = proba >= thresholds
+    none = out.sum(axis=1) == 0
+    out[np.flatnonzero(none), proba[none].argmax(axis=1)] = 1
+    return out
+
+
+# --- tuning on out-of-fold predictions ---------------------------------------------------------------------
+
+
+def tune_thresholds(proba: np.ndarray, Y: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
+    """Per-theme threshold maximising that theme's F1 on out-of-fold probabilities."""
+    grid = np.round(np.arange(0.05, 0.951, 0.025), 3) if grid is None else grid
+    th = np.empty(Y.shape[1])
+    for j in range(Y.shape[1]):
+        y = Y[:, j].astype(bool)
+        pred = proba[:, j][None, :] >= grid[:, None]  # (grid, n)
+        tp = (pred & y).sum(axis=1)
+        fp = (pred & ~y).sum(axis=1)
+        fn = (~pred & y).sum(axis=1)
+        f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+        best = np.flatnonzero(f1 == f1.max())
+        th[j] = grid[best[len(best) // 2]]  # middle of the best plateau
+    return th
+
+
+def tune_class_weights(proba: np.ndarray, y: np.ndarray, rounds: int = 3) -> np.ndarray:
+    """Single-label: per-class multiplicative weights on probabilities, by coordinate ascent on macro-F1."""
+    from sklearn.metrics import f1_score
+
+    k = proba.shape[1]
+    w = np.ones(k)
+    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 17))
+    labels = np.arange(k)
+    best = f1_score(y, (proba * w).argmax(1), average="macro", labels=labels, zero_division=0)
+    for _ in range(rounds):
+        improved = False
+        for j in range(k):
+            keep = w[j]
+            for g in grid:
+                w[j] = g
+                f = f1_score(y, (proba * w).argmax(1), average="macro", labels=labels, zero_division=0)
+                if f > best + 1e-9:
+                    best, keep, improved = f, g, True
+            w[j] = keep
+        if not improved:
+            break
+    return w
+
+
+def cv_splits(Y: np.ndarray, mode: str, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds that keep every theme represented: stratified (single) or iteratively stratified (multi)."""
+    n = Y.shape[0]
+    folds = max(2, min(folds, int(Y.sum(axis=0)[Y.sum(axis=0) > 0].min()) if mode == "single" else folds))
+    X_dummy = np.zeros((n, 1))
+    if mode == "single":
+        return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X_dummy, Y.argmax(1)))
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    return list(MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X_dummy, Y))
+
+
+@dataclass
+class SearchResult:
+    best_C: float
+    tried: list[dict[str, float]] = field(default_factory=list)
+    oof_scores: np.ndarray | None = None
+    stopped_by_budget: bool = False
+
+
+def oof_scores(X: Any, Y: np.ndarray, clf: ThemeClassifier, splits: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Out-of-fold raw scores of ``clf`` (refitted per fold)."""
+    out = np.zeros(Y.shape, dtype=np.float64)
+    for tr, te in splits:
+        m = clone(clf)
+        m.fit(X[tr], Y[tr])
+        out[te] = m.decision_scores(X[te])
+    return out
+
+
+def fit_calibration(scores: np.ndarray, Y: np.ndarray, mode: str) -> list[Platt] | float:
+    if mode == "single":
+        return fit_temperature(scores, Y.argmax(1))
+    return [Platt.fit(scores[:, j], Y[:, j]) for j in range(Y.shape[1])]
+
+
+def tune_decisions(proba: np.ndarray, Y: np.ndarray, mode: str, config: ModelConfig) -> np.ndarray:
+    if not config.tune_thresholds:
+        return np.ones(Y.shape[1]) if mode == "single" else np.full(Y.shape[1], config.default_threshold)
+    if mode == "single":
+        return tune_class_weights(proba, Y.argmax(1))
+    return tune_thresholds(proba, Y)

@@ -1,0 +1,152 @@
+"""Stage 2 — clean: normalise text, flag empty and non-substantive answers, mark copy-and-paste repeats.
+
+Adds columns, removes nothing:
+
+- ``clean_text``: repaired, HTML- and URL-free, whitespace-normalised text (cut to ``max_cell_chars``);
+- ``flag_empty``: the answer is blank;
+- ``flag_non_substantive``: the answer says nothing ("n/a", "no comment", "see above", ...);
+- ``flag_too_long``: the answer was longer than ``max_cell_chars`` and was cut for processing;
+- ``duplicate_of``: id of the first answer this one repeats exactly or nearly ("" if none).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ftfy
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .config import CleanConfig
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+_SPACE = re.compile(r"\s+")
+_PUNCT_EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+CLEAN_COLUMNS = ["clean_text", "flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of"]
+
+
+def normalise_text(
+    text: str, *, fix_unicode: bool = True, strip_html: bool = True, strip_urls: bool = True, max_chars: int | None = None
+) -> str:
+    """Repair mojibake and HTML entities, drop tags, URLs and control characters, collapse whitespace."""
+    if not isinstance(text, str):
+        text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars]
+    if fix_unicode:
+        text = ftfy.fix_text(text, normalization="NFC")
+    else:
+        text = unicodedata.normalize("NFC", text)
+    if strip_html:
+        text = html.unescape(_TAG.sub(" ", text))
+    if strip_urls:
+        text = _URL.sub(" ", text)
+    text = _CTRL.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+class NonSubstantive:
+    """Matches answers that say nothing, from a list of whole-answer regular expressions."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = list(patterns)
+        self._re = re.compile(r"(?:%s)" % "|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE) if patterns else None
+
+    def __call__(self, text: str) -> bool:
+        core = _PUNCT_EDGE.sub("", text.strip().lower())
+        core = _SPACE.sub(" ", core)
+        if core == "":
+            # Only punctuation or symbols ("-", "...", "?"): says nothing, unless the text itself was blank.
+            return text.strip() != ""
+        return bool(self._re is not None and self._re.fullmatch(core))
+
+
+def _dedup_key(text: str) -> str:
+    return _SPACE.sub(" ", _NON_WORD.sub(" ", text.casefold())).strip()
+
+
+def find_duplicates(
+    ids: Sequence[str], texts: Sequence[str], *, min_words: int = 8, similarity: float = 92.0, eligible: np.ndarray | None = None
+) -> list[str]:
+    """For each answer, the id of the first earlier answer it repeats exactly or nearly, else "".
+
+    Exact repeats compare case- and punctuation-folded text; near repeats use rapidfuzz's ratio on that
+    folded text, among answers with at least ``min_words`` words.
+    """
+    n = len(texts)
+    keys = [_dedup_key(t) for t in texts]
+    ok = np.array([len(k.split()) >= min_words for k in keys], dtype=bool)
+    if eligible is not None:
+        ok &= eligible
+    root = np.arange(n)  # index of the first answer each one repeats (itself if none)
+    first_of: dict[str, int] = {}
+    candidates: list[int] = []  # first occurrences of each exact text, in input order
+    for i in np.nonzero(ok)[0]:
+        k = keys[i]
+        if k in first_of:
+            root[i] = first_of[k]
+        else:
+            first_of[k] = int(i)
+            candidates.append(int(i))
+    if similarity < 100 and len(candidates) > 1:
+        cand_keys = [keys[i] for i in candidates]
+        chunk = 2000
+        for start in range(0, len(candidates), chunk):
+            scores = process.cdist(
+                cand_keys[start : start + chunk], cand_keys, scorer=fuzz.ratio,
+                score_cutoff=similarity, workers=-1, dtype=np.uint8,
+            )
+            for r in range(scores.shape[0]):
+                a = start + r
+                hits = np.flatnonzero(scores[r, :a])
+                if len(hits):  # earlier answers are already resolved to their own first occurrence
+                    root[candidates[a]] = root[candidates[int(hits[0])]]
+    root = root[root]  # exact repeats of a near-copy point at the near-copy's first occurrence
+    return [ids[r] if r != i else "" for i, r in enumerate(root)]
+
+
+@dataclass
+class CleanResult:
+    df: pd.DataFrame
+    """The clean-stage columns, one row per input row, same index."""
+
+    @property
+    def substantive(self) -> pd.Series:
+        return ~(self.df["flag_empty"] | self.df["flag_non_substantive"])
+
+
+def clean(ids: Sequence[str], texts: Sequence[str], config: CleanConfig | None = None, max_chars: int = 20_000) -> CleanResult:
+    """Run the clean stage over parallel lists of ids and texts."""
+    config = config or CleanConfig()
+    raw = ["" if t is None else str(t) for t in texts]
+    clean_text = [
+        normalise_text(t, fix_unicode=config.fix_unicode, strip_html=config.strip_html, strip_urls=config.strip_urls, max_chars=max_chars)
+        for t in raw
+    ]
+    empty = np.array([c == "" for c in clean_text], dtype=bool)
+    is_ns = NonSubstantive(config.non_substantive)
+    non_sub = np.array([(not e) and is_ns(c) for c, e in zip(clean_text, empty, strict=True)], dtype=bool)
+    too_long = np.array([len(t) > max_chars for t in raw], dtype=bool)
+    dup = find_duplicates(
+        [str(i) for i in ids], clean_text, min_words=config.duplicate_min_words,
+        similarity=config.near_duplicate_similarity, eligible=~(empty | non_sub),
+    )
+    df = pd.DataFrame(
+        {
+            "clean_text": clean_text,
+            "flag_empty": empty,
+            "flag_non_substantive": non_sub,
+            "flag_too_long": too_long,
+            "duplicate_of": dup,
+        }
+    )
+    return CleanResult(df=df)

@@ -1,0 +1,25 @@
+"""The ``consult`` command line: thin commands over the pipeline's importable functions."""
+
+from __future__ import annotations
+
+import typer
+
+from . import data_cmds, model_cmds, report_cmds
+
+app = typer.Typer(
+    name="consult",
+    help="Turn free-text consultation answers into reviewed theme labels and theme counts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_cmds.register(app)
+model_cmds.register(app)
+report_cmds.register(app)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

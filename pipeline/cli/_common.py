@@ -1,0 +1,90 @@
+"""What every command shares: user-error handling, config options, console output, progress."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ..config import Config, load_config
+from ..errors import ConsultError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Settings file (TOML). Default: configs/consult.toml if present.")
+]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set model.cv_folds=3 (repeatable).")
+]
+TextColOpt = Annotated[str | None, typer.Option("--text-column", help="Column with the answers [config: ingest.text_column, default 'text'].")]
+IdColOpt = Annotated[str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")]
+
+
+def handle_errors(func: F) -> F:
+    """Turn a ConsultError into one line on stderr and exit code 1 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConsultError as e:
+            err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted; nothing was written.")
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_config(
+    config: Path | None, overrides: list[str] | None, *, text_column: str | None = None, id_column: str | None = None,
+    labels_column: str | None = None, separator: str | None = None,
+) -> Config:
+    extra = []
+    for key, value in (
+        ("ingest.text_column", text_column), ("ingest.id_column", id_column),
+        ("ingest.labels_column", labels_column), ("ingest.label_separator", separator),
+    ):
+        if value is not None:
+            extra.append(f"{key}={_quote(value)}")
+    return load_config(config, [*(overrides or []), *extra])
+
+
+def _quote(value: str) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def say(msg: str) -> None:
+    err.print(f"[dim]·[/] {msg}", highlight=False)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """Yields (on_start(total), tick(n)); draws a bar on a terminal, stays quiet otherwise."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def on_start(total: int) -> None:
+            bar.update(task, total=total)
+
+        def tick(n: int) -> None:
+            bar.advance(task, n)
+
+        yield on_start, tick

@@ -1,0 +1,101 @@
+"""consult validate | clean | entities."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..clean import clean
+from ..errors import ConsultError
+from ..entities import EntityExtractor, format_entities
+from ..ingest import load_answers, validate
+from ..tables import check_output_path, write_table
+from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, progress_bar, say
+
+InFile = Annotated[Path, typer.Argument(help="Answers file: .csv .tsv .xlsx .jsonl or .parquet.", show_default=False)]
+OutFile = Annotated[Path, typer.Option("--output", "-o", help="Output file; its extension sets the format.", show_default=False)]
+
+
+@handle_errors
+def validate_cmd(
+    file: InFile,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Report rows, empty and duplicate answers, encoding and columns of FILE, without processing it."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    rep = validate(file, cfg.ingest)
+    if as_json:
+        out.print_json(json.dumps(dataclasses.asdict(rep)))
+        return
+    t = Table(title=f"{file}", show_header=False)
+    for k, v in dataclasses.asdict(rep).items():
+        if k == "path" or v is None:
+            continue
+        t.add_row(k.replace("_", " "), ", ".join(map(str, v)) if isinstance(v, list) else repr(v) if k == "delimiter" else str(v))
+    out.print(t)
+
+
+@handle_errors
+def clean_cmd(
+    file: InFile,
+    output: OutFile,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Normalise text and flag empty, non-substantive and repeated (campaign) answers; keeps every row."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    check_output_path(output, file)
+    answers = load_answers(file, cfg.ingest)
+    res = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars).df
+    df = answers.df.copy()
+    for c in res.columns:
+        if c in df.columns:
+            raise ConsultError(f"The input already has a column '{c}' that cleaning adds", "Rename it first")
+        df[c] = res[c].to_numpy()
+    write_table(df, output)
+    say(
+        f"{len(df)} rows → {output}: {int(res.flag_empty.sum())} empty, {int(res.flag_non_substantive.sum())} "
+        f"non-substantive, {int((res.duplicate_of != '').sum())} repeats of an earlier answer"
+    )
+
+
+@handle_errors
+def entities_cmd(
+    file: InFile,
+    output: OutFile,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Find places, transport, agencies, people and organisations (spaCy NER + domain ruler)."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    check_output_path(output, file)
+    answers = load_answers(file, cfg.ingest)
+    extractor = EntityExtractor(cfg.entities)
+    texts = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars).df["clean_text"].tolist()
+    with progress_bar("entities") as (start, tick):
+        start(len(texts))
+        ents = extractor.extract(texts, progress=tick)
+    df = answers.df[[answers.id_column]].copy()
+    df["entities"] = [format_entities(e) for e in ents]
+    df["entity_texts"] = ["; ".join(e.text for e in es) for es in ents]
+    write_table(df, output)
+    say(f"{len(df)} rows → {output}: {sum(len(e) for e in ents)} entities")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate_cmd)
+    app.command("clean")(clean_cmd)
+    app.command("entities")(entities_cmd)

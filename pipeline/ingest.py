@@ -1,0 +1,112 @@
+"""Stage 1 — ingest: read a table of answers, check its columns, flag empty answers, never drop a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import IngestConfig
+from .errors import ConsultError
+from .tables import ReadInfo, read_table
+
+
+@dataclass
+class Answers:
+    """A table of answers as read: every input column, in input order, all cells as strings."""
+
+    df: pd.DataFrame
+    info: ReadInfo
+    id_column: str
+    text_column: str
+
+    @property
+    def ids(self) -> list[str]:
+        return self.df[self.id_column].tolist()
+
+    @property
+    def texts(self) -> list[str]:
+        return self.df[self.text_column].tolist()
+
+
+@dataclass
+class ValidationReport:
+    """What ``consult validate`` reports about a file, without processing it."""
+
+    path: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    columns: list[str]
+    rows: int
+    empty_answers: int
+    duplicate_answers: int
+    duplicate_ids: int
+    blank_ids: int
+    too_long: int
+    labelled_rows: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _require_column(df: pd.DataFrame, column: str, role: str, option: str, path: Path) -> None:
+    if column not in df.columns:
+        cols = ", ".join(repr(c) for c in df.columns) or "none"
+        raise ConsultError(
+            f"{path} has no {role} column '{column}' (columns: {cols})",
+            f"Name the right one with {option}",
+        )
+
+
+def load_answers(
+    path: Path,
+    config: IngestConfig | None = None,
+    *,
+    require_labels: bool = False,
+) -> Answers:
+    """Read ``path`` and check that the id and text (and, if asked, labels) columns exist."""
+    config = config or IngestConfig()
+    df, info = read_table(Path(path), sheet=config.sheet)
+    if len(df.columns) == 0:
+        raise ConsultError(f"{path} has no columns", "Give a file whose first row names the columns")
+    _require_column(df, config.text_column, "text", "--text-column", Path(path))
+    _require_column(df, config.id_column, "id", "--id-column", Path(path))
+    if require_labels:
+        _require_column(df, config.labels_column, "labels", "--labels-column", Path(path))
+    if len(df) == 0:
+        raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
+    return Answers(df=df, info=info, id_column=config.id_column, text_column=config.text_column)
+
+
+def empty_mask(texts: pd.Series) -> pd.Series:
+    return texts.astype(str).str.strip() == ""
+
+
+def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport:
+    """Describe ``path``: rows, empty and duplicate answers, encoding, columns. Processes nothing."""
+    config = config or IngestConfig()
+    answers = load_answers(path, config)
+    df = answers.df
+    text = df[answers.text_column].astype(str)
+    empty = empty_mask(text)
+    norm = text.str.strip().str.casefold()
+    dup_answers = int((norm.duplicated(keep="first") & ~empty).sum())
+    ids = df[answers.id_column].astype(str).str.strip()
+    labelled = None
+    if config.labels_column in df.columns:
+        labelled = int((df[config.labels_column].astype(str).str.strip() != "").sum())
+    return ValidationReport(
+        path=str(path),
+        format=answers.info.format,
+        encoding=answers.info.encoding,
+        delimiter=answers.info.delimiter,
+        columns=list(df.columns),
+        rows=len(df),
+        empty_answers=int(empty.sum()),
+        duplicate_answers=dup_answers,
+        duplicate_ids=int((ids.duplicated(keep="first") & (ids != "")).sum()),
+        blank_ids=int((ids == "").sum()),
+        too_long=int((text.str.len() > config.max_cell_chars).sum()),
+        labelled_rows=labelled,
+        notes=list(answers.info.notes),
+    )

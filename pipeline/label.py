@@ -1,0 +1,128 @@
+"""Labelling: answers in, the same rows out with themes, probabilities, confidence, entities and flags.
+
+Every input column and row is kept, in order. Added columns:
+``themes`` (ids joined by ``;``), ``p_<theme>`` (calibrated probability per theme), ``confidence``
+(multi-label: the model's probability that the predicted set of themes is exactly right, i.e. the product
+of p for predicted themes and 1 - p for the others; single-label: the top probability), ``entities``,
+the clean-stage flags, ``status`` (``labelled`` or why a row was not) and ``model_version``.
+Empty and non-substantive answers get no themes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+import numpy as np
+import pandas as pd
+
+from .clean import clean
+from .config import Config
+from .entities import EntityExtractor, format_entities
+from .errors import ConsultError
+from .ingest import Answers, load_answers
+from .modelstore import LoadedModel, load_model
+from .tables import check_output_path, write_table
+
+PROB_PREFIX = "p_"
+THEMES_COLUMN = "themes"
+Tick = Callable[[int], None]
+
+
+def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
+    cols = [THEMES_COLUMN, *(PROB_PREFIX + t for t in themes), "confidence"]
+    if with_entities:
+        cols.append("entities")
+    return [*cols, "flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of", "status", "model_version"]
+
+
+def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
+    if mode == "single":
+        return proba.max(axis=1) if len(proba) else np.zeros(0)
+    p = np.clip(proba, 1e-9, 1 - 1e-9)
+    return np.exp(np.where(pred.astype(bool), np.log(p), np.log1p(-p)).sum(axis=1))
+
+
+def predict_themes(model: LoadedModel, texts: list[str], batch_size: int = 2000, tick: Tick | None = None) -> np.ndarray:
+    """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        parts.append(model.pipeline.predict_proba(batch))
+        if tick:
+            tick(len(batch))
+    return np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+
+
+def label_answers(
+    answers: Answers, model: LoadedModel, config: Config, *, with_entities: bool = True,
+    extractor: EntityExtractor | None = None, tick: Tick | None = None, on_start: Tick | None = None,
+) -> pd.DataFrame:
+    """Label a table of answers. ``on_start(total)`` then ``tick(n)`` report progress over both stages."""
+    df = answers.df
+    themes = model.themes
+    clash = [c for c in added_columns(themes, with_entities) if c in df.columns]
+    if clash:
+        raise ConsultError(
+            f"The input already has column(s) {', '.join(clash)} that labelling adds",
+            "Rename or remove them first (labelling a file that is already labelled would overwrite them)",
+        )
+    cleaned = clean(answers.ids, answers.texts, config.clean, max_chars=config.ingest.max_cell_chars).df
+    substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
+    idx = np.flatnonzero(substantive)
+    texts = cleaned["clean_text"].tolist()
+    if on_start:
+        on_start(len(idx) + (len(texts) if with_entities else 0))
+    proba = predict_themes(model, [texts[i] for i in idx], tick=tick)
+    clf = model.pipeline.named_steps["classify"]
+    pred = clf.decide(proba)
+    conf = confidence(proba, pred, model.mode)
+
+    out = df.copy()
+    n = len(df)
+    theme_cells = [""] * n
+    for r, i in enumerate(idx):
+        theme_cells[i] = ";".join(t for t, on in zip(themes, pred[r], strict=True) if on)
+    out[THEMES_COLUMN] = theme_cells
+    for j, t in enumerate(themes):
+        col = np.full(n, np.nan)
+        col[idx] = np.round(proba[:, j], 4)
+        out[PROB_PREFIX + t] = col
+    c = np.full(n, np.nan)
+    c[idx] = np.round(conf, 4)
+    out["confidence"] = c
+    if with_entities:
+        extractor = extractor or EntityExtractor(config.entities)
+        ents = extractor.extract(texts, progress=tick)
+        out["entities"] = [format_entities(e) for e in ents]
+    for col in ("flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of"):
+        out[col] = cleaned[col].to_numpy()
+    out["status"] = np.where(
+        cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
+    )
+    out["model_version"] = model.version
+    return out
+
+
+def label_file(
+    input_path: Path, output_path: Path, model_dir: Path, config: Config, *, with_entities: bool = True,
+    tick: Tick | None = None, on_start: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Read, label and write; the output is written only when every row is done."""
+    check_output_path(output_path, input_path)
+    model = load_model(model_dir)
+    answers = load_answers(input_path, config.ingest)
+    out = label_answers(answers, model, config, with_entities=with_entities, tick=tick, on_start=on_start)
+    write_table(out, output_path)
+    return out
+
+
+def theme_columns(df: pd.DataFrame) -> list[str]:
+    """Theme ids of a labelled table, from its probability columns."""
+    return [c[len(PROB_PREFIX):] for c in df.columns if c.startswith(PROB_PREFIX)]
+
+
+def as_bool(series: pd.Series) -> pd.Series:
+    """Flags read back from CSV are strings: 'True'/'False'."""
+    if series.dtype == bool:
+        return series
+    return series.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])

@@ -1,0 +1,145 @@
+"""Model directories: the whole sklearn Pipeline in ``model.joblib`` beside ``model-card.json``.
+
+joblib files run code when loaded, so :func:`load_model` loads only a file whose SHA-256 matches the one
+its card records, and only with the scikit-learn version it was saved with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from .errors import ConsultError
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model-card.json"
+CARD_SCHEMA = 1
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("consult", "scikit-learn", "numpy", "scipy", "spacy", "pandas", "joblib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass
+class LoadedModel:
+    pipeline: Any
+    card: dict[str, Any]
+    path: Path
+
+    @property
+    def themes(self) -> list[str]:
+        return list(self.card["themes"])
+
+    @property
+    def mode(self) -> str:
+        return str(self.card["mode"])
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version") or self.path.name)
+
+
+def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
+    """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""
+    model_dir = Path(model_dir)
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    if model_dir.exists() and not is_model_dir(model_dir) and any(model_dir.iterdir()):
+        raise ConsultError(
+            f"{model_dir} exists and is not a consult model directory",
+            "Choose a new or empty folder for -o, so nothing else is overwritten",
+        )
+    tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
+    try:
+        joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
+        card = dict(card)
+        card["card_schema"] = CARD_SCHEMA
+        card["model_file"] = MODEL_FILE
+        card["model_sha256"] = sha256_file(tmp / MODEL_FILE)
+        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if model_dir.exists():
+            old = model_dir.with_name(f".{model_dir.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(model_dir, old)
+            os.replace(tmp, model_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, model_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return model_dir
+
+
+def is_model_dir(path: Path) -> bool:
+    return (Path(path) / CARD_FILE).is_file()
+
+
+def read_card(model_dir: Path) -> dict[str, Any]:
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir() or not is_model_dir(model_dir):
+        raise ConsultError(
+            f"{model_dir} is not a consult model directory (no {CARD_FILE})",
+            "Train one with 'consult train DATA -o DIR' and pass that DIR",
+        )
+    try:
+        card = json.loads((model_dir / CARD_FILE).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ConsultError(f"{model_dir / CARD_FILE} is not valid JSON", "Retrain the model with 'consult train'") from None
+    for key in ("themes", "mode", "model_sha256", "versions"):
+        if key not in card:
+            raise ConsultError(f"{model_dir / CARD_FILE} lacks '{key}'", "Retrain the model with 'consult train'")
+    return card
+
+
+def load_model(model_dir: Path) -> LoadedModel:
+    """Load a model directory after checking the file's SHA-256 and the scikit-learn version."""
+    import sklearn
+
+    model_dir = Path(model_dir)
+    card = read_card(model_dir)
+    path = model_dir / card.get("model_file", MODEL_FILE)
+    if not path.is_file():
+        raise ConsultError(f"{model_dir} has a card but no {path.name}", "Retrain the model with 'consult train'")
+    digest = sha256_file(path)
+    if digest != card["model_sha256"]:
+        raise ConsultError(
+            f"{path} does not match the SHA-256 in its model card (the file was changed or replaced); refusing to load it",
+            "Retrain the model with 'consult train', or restore the original file",
+        )
+    saved = card["versions"].get("scikit-learn")
+    if saved != sklearn.__version__:
+        raise ConsultError(
+            f"{model_dir} was saved with scikit-learn {saved} but {sklearn.__version__} is installed",
+            f"Install scikit-learn=={saved} (pip install -e . pins it) or retrain the model",
+        )
+    try:
+        pipeline = joblib.load(path)
+    except Exception as e:  # a corrupt or incompatible pickle
+        raise ConsultError(f"Cannot load {path} ({type(e).__name__}: {e})", "Retrain the model with 'consult train'") from None
+    return LoadedModel(pipeline=pipeline, card=card, path=model_dir)

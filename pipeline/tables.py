@@ -1,0 +1,299 @@
+"""Reading and writing tables by file extension: CSV, TSV, XLSX, JSONL, Parquet.
+
+Reading detects the text encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, Windows-1252) and the usual
+Excel export quirks (a ``sep=`` first line, semicolon delimiters, blank trailing columns). Every cell is read
+as text, so ids like ``007`` keep their zeros. Writing goes to a temporary file that replaces the target
+only when complete: a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConsultError
+
+TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
+FORMATS = {**TEXT_FORMATS, ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+SUPPORTED = "CSV, TSV, XLSX, JSONL or Parquet (.csv .tsv .xlsx .jsonl .parquet)"
+# Cells an analyst's spreadsheet would run as a formula (CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class ReadInfo:
+    """How a file was read."""
+
+    path: Path
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def table_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConsultError(
+            f"Unknown file format '{path.suffix or path.name}' for {path}", f"Use {SUPPORTED}"
+        )
+    return fmt
+
+
+def detect_encoding(data: bytes, path: Path) -> str:
+    """Name the encoding of ``data``: BOMs first, then strict UTF-8, then Windows-1252 (Excel on Windows)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in data:
+        raise ConsultError(
+            f"{path} contains NUL bytes: it is binary or UTF-16 without a byte-order mark",
+            "Re-save it as CSV UTF-8 (in Excel: File > Save As > 'CSV UTF-8')",
+        )
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise ConsultError(
+                f"Cannot tell the text encoding of {path} (it is not UTF-8 or Windows-1252)",
+                "Re-save it as CSV UTF-8",
+            ) from None
+        return str(best.encoding)
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+    if bad > max(5, len(text) // 1000):
+        raise ConsultError(f"{path} does not look like a text table (junk control bytes)", f"Give a {SUPPORTED} file")
+    return "cp1252"
+
+
+def _sniff_delimiter(text: str, default: str) -> str:
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=[",", ";", "\t", "|"]).delimiter
+    except csv.Error:
+        return default
+
+
+def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
+    data = path.read_bytes()
+    enc = detect_encoding(data, path)
+    info.encoding = {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252"}.get(enc, enc)
+    text = data.decode(enc, errors="strict")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first, _, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        # Excel's "sep=;" hint line.
+        delimiter = first.strip()[4]
+        text = rest
+        info.notes.append("skipped Excel 'sep=' line")
+    else:
+        delimiter = _sniff_delimiter(text, "\t" if fmt == "tsv" else ",")
+    info.delimiter = delimiter
+    if not text.strip():
+        raise ConsultError(f"{path} has no header row", "Give a file whose first row names the columns")
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+            engine="c", skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ConsultError(
+            f"{path} is not a well-formed {fmt.upper()} file ({msg})",
+            "Check quoting and the delimiter; re-export it from the spreadsheet as CSV UTF-8",
+        ) from None
+    return df
+
+
+def read_table(path: Path, sheet: str | int = 0) -> tuple[pd.DataFrame, ReadInfo]:
+    """Read any supported table; every cell becomes a string (missing cells become "")."""
+    path = Path(path)
+    if not path.exists():
+        raise ConsultError(f"File {path} not found", "Check the path")
+    if path.is_dir():
+        raise ConsultError(f"{path} is a folder, not a file", "Give the path of a table file")
+    fmt = table_format(path)
+    if path.stat().st_size == 0:
+        raise ConsultError(f"{path} is empty (0 bytes)", "Give a file with a header row and at least one answer")
+    info = ReadInfo(path=path, format=fmt)
+    try:
+        if fmt in ("csv", "tsv"):
+            df = _read_text_table(path, fmt, info)
+        elif fmt == "xlsx":
+            df = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
+        elif fmt == "jsonl":
+            df = _read_jsonl(path, info)
+        else:
+            df = pd.read_parquet(path)
+    except ConsultError:
+        raise
+    except (ValueError, KeyError, OSError, IndexError) as e:
+        import zipfile
+
+        if isinstance(e, zipfile.BadZipFile) or "zip" in str(e).lower():
+            raise ConsultError(f"{path} is not a valid XLSX workbook", "Re-save it from Excel as .xlsx") from None
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
+    except Exception as e:  # pyarrow and openpyxl raise their own exception types
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
+    df = _tidy(df, info)
+    return df, info
+
+
+def _read_jsonl(path: Path, info: ReadInfo) -> pd.DataFrame:
+    import json
+
+    data = path.read_bytes()
+    enc = detect_encoding(data, path)
+    info.encoding = {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252"}.get(enc, enc)
+    records = []
+    for n, line in enumerate(data.decode(enc).splitlines(), start=1):
+        line = line.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConsultError(f"{path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line") from None
+        if not isinstance(obj, dict):
+            raise ConsultError(f"{path} line {n} is not a JSON object", "Write one JSON object per line")
+        records.append(obj)
+    return pd.DataFrame.from_records(records)
+
+
+def _cell_to_str(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() else str(v)
+    if isinstance(v, (list, tuple)):
+        return ";".join(_cell_to_str(x) for x in v)
+    return str(v)
+
+
+def _tidy(df: pd.DataFrame, info: ReadInfo) -> pd.DataFrame:
+    """Strip header whitespace, drop unnamed all-blank columns (Excel), make every cell a string."""
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    blank_unnamed = [
+        c for c in df.columns
+        if (c == "" or c.startswith("Unnamed:")) and df[c].map(lambda v: _cell_to_str(v).strip() == "").all()
+    ]
+    if blank_unnamed:
+        df = df.drop(columns=blank_unnamed)
+        info.notes.append(f"dropped {len(blank_unnamed)} blank unnamed column(s)")
+    df = df.astype(object).map(_cell_to_str) if len(df) else df.astype(object)
+    # Excel pads exports with rows where every cell is blank; they are not answers.
+    if len(df.columns):
+        blank = df.apply(lambda r: all(not str(v).strip() for v in r), axis=1) if len(df) else pd.Series([], dtype=bool)
+        if blank.any():
+            info.notes.append(f"skipped {int(blank.sum())} completely blank row(s)")
+            df = df[~blank]
+    return df.reset_index(drop=True)
+
+
+def _excel_safe(v: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula; numbers like -5 stay as they are."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        try:
+            float(v)
+        except ValueError:
+            return "'" + v
+    return v
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it over ``target`` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def check_output_path(output: Path, *inputs: Path) -> None:
+    """Refuse to overwrite an input, and unknown output formats, before any work is done."""
+    table_format(output)
+    for p in inputs:
+        if p is not None and Path(p).exists() and Path(output).exists() and Path(output).resolve() == Path(p).resolve():
+            raise ConsultError(f"Output {output} is the input file", "Write to a new file; inputs are never modified")
+
+
+def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
+    """Write ``df`` in the format given by the extension, atomically.
+
+    CSV is written as UTF-8 with BOM so Excel opens it correctly; cells that a spreadsheet would run as a
+    formula are prefixed with an apostrophe in CSV and XLSX.
+    """
+    path = Path(path)
+    fmt = table_format(path)
+    with atomic_path(path) as tmp:
+        if fmt in ("csv", "tsv"):
+            safe = df.map(_excel_safe) if len(df) else df
+            safe.to_csv(tmp, index=False, sep="," if fmt == "csv" else "\t", encoding="utf-8-sig", lineterminator="\n")
+        elif fmt == "xlsx":
+            write_xlsx({sheet_name: df}, tmp)
+        elif fmt == "jsonl":
+            df.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            df.to_parquet(tmp, index=False)
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write several tables as sheets of one workbook (not atomic: use inside :func:`atomic_path`).
+
+    Text is always stored as text, never as a formula, whatever it starts with.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(title=name[:31])
+        ws.append([str(c) for c in df.columns])
+        for row in df.itertuples(index=False, name=None):
+            cells = []
+            for v in row:
+                if v is None or (isinstance(v, float) and v != v):
+                    v = None
+                elif not isinstance(v, (int, float, str, bool)):
+                    v = str(v)
+                cell = WriteOnlyCell(ws, value=_strip_illegal(v) if isinstance(v, str) else v)
+                if isinstance(v, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            ws.append(cells)
+    wb.save(path)
+
+
+def _strip_illegal(s: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", s)

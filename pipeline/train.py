@@ -1,0 +1,267 @@
+"""Training: labelled answers → a saved theme model with a model card.
+
+Procedure (all on the training data only):
+1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used).
+2. For each C in ``model.c_grid`` (until ``model.time_budget_seconds`` is spent), out-of-fold scores come
+   from stratified folds (iteratively stratified for multi-label data); calibration and thresholds are
+   fitted on them and the C with the best macro-F1 is kept.
+3. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
+   out-of-fold scores and applied to that fold. The same folds score two baselines.
+4. The final model is fitted on all rows; its calibration and thresholds come from the out-of-fold scores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from . import evaluate as ev
+from .classify import (
+    TextNormaliser,
+    ThemeClassifier,
+    build_features,
+    cv_splits,
+    decide,
+    fit_calibration,
+    tune_decisions,
+)
+from .config import Config
+from .entities import spacy_language
+from .errors import ConsultError
+from .ingest import load_answers
+from .modelstore import library_versions, save_model, sha256_file
+from .taxonomy import Taxonomy, from_ids, load_taxonomy, split_labels
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainingData:
+    texts: list[str]
+    Y: np.ndarray
+    themes: list[str]
+    ids: list[str]
+    skipped_unlabelled: int = 0
+    dropped_themes: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_training_data(
+    ids: Sequence[str], texts: Sequence[str], labels: Sequence[str], sep: str,
+    taxonomy: Taxonomy | None, min_label_count: int, source: str = "the data",
+) -> TrainingData:
+    """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
+    parsed = [split_labels(c, sep) for c in labels]
+    unknown: Counter[str] = Counter()
+    if taxonomy is not None:
+        known = set(taxonomy.ids)
+        for p in parsed:
+            unknown.update(x for x in p if x not in known)
+    if unknown:
+        listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
+        raise ConsultError(
+            f"{source} uses themes not in the taxonomy: {listed}",
+            "Fix the labels, add the themes to the taxonomy file, or train without --taxonomy to take the themes from the data",
+        )
+    counts = Counter(x for p in parsed for x in p)
+    order = taxonomy.ids if taxonomy is not None else sorted(counts)
+    kept = [t for t in order if counts.get(t, 0) >= min_label_count]
+    dropped = {t: counts.get(t, 0) for t in order if t not in kept}
+    rows = [i for i, p in enumerate(parsed) if any(x in kept for x in p) and str(texts[i]).strip()]
+    if not rows:
+        raise ConsultError(
+            f"{source} has no labelled rows (no row has both text and a theme seen at least {min_label_count} times)",
+            "Fill the labels column (themes joined by the separator) or name it with --labels-column",
+        )
+    if len(kept) < 2:
+        raise ConsultError(
+            f"{source} has only {len(kept)} theme(s) with at least {min_label_count} examples",
+            "A classifier needs at least two themes: label more answers",
+        )
+    col = {t: j for j, t in enumerate(kept)}
+    Y = np.zeros((len(rows), len(kept)), dtype=np.int8)
+    for r, i in enumerate(rows):
+        for x in parsed[i]:
+            if x in col:
+                Y[r, col[x]] = 1
+    return TrainingData(
+        texts=[str(texts[i]) for i in rows], Y=Y, themes=kept, ids=[str(ids[i]) for i in rows],
+        skipped_unlabelled=len(parsed) - len(rows), dropped_themes=dropped,
+    )
+
+
+def choose_mode(Y: np.ndarray, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    return "single" if bool((Y.sum(axis=1) == 1).all()) else "multilabel"
+
+
+def _fold_scores(clf: ThemeClassifier, X: Any, Y: np.ndarray, tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+    m = clone(clf).fit(X[tr], Y[tr])
+    return m.decision_scores(X[te])
+
+
+def _oof(clf: ThemeClassifier, X: Any, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], n_jobs: int) -> np.ndarray:
+    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fold_scores)(clf, X, Y, tr, te) for tr, te in splits)
+    out = np.zeros(Y.shape)
+    for (_, te), s in zip(splits, parts, strict=True):
+        out[te] = s
+    return out
+
+
+def _decisions(clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, mode: str, cfg: Any) -> tuple[Any, np.ndarray]:
+    cal = fit_calibration(scores, Y, mode)
+    clf.calibration_ = cal
+    proba = clf.calibrate(scores)
+    return cal, tune_decisions(proba, Y, mode, cfg)
+
+
+def cross_fitted_predictions(
+    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], mode: str, cfg: Any
+) -> np.ndarray:
+    """Predictions for each fold with calibration and thresholds fitted on the other folds only."""
+    pred = np.zeros(Y.shape, dtype=np.int8)
+    for tr, te in splits:
+        _, th = _decisions(clf, scores[tr], Y[tr], mode, cfg)
+        pred[te] = decide(clf.calibrate(scores[te]), th, mode)
+    return pred
+
+
+def train_model(
+    data: TrainingData, config: Config, lang: str, progress: Progress | None = None
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Fit the theme Pipeline; return it and the training report (scores, grid, timings)."""
+    say = progress or (lambda _msg: None)
+    cfg = config.model
+    t0 = time.perf_counter()
+    mode = choose_mode(data.Y, cfg.mode)
+    if mode == "single" and not bool((data.Y.sum(axis=1) == 1).all()):
+        raise ConsultError("model.mode is 'single' but some rows have several themes", "Use model.mode=auto or multilabel")
+    say(f"{len(data.texts)} labelled answers, {len(data.themes)} themes, {mode} mode")
+    normaliser = TextNormaliser()
+    features = build_features(cfg, lang)
+    say("fitting word and character n-gram features")
+    texts = normaliser.transform(data.texts)
+    X = features.fit_transform(texts).tocsr()
+    Y = data.Y
+    splits = cv_splits(Y, mode, cfg.cv_folds, cfg.random_state)
+    tried: list[dict[str, float]] = []
+    best: tuple[float, float, np.ndarray] | None = None
+    budget_hit = False
+    for C in cfg.c_grid:
+        if best is not None and time.perf_counter() - t0 > cfg.time_budget_seconds:
+            budget_hit = True
+            say(f"time budget of {cfg.time_budget_seconds:.0f}s spent; keeping C={best[0]}")
+            break
+        clf = ThemeClassifier(config=cfg, C=C, mode=mode)
+        scores = _oof(clf, X, Y, splits, cfg.n_jobs)
+        _, th = _decisions(clf, scores, Y, mode, cfg)
+        pred = decide(clf.calibrate(scores), th, mode)
+        macro = ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"]
+        tried.append({"C": C, "macro_f1": macro, "seconds": round(time.perf_counter() - t0, 2)})
+        say(f"C={C}: out-of-fold macro-F1 {macro:.3f}")
+        if best is None or macro > best[1]:
+            best = (C, macro, scores)
+    assert best is not None
+    best_C, _, oof = best
+    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode)
+    cv_pred = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg)
+    cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
+    say("scoring baselines on the same folds")
+    baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
+    say(f"fitting the final model (C={best_C}) on all {len(texts)} answers")
+    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode).fit(X, Y)
+    cal, th = _decisions(clf, oof, Y, mode, cfg)
+    clf.calibration_ = cal
+    clf.thresholds_ = th
+    pipe = Pipeline([("normalise", normaliser), ("features", features), ("classify", clf)])
+    report = {
+        "mode": mode,
+        "best_C": best_C,
+        "grid": tried,
+        "grid_stopped_by_time_budget": budget_hit,
+        "cv_folds": len(splits),
+        "cv_scores": cv_scores,
+        "baselines": baselines,
+        "train_seconds": round(time.perf_counter() - t0, 2),
+        "n_features": int(X.shape[1]),
+    }
+    return pipe, report
+
+
+def cv_baselines(
+    data: TrainingData, splits: list[tuple[np.ndarray, np.ndarray]], mode: str, bootstrap: int, seed: int
+) -> dict[str, Any]:
+    Y = data.Y
+    maj = np.zeros_like(Y)
+    lr = np.zeros_like(Y)
+    texts = np.array(data.texts, dtype=object)
+    for tr, te in splits:
+        maj[te] = ev.majority_baseline(Y[tr], len(te), mode)
+        lr[te] = ev.tfidf_lr_baseline(list(texts[tr]), Y[tr], list(texts[te]), mode)
+    return {
+        "majority": ev.score(Y, maj, data.themes, mode, bootstrap=bootstrap, seed=seed),
+        "tfidf_logreg": ev.score(Y, lr, data.themes, mode, bootstrap=bootstrap, seed=seed),
+    }
+
+
+def thresholds_for_card(pipe: Pipeline, themes: list[str]) -> dict[str, float]:
+    clf = pipe.named_steps["classify"]
+    return {t: round(float(v), 4) for t, v in zip(themes, clf.thresholds_, strict=True)}
+
+
+def train_file(
+    data_path: Path, model_dir: Path, config: Config, taxonomy_path: Path | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Train on a labelled file and save the model directory; returns the model card."""
+    say = progress or (lambda _msg: None)
+    ic = config.ingest
+    answers = load_answers(data_path, ic, require_labels=True)
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path is not None else None
+    lang = spacy_language(config.entities.spacy_model)
+    data = prepare_training_data(
+        answers.ids, answers.texts, answers.df[ic.labels_column].tolist(), ic.label_separator,
+        taxonomy, config.model.min_label_count, source=str(data_path),
+    )
+    if data.skipped_unlabelled:
+        say(f"{data.skipped_unlabelled} rows without text or labels are not used for training")
+    if data.dropped_themes:
+        say("themes left out (too few examples): " + ", ".join(f"{k} ({v})" for k, v in data.dropped_themes.items()))
+    pipe, report = train_model(data, config, lang, progress)
+    tax = taxonomy or from_ids(data.themes)
+    card = {
+        "name": Path(model_dir).name,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+        "language": lang,
+        "themes": data.themes,
+        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
+        "themes_left_out": data.dropped_themes,
+        "mode": report["mode"],
+        "thresholds": thresholds_for_card(pipe, data.themes),
+        "threshold_meaning": "per-theme probability threshold" if report["mode"] == "multilabel"
+        else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
+        "training_data": {
+            "path": str(data_path),
+            "sha256": sha256_file(Path(data_path)),
+            "rows": len(answers.df),
+            "rows_used": len(data.texts),
+            "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
+        },
+        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "config": config.model_dump(mode="json"),
+        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
+        "cv_scores": report["cv_scores"],
+        "cv_baselines": report["baselines"],
+    }
+    save_model(pipe, card, model_dir)
+    return card
