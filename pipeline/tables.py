@@ -145,14 +145,11 @@ def read_table(path: Path, sheet: str | int = 0) -> tuple[pd.DataFrame, ReadInfo
             df = pd.read_parquet(path)
     except ConsultError:
         raise
-    except (ValueError, KeyError, OSError, IndexError) as e:
+    except Exception as e:  # pandas, openpyxl and pyarrow raise many exception types for broken files
         import zipfile
 
-        if isinstance(e, zipfile.BadZipFile) or "zip" in str(e).lower():
+        if fmt == "xlsx" and (isinstance(e, zipfile.BadZipFile) or "zip" in str(e).lower()):
             raise ConsultError(f"{path} is not a valid XLSX workbook", "Re-save it from Excel as .xlsx") from None
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
-    except Exception as e:  # pyarrow and openpyxl raise their own exception types
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
     df = _tidy(df, info)

@@ -1,0 +1,42 @@
+"""Shared fixtures. Slow tests are opt-in: pytest --slow (bench/ runs the long measurements)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_NHS = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", default=False, help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands resolve configs/ and data/ relative to the working directory, as a user's shell would."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def nhs_path() -> Path:
+    if not SHARED_NHS.is_file():
+        pytest.skip(f"shared NHS data not found at {SHARED_NHS}")
+    return SHARED_NHS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_threads() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

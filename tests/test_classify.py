@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.classify import decide, tune_class_weights, tune_thresholds
+from pipeline.config import Config
+from pipeline.evaluate import headline, majority_baseline, score
+from pipeline.train import choose_mode, prepare_training_data, train_model
+
+# A corpus small enough to read: three themes, some answers with two.
+LIGHT = [
+    "the park has no lights at night", "street lamps are broken on my road", "better lighting near the station",
+    "dark alleys feel unsafe after dusk", "install more lights on the canal path", "the underpass is pitch black",
+    "lighting in the car park is poor", "fix the broken lamps by the bus stop", "more lights in the high street",
+]
+PATROL = [
+    "never see officers on patrol here", "we need more police walking the beat", "bring back the local PCSO",
+    "patrols on friday nights would help", "officers should walk the estate", "the police station closed and no patrols",
+    "more bobbies on the beat please", "visible officers at the station exit", "patrol cars never come down our street",
+]
+COURT = [
+    "the court case took two years", "the CPS dropped my case", "sentences for rapists are too short",
+    "trials are delayed again and again", "the judge let him off with a fine", "prosecutors never explained anything",
+    "the court process was traumatic", "bail conditions were ignored", "conviction rates are shameful",
+]
+
+
+def _data(multi: bool):  # type: ignore[no-untyped-def]
+    texts = LIGHT + PATROL + COURT
+    labels = ["light"] * 9 + ["patrol"] * 9 + ["court"] * 9
+    if multi:
+        texts += ["dark streets and no patrols at night", "no lights and no officers on our estate",
+                  "the court delay and no police patrols", "lamps broken and the CPS useless"]
+        labels += ["light;patrol", "light;patrol", "court;patrol", "light;court"]
+    ids = [str(i) for i in range(len(texts))]
+    return prepare_training_data(ids, texts, labels, ";", None, 2)
+
+
+def _cfg() -> Config:
+    cfg = Config()
+    cfg.model.cv_folds = 3
+    cfg.model.c_grid = [1.0, 4.0]
+    cfg.model.bootstrap = 50
+    cfg.model.tokenizer = "regex"
+    return cfg
+
+
+def test_evaluation_maths_hand_checked() -> None:
+    # true: {A} {A,B} {C} {B}; predicted: {A} {A} {B} {B,C}
+    Yt = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 0]])
+    Yp = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 1]])
+    s = score(Yt, Yp, ["A", "B", "C"], bootstrap=200)
+    # A: P=R=F=1; B: tp1 fp1 fn1 -> 0.5; C: tp0 -> 0. macro = 1.5/3; micro: tp3 fp2 fn2 -> 6/10
+    # samples: rows 1, 2/3, 0, 2/3 -> 7/12
+    assert headline(s) == pytest.approx({"micro_f1": 0.6, "macro_f1": 0.5, "samples_f1": 0.5833}, abs=1e-4)
+    pt = {r["theme"]: r for r in s["per_theme"]}
+    assert (pt["B"]["precision"], pt["B"]["recall"], pt["B"]["f1"], pt["B"]["support"]) == (0.5, 0.5, 0.5, 2)
+    assert pt["C"]["f1"] == 0.0 and pt["C"]["support"] == 1
+    lo, hi = s["macro_f1"]["ci95"]
+    assert 0.0 <= lo <= 0.5 <= hi <= 1.0
+
+
+def test_single_label_accuracy() -> None:
+    Yt = np.eye(3, dtype=int)[[0, 1, 2, 2]]
+    Yp = np.eye(3, dtype=int)[[0, 1, 1, 2]]
+    s = score(Yt, Yp, ["a", "b", "c"], mode="single", bootstrap=0)
+    assert s["accuracy"]["value"] == 0.75
+    # a: F1 1; b: tp1 fp1 -> 2/3; c: tp1 fn1 -> 2/3
+    assert s["macro_f1"]["value"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3, abs=1e-4)
+
+
+def test_majority_baseline_predicts_most_frequent() -> None:
+    Ytr = np.array([[1, 0], [0, 1], [0, 1]])
+    assert majority_baseline(Ytr, 2, "multilabel").tolist() == [[0, 1], [0, 1]]
+
+
+def test_thresholds_tuned_per_theme() -> None:
+    proba = np.array([[0.9, 0.2], [0.6, 0.3], [0.4, 0.25], [0.1, 0.1]])
+    Y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
+    th = tune_thresholds(proba, Y)
+    assert 0.4 < th[0] <= 0.6  # separates 0.6 from 0.4
+    assert 0.2 < th[1] <= 0.25  # catches 0.3 and 0.25, not 0.2
+
+
+def test_fallback_gives_every_row_a_theme() -> None:
+    proba = np.array([[0.1, 0.2, 0.05], [0.6, 0.1, 0.7], [0.3, 0.3, 0.1]])
+    out = decide(proba, np.array([0.5, 0.5, 0.5]), "multilabel")
+    assert out.tolist() == [[0, 1, 0], [1, 0, 1], [1, 0, 0]]
+
+
+def test_single_label_decision_is_one_theme() -> None:
+    proba = np.array([[0.5, 0.3, 0.2], [0.4, 0.35, 0.25]])
+    out = decide(proba, np.array([1.0, 1.5, 1.0]), "single")
+    assert out.tolist() == [[1, 0, 0], [0, 1, 0]]  # 0.35 * 1.5 > 0.4
+
+
+def test_class_weights_raise_macro_f1_on_a_skewed_problem() -> None:
+    # Class 1 is always under-scored: a weight > 1 recovers it.
+    y = np.array([0] * 8 + [1] * 4)
+    proba = np.column_stack([np.r_[np.full(8, 0.7), np.full(4, 0.55)], np.r_[np.full(8, 0.3), np.full(4, 0.45)]])
+    w = tune_class_weights(proba, y)
+    assert w[1] / w[0] > 0.55 / 0.45
+
+
+def test_mode_switch() -> None:
+    single = _data(multi=False)
+    multi = _data(multi=True)
+    assert choose_mode(single.Y, "auto") == "single"
+    assert choose_mode(multi.Y, "auto") == "multilabel"
+    assert choose_mode(single.Y, "multilabel") == "multilabel"
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_train_learns_the_tiny_corpus(multi: bool) -> None:
+    data = _data(multi)
+    pipe, report = train_model(data, _cfg(), "en")
+    assert report["mode"] == ("multilabel" if multi else "single")
+    new = ["the lamps in the park are out", "police should patrol more", "the CPS and the courts failed me"]
+    pred = pipe.predict(new)
+    theme = dict(zip(data.themes, range(len(data.themes)), strict=True))
+    assert pred[0, theme["light"]] == 1 and pred[1, theme["patrol"]] == 1 and pred[2, theme["court"]] == 1
+    assert (pred.sum(axis=1) >= 1).all()
+    proba = pipe.predict_proba(new)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    if not multi:
+        assert np.allclose(proba.sum(axis=1), 1.0) and (pred.sum(axis=1) == 1).all()
+    assert report["cv_scores"]["macro_f1"]["value"] > report["baselines"]["majority"]["macro_f1"]["value"]

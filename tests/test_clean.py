@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pipeline.clean import NonSubstantive, clean, find_duplicates, normalise_text
+from pipeline.config import CleanConfig
+
+
+def test_normalise_repairs_and_strips() -> None:
+    assert normalise_text("I donâ€™t feel safe") == "I don't feel safe"  # mojibake repaired, quotes straightened
+    assert normalise_text("<p>More <b>lighting</b></p>&amp; CCTV") == "More lighting & CCTV"
+    assert normalise_text("see https://example.org/x?y=1 and www.met.police.uk now") == "see and now"
+    assert normalise_text("  a\t\nb\u200b  c ") == "a b c"
+    assert normalise_text(None) == ""  # type: ignore[arg-type]
+    assert normalise_text("x" * 50, max_chars=10) == "x" * 10
+
+
+def test_non_substantive() -> None:
+    ns = NonSubstantive(CleanConfig().non_substantive)
+    for t in ["n/a", "N/A.", "No comment", "nothing to add", "See above", "-", "...", "Nothing else.", "no"]:
+        assert ns(t), t
+    for t in ["No more cuts to patrols", "Nothing will change until vetting does", "CCTV"]:
+        assert not ns(t), t
+
+
+def test_exact_and_near_duplicates_point_at_first_id() -> None:
+    campaign = "I support the campaign for safer streets and demand proper funding for lighting in every park now"
+    texts = [
+        campaign,
+        "Short answer",
+        campaign.upper() + "!!",  # exact after folding case and punctuation
+        campaign.replace("proper", "propper"),  # near-copy with a typo
+        "A completely different answer about the night bus from Brixton being unsafe after midnight",
+        "Short answer",  # short repeats are not campaigns
+    ]
+    ids = ["a", "b", "c", "d", "e", "f"]
+    assert find_duplicates(ids, texts, min_words=8, similarity=92) == ["", "", "a", "a", "", ""]
+
+
+def test_clean_flags_every_row() -> None:
+    res = clean(["1", "2", "3", "4"], ["", "n/a", "Please fund refuges", "   "]).df
+    assert res["flag_empty"].tolist() == [True, False, False, True]
+    assert res["flag_non_substantive"].tolist() == [False, True, False, False]
+    assert len(res) == 4

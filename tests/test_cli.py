@@ -1,0 +1,182 @@
+"""The CLI end to end on tiny inline data, with Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.modelstore import CARD_FILE, MODEL_FILE
+
+from .test_classify import COURT, LIGHT, PATROL
+
+runner = CliRunner()
+FAST = ["--set", "model.cv_folds=3", "--set", "model.c_grid=[1.0]", "--set", "model.bootstrap=50"]
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    res = runner.invoke(app, [str(a) for a in args])
+    return res.exit_code, res.output
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    texts = LIGHT + PATROL + COURT + ["dark streets and no patrols at night", "the court delay and no police patrols", "n/a"]
+    labels = ["light"] * 9 + ["patrol"] * 9 + ["court"] * 9 + ["light;patrol", "court;patrol", ""]
+    p = tmp_path / "train.csv"
+    pd.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts, "labels": labels}).to_csv(p, index=False)
+    return p
+
+
+@pytest.fixture
+def new_answers(tmp_path: Path) -> Path:
+    p = tmp_path / "new.csv"
+    pd.DataFrame(
+        {
+            "id": ["n1", "n2", "n3", "n4", "n5"],
+            "text": ["Lamps out in the park by Brixton", "", "no comment", "More officers on patrol in Hackney please",
+                     "The CPS took two years to decide"],
+            "borough": ["Lambeth", "Hackney", "", "Hackney", "Camden"],
+        }
+    ).to_csv(p, index=False)
+    return p
+
+
+@pytest.fixture
+def model(tmp_path: Path, labelled: Path) -> Path:
+    out = tmp_path / "model"
+    code, text = run("train", labelled, "-o", out, *FAST)
+    assert code == 0, text
+    return out
+
+
+def test_help_lists_every_command() -> None:
+    code, text = run("--help")
+    assert code == 0
+    for cmd in ("validate", "clean", "entities", "train", "label", "evaluate", "report", "demo"):
+        assert cmd in text
+
+
+def test_validate(labelled: Path) -> None:
+    code, text = run("validate", labelled, "--json")
+    assert code == 0
+    rep = json.loads(text)
+    assert rep["rows"] == 30 and rep["labelled_rows"] == 29 and rep["encoding"] == "utf-8"
+
+
+def test_train_writes_model_and_card(model: Path, labelled: Path) -> None:
+    card = json.loads((model / CARD_FILE).read_text())
+    assert card["themes"] == ["court", "light", "patrol"] and card["mode"] == "multilabel"
+    for key in ("created", "versions", "thresholds", "config", "cv_scores", "cv_baselines", "training_data", "model_sha256"):
+        assert key in card
+    assert card["training_data"]["rows"] == 30 and card["training_data"]["rows_used"] == 29
+    assert len(card["training_data"]["sha256"]) == 64
+    assert card["versions"]["scikit-learn"]
+
+
+def test_label_keeps_every_row_and_column(model: Path, new_answers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "labelled.xlsx"
+    code, text = run("label", new_answers, "-o", out, "--model", model)
+    assert code == 0, text
+    df = pd.read_excel(out, dtype=str, keep_default_na=False)
+    assert df["id"].tolist() == ["n1", "n2", "n3", "n4", "n5"]
+    assert df["borough"].tolist() == ["Lambeth", "Hackney", "", "Hackney", "Camden"]
+    assert df["status"].tolist() == ["labelled", "empty", "non_substantive", "labelled", "labelled"]
+    assert df.loc[0, "themes"] == "light" and "patrol" in df.loc[3, "themes"] and "court" in df.loc[4, "themes"]
+    assert df.loc[1, "themes"] == "" and df.loc[2, "themes"] == ""
+    assert {"p_court", "p_light", "p_patrol", "confidence", "entities", "model_version"} <= set(df.columns)
+    assert "BOROUGH:Hackney" in df.loc[3, "entities"]
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl", ".parquet"])
+def test_label_output_formats(model: Path, new_answers: Path, tmp_path: Path, ext: str) -> None:
+    out = tmp_path / f"labelled{ext}"
+    code, text = run("label", new_answers, "-o", out, "--model", model, "--no-entities")
+    assert code == 0, text
+    from pipeline.tables import read_table
+
+    df, _ = read_table(out)
+    assert df["id"].tolist() == ["n1", "n2", "n3", "n4", "n5"]
+
+
+def test_evaluate_and_report(model: Path, labelled: Path, new_answers: Path, tmp_path: Path) -> None:
+    js = tmp_path / "eval.json"
+    code, text = run("evaluate", model, labelled, "--json", js)
+    assert code == 0, text
+    res = json.loads(js.read_text())
+    for k in ("micro_f1", "macro_f1", "samples_f1"):
+        assert 0 <= res["model_scores"][k]["value"] <= 1
+    assert {r["theme"] for r in res["model_scores"]["per_theme"]} == {"court", "light", "patrol"}
+    assert set(res["baselines"]) == {"majority", "tfidf_logreg"}
+    out = tmp_path / "labelled.csv"
+    assert run("label", new_answers, "-o", out, "--model", model, "--no-entities")[0] == 0
+    code, text = run("report", out, "-o", tmp_path / "rep")
+    assert code == 0, text
+    counts = pd.read_csv(tmp_path / "rep" / "theme_counts.csv")
+    assert counts["count"].sum() >= 3 and set(counts["theme"]) == {"court", "light", "patrol"}
+    assert counts["share"].tolist() == pytest.approx((counts["count"] / 3).tolist(), abs=1e-4)  # 3 substantive
+
+
+def test_clean_and_entities_commands(new_answers: Path, tmp_path: Path) -> None:
+    code, text = run("clean", new_answers, "-o", tmp_path / "c.csv")
+    assert code == 0, text
+    c = pd.read_csv(tmp_path / "c.csv", keep_default_na=False)
+    assert c["flag_non_substantive"].tolist() == [False, False, True, False, False]
+    code, text = run("entities", new_answers, "-o", tmp_path / "e.jsonl")
+    assert code == 0, text
+    e = pd.read_json(tmp_path / "e.jsonl", lines=True)
+    assert "STATION:Brixton" in e.loc[0, "entities"]
+
+
+def _assert_clean_failure(code: int, text: str, *words: str) -> None:
+    assert code == 1, text
+    assert "Traceback" not in text
+    assert text.count("Error:") == 1
+    for w in words:
+        assert w in text, text
+
+
+def test_errors_are_one_line_exit_1_and_write_nothing(tmp_path: Path, labelled: Path, new_answers: Path, model: Path) -> None:
+    out = tmp_path / "out.csv"
+    _assert_clean_failure(*run("label", tmp_path / "missing.csv", "-o", out, "--model", model), "not found")
+    _assert_clean_failure(*run("label", new_answers, "-o", tmp_path / "out.docx", "--model", model), "Unknown file format")
+    _assert_clean_failure(*run("label", new_answers, "-o", out, "--model", model, "--text-column", "answer"), "no text column", "--text-column")
+    _assert_clean_failure(*run("label", new_answers, "-o", out, "--model", tmp_path), "not a consult model directory")
+    unlabelled = tmp_path / "unlab.csv"
+    pd.DataFrame({"id": ["1"], "text": ["x"], "labels": [""]}).to_csv(unlabelled, index=False)
+    _assert_clean_failure(*run("train", unlabelled, "-o", tmp_path / "m2", *FAST), "no labelled rows")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    _assert_clean_failure(*run("validate", empty), "empty")
+    _assert_clean_failure(*run("train", labelled, "-o", tmp_path / "m3", "--set", "model.nope=1"), "model.nope")
+    assert not out.exists() and not (tmp_path / "m2").exists() and not (tmp_path / "m3").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_label_refuses_to_overwrite_its_input(model: Path, new_answers: Path) -> None:
+    before = new_answers.read_bytes()
+    _assert_clean_failure(*run("label", new_answers, "-o", new_answers, "--model", model), "is the input")
+    assert new_answers.read_bytes() == before
+
+
+def test_tampered_model_is_refused(model: Path, new_answers: Path, tmp_path: Path) -> None:
+    with open(model / MODEL_FILE, "ab") as f:
+        f.write(b"\0")
+    _assert_clean_failure(*run("label", new_answers, "-o", tmp_path / "o.csv", "--model", model), "SHA-256")
+
+
+def test_other_sklearn_version_is_refused(model: Path, new_answers: Path, tmp_path: Path) -> None:
+    card = json.loads((model / CARD_FILE).read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (model / CARD_FILE).write_text(json.dumps(card))
+    _assert_clean_failure(*run("label", new_answers, "-o", tmp_path / "o.csv", "--model", model), "scikit-learn 0.24.2")
+
+
+def test_unknown_theme_against_taxonomy(labelled: Path, tmp_path: Path) -> None:
+    tax = tmp_path / "t.yaml"
+    tax.write_text("themes:\n  - id: light\n  - id: patrol\n", encoding="utf-8")
+    _assert_clean_failure(*run("train", labelled, "-o", tmp_path / "m", "--taxonomy", tax, *FAST), "'court'")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import IngestConfig
+from pipeline.errors import ConsultError
+from pipeline.ingest import load_answers, validate
+from pipeline.tables import read_table, write_table
+
+ROWS = [("001", "Café lighting is poor – I don’t feel safe"), ("002", ""), ("003", "More patrols please")]
+
+
+def _csv_bytes(sep: str = ",") -> str:
+    lines = [f"id{sep}text"] + [f'{i}{sep}"{t}"' for i, t in ROWS]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8 with BOM"), ("cp1252", "windows-1252"), ("utf-16", "utf-16")],
+)
+def test_encodings_detected_and_text_intact(tmp_path: Path, encoding: str, expected: str) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes(_csv_bytes().encode(encoding))
+    df, info = read_table(p)
+    assert info.encoding == expected
+    assert df["text"].tolist() == [t for _, t in ROWS]
+    assert df["id"].tolist() == ["001", "002", "003"]  # leading zeros kept
+
+
+def test_excel_semicolon_export_with_sep_line(tmp_path: Path) -> None:
+    p = tmp_path / "excel.csv"
+    p.write_bytes(("sep=;\r\n" + _csv_bytes(";")).encode("cp1252"))
+    df, info = read_table(p)
+    assert list(df.columns) == ["id", "text"]
+    assert info.delimiter == ";"
+    assert len(df) == 3
+
+
+def test_blank_trailing_columns_and_rows_from_excel_are_dropped(tmp_path: Path) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text(" id , text ,,\n1,hello,,\n2,,,\n,,,\n", encoding="utf-8")
+    df, _ = read_table(p)
+    assert list(df.columns) == ["id", "text"]
+    assert df["id"].tolist() == ["1", "2"]  # the fully blank row is not an answer; the empty answer is kept
+
+
+@pytest.mark.parametrize("ext", [".tsv", ".xlsx", ".jsonl", ".parquet", ".csv"])
+def test_every_format_round_trips(tmp_path: Path, ext: str) -> None:
+    df = pd.DataFrame({"id": ["a1", "a2"], "text": ["=SUM(A1) not a formula", "x"], "n": ["1", "-5"]})
+    p = tmp_path / f"t{ext}"
+    write_table(df, p)
+    back, _ = read_table(p)
+    assert back["id"].tolist() == ["a1", "a2"]
+    assert back["n"].tolist() == ["1", "-5"]
+    if ext in (".xlsx", ".jsonl", ".parquet"):
+        assert back["text"].tolist()[0] == "=SUM(A1) not a formula"
+    else:  # CSV/TSV for spreadsheets: formula-like cells are defused
+        assert back["text"].tolist()[0] == "'=SUM(A1) not a formula"
+
+
+def test_jsonl_reads_objects(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_text("\n".join(json.dumps({"id": i, "text": t}) for i, t in ROWS) + "\n", encoding="utf-8")
+    a = load_answers(p)
+    assert a.texts[0].startswith("Café")
+
+
+def test_empty_answer_is_kept(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text(_csv_bytes(), encoding="utf-8")
+    a = load_answers(p)
+    assert len(a.df) == 3 and a.texts[1] == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "match"),
+    [
+        (b"", "e.csv", "is empty"),
+        (b"id,text\n", "h.csv", "no rows"),
+        (b"id,answer\n1,hi\n", "c.csv", "no text column 'text'"),
+        (b"id,text\n1,hi\x00there\n", "n.csv", "NUL bytes"),
+        (b"id,text\n1,hi\n", "x.docx", "Unknown file format"),
+        (b"PK\x03\x04garbage", "bad.xlsx", "not a valid XLSX"),
+        (b'{"id": 1, "text": "ok"}\n{broken\n', "b.jsonl", "line 2 is not valid JSON"),
+    ],
+)
+def test_bad_input_names_the_problem(tmp_path: Path, content: bytes, name: str, match: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(ConsultError, match=match):
+        load_answers(p)
+    assert p.read_bytes() == content  # input never modified
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ConsultError, match="not found"):
+        load_answers(Path("nope/none.csv"))
+
+
+def test_column_names_from_config(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("ref,answer\nr1,hello\n", encoding="utf-8")
+    a = load_answers(p, IngestConfig(id_column="ref", text_column="answer"))
+    assert a.ids == ["r1"] and a.texts == ["hello"]
+
+
+def test_validate_counts(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("id,text\n1,Hello there\n2,hello there \n3,\n3,other\n", encoding="utf-8")
+    rep = validate(p)
+    assert (rep.rows, rep.empty_answers, rep.duplicate_answers, rep.duplicate_ids) == (4, 1, 1, 1)
+    assert rep.encoding == "utf-8" and rep.columns == ["id", "text"]
+
+
+def test_huge_cell_is_read_whole(tmp_path: Path) -> None:
+    big = "word " * 50_000
+    p = tmp_path / "big.csv"
+    p.write_text(f'id,text\n1,"{big}"\n', encoding="utf-8")
+    rep = validate(p)
+    assert rep.too_long == 1
