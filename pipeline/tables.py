@@ -211,7 +211,7 @@ def _tidy(df: pd.DataFrame, info: ReadInfo) -> pd.DataFrame:
 
 def _excel_safe(v: object) -> object:
     """Prefix a text cell that a spreadsheet would run as a formula; numbers like -5 stay as they are."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
+    if isinstance(v, str) and len(v) > 1 and v.startswith(_FORMULA_START):
         try:
             float(v)
         except ValueError:
