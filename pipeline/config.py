@@ -87,10 +87,10 @@ class ModelConfig(_Strict):
     sublinear_tf: bool = True
     tokenizer: Literal["spacy", "regex"] = "spacy"
     """Word tokens: the spaCy tokenizer of the configured pipeline's language, or a Unicode word regex."""
-    estimator: Literal["logreg", "svm"] = "logreg"
+    estimator: Literal["logreg", "svm"] = "svm"
     """Linear model per theme: logistic regression or a linear SVM (both calibrated on out-of-fold scores)."""
     class_weight: Literal["balanced", "none"] = "balanced"
-    c_grid: list[float] = Field(default_factory=lambda: [0.5, 1.0, 2.0, 4.0, 8.0])
+    c_grid: list[float] = Field(default_factory=lambda: [0.3, 0.1, 1.0])
     """Inverse regularisation strengths tried by cross-validation."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
