@@ -103,7 +103,8 @@ class ModelConfig(_Strict):
     bootstrap: int = Field(1000, ge=0)
     """Bootstrap resamples for 95% intervals of the evaluation scores (0 = none)."""
     random_state: int = 0
-    n_jobs: int = Field(1, ge=-1)
+    n_jobs: int = Field(-1, ge=-1)
+    """Threads for cross-validation folds (-1 = all cores)."""
 
 
 class ReportConfig(_Strict):
