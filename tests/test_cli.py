@@ -180,3 +180,27 @@ def test_unknown_theme_against_taxonomy(labelled: Path, tmp_path: Path) -> None:
     tax = tmp_path / "t.yaml"
     tax.write_text("themes:\n  - id: light\n  - id: patrol\n", encoding="utf-8")
     _assert_clean_failure(*run("train", labelled, "-o", tmp_path / "m", "--taxonomy", tax, *FAST), "'court'")
+
+
+def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> None:
+    licht = ["Im Park gibt es nachts kein Licht", "Die Straßenlaternen sind kaputt", "Mehr Beleuchtung am Bahnhof bitte",
+             "Die Unterführung ist stockdunkel", "Dunkle Gassen machen mir Angst", "Die Laternen im Viertel gehen nicht"]
+    streife = ["Man sieht nie Polizisten auf Streife", "Wir brauchen mehr Fußstreifen", "Die Wache wurde geschlossen",
+               "Am Wochenende sollte die Polizei präsent sein", "Streifenwagen kommen nie in unsere Straße",
+               "Mehr Beamte auf der Straße"]
+    texts = licht + streife + ["Dunkle Straßen und keine Streife", "Kein Licht und keine Polizei im Park"]
+    labels = ["licht"] * 6 + ["streife"] * 6 + ["licht;streife"] * 2
+    data = tmp_path / "de.csv"
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    de = ["--set", 'entities.spacy_model="blank:de"']
+    code, text = run("train", data, "-o", model, *FAST, *de)
+    assert code == 0, text
+    assert json.loads((model / CARD_FILE).read_text())["language"] == "de"
+    new = tmp_path / "neu.csv"
+    pd.DataFrame({"id": ["a", "b"], "text": ["Die Laternen sind aus", "Mehr Polizei auf Streife"]}).to_csv(new, index=False)
+    out = tmp_path / "out.csv"
+    code, text = run("label", new, "-o", out, "-m", model, *de)
+    assert code == 0, text
+    themes = pd.read_csv(out)["themes"].tolist()
+    assert themes[0].startswith("licht") and "streife" in themes[1]
