@@ -89,14 +89,22 @@ def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
 # --- the classifier ----------------------------------------------------------------------------------------
 
 
-def _base_estimator(config: ModelConfig, C: float, multilabel: bool) -> BaseEstimator:
-    cw = "balanced" if config.class_weight == "balanced" else None
+def class_weights(y: np.ndarray, scheme: str) -> dict[int, float] | None:
+    """``balanced``: n / (k * n_c); ``balanced_sqrt``: its square root (halfway to no weighting); ``none``."""
+    if scheme == "none":
+        return None
+    classes, counts = np.unique(y, return_counts=True)
+    w = len(y) / (len(classes) * counts.astype(float))
+    if scheme == "balanced_sqrt":
+        w = np.sqrt(w)
+    return {int(c): float(v) for c, v in zip(classes, w, strict=True)}
+
+
+def _base_estimator(config: ModelConfig, C: float, y: np.ndarray) -> BaseEstimator:
+    cw = class_weights(y, config.class_weight)
     if config.estimator == "svm":
         return LinearSVC(C=C, class_weight=cw, dual="auto", max_iter=5000, random_state=config.random_state)
-    return LogisticRegression(
-        C=C, class_weight=cw, max_iter=2000, solver="liblinear" if multilabel else "lbfgs",
-        random_state=config.random_state,
-    )
+    return LogisticRegression(C=C, class_weight=cw, max_iter=2000, solver="saga", random_state=config.random_state)
 
 
 def _scores(est: Any, X: Any) -> np.ndarray:
@@ -156,8 +164,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y)
         self.n_themes_ = Y.shape[1]
         if self.mode == "single":
-            est = _base_estimator(self._cfg, self.C, multilabel=False)
-            self.estimators_ = [est.fit(X, Y.argmax(axis=1))]
+            y = Y.argmax(axis=1)
+            self.estimators_ = [_base_estimator(self._cfg, self.C, y).fit(X, y)]
         else:
             self.estimators_ = []
             for j in range(Y.shape[1]):
@@ -165,7 +173,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 if y.min() == y.max():  # a theme present in every row, or in none
                     self.estimators_.append(float(y.max()))
                 else:
-                    self.estimators_.append(clone(_base_estimator(self._cfg, self.C, multilabel=True)).fit(X, y))
+                    self.estimators_.append(_base_estimator(self._cfg, self.C, y).fit(X, y))
         if not hasattr(self, "calibration_"):
             self.calibration_: list[Platt] | float = 1.0 if self.mode == "single" else [Platt() for _ in range(self.n_themes_)]
         if not hasattr(self, "thresholds_"):
@@ -309,8 +317,9 @@ def fit_calibration(scores: np.ndarray, Y: np.ndarray, mode: str) -> list[Platt]
     return [Platt.fit(scores[:, j], Y[:, j]) for j in range(Y.shape[1])]
 
 
-def tune_decisions(proba: np.ndarray, Y: np.ndarray, mode: str, config: ModelConfig) -> np.ndarray:
-    if not config.tune_thresholds:
+def tune_decisions(proba: np.ndarray, Y: np.ndarray, mode: str, config: ModelConfig, tune: bool = True) -> np.ndarray:
+    """Thresholds (multi-label) or class weights (single-label); defaults when ``tune`` is False."""
+    if not tune:
         return np.ones(Y.shape[1]) if mode == "single" else np.full(Y.shape[1], config.default_threshold)
     if mode == "single":
         return tune_class_weights(proba, Y.argmax(1))

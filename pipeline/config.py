@@ -89,14 +89,16 @@ class ModelConfig(_Strict):
     """Word tokens: the spaCy tokenizer of the configured pipeline's language, or a Unicode word regex."""
     estimator: Literal["logreg", "svm"] = "svm"
     """Linear model per theme: logistic regression or a linear SVM (both calibrated on out-of-fold scores)."""
-    class_weight: Literal["balanced", "none"] = "balanced"
-    c_grid: list[float] = Field(default_factory=lambda: [0.3, 0.1, 1.0])
+    class_weight: Literal["balanced", "balanced_sqrt", "none"] = "balanced_sqrt"
+    """Weight of rare themes: ``balanced`` (n / (k * n_theme)), ``balanced_sqrt`` (its square root) or ``none``."""
+    c_grid: list[float] = Field(default_factory=lambda: [0.1, 0.3, 1.0])
     """Inverse regularisation strengths tried by cross-validation."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
     """Grid search stops trying new values once this much time has passed (the best so far is kept)."""
     tune_thresholds: bool = True
-    """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold predictions."""
+    """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold
+    predictions; they are kept only when they also raise the cross-fitted macro-F1."""
     default_threshold: float = Field(0.5, gt=0.0, lt=1.0)
     min_label_count: int = Field(2, ge=1)
     """Themes with fewer training rows than this are left out of the model (reported)."""

@@ -118,20 +118,23 @@ def _oof(clf: ThemeClassifier, X: Any, Y: np.ndarray, splits: list[tuple[np.ndar
     return out
 
 
-def _decisions(clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, mode: str, cfg: Any) -> tuple[Any, np.ndarray]:
+def _decisions(
+    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, mode: str, cfg: Any, tune: bool = True
+) -> tuple[Any, np.ndarray]:
     cal = fit_calibration(scores, Y, mode)
     clf.calibration_ = cal
     proba = clf.calibrate(scores)
-    return cal, tune_decisions(proba, Y, mode, cfg)
+    return cal, tune_decisions(proba, Y, mode, cfg, tune)
 
 
 def cross_fitted_predictions(
-    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], mode: str, cfg: Any
+    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], mode: str,
+    cfg: Any, tune: bool = True,
 ) -> np.ndarray:
     """Predictions for each fold with calibration and thresholds fitted on the other folds only."""
     pred = np.zeros(Y.shape, dtype=np.int8)
     for tr, te in splits:
-        _, th = _decisions(clf, scores[tr], Y[tr], mode, cfg)
+        _, th = _decisions(clf, scores[tr], Y[tr], mode, cfg, tune)
         pred[te] = decide(clf.calibrate(scores[te]), th, mode)
     return pred
 
@@ -164,7 +167,7 @@ def train_model(
             break
         clf = ThemeClassifier(config=cfg, C=C, mode=mode)
         scores = _oof(clf, X, Y, splits, cfg.n_jobs)
-        _, th = _decisions(clf, scores, Y, mode, cfg)
+        _, th = _decisions(clf, scores, Y, mode, cfg, cfg.tune_thresholds)
         pred = decide(clf.calibrate(scores), th, mode)
         macro = ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"]
         tried.append({"C": C, "macro_f1": macro, "seconds": round(time.perf_counter() - t0, 2)})
@@ -174,19 +177,31 @@ def train_model(
     assert best is not None
     best_C, _, oof = best
     clf = ThemeClassifier(config=cfg, C=best_C, mode=mode)
-    cv_pred = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg)
+    cv_pred = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg, tune=False)
+    tuned = False
+    if cfg.tune_thresholds:
+        # Keep tuned thresholds / weights only if they help on folds they were not tuned on.
+        cv_tuned = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg, tune=True)
+        plain_f1 = ev.headline(ev.score(Y, cv_pred, data.themes, mode, bootstrap=0))["macro_f1"]
+        tuned_f1 = ev.headline(ev.score(Y, cv_tuned, data.themes, mode, bootstrap=0))["macro_f1"]
+        tuned = tuned_f1 >= plain_f1
+        say(f"tuned {'thresholds' if mode == 'multilabel' else 'class weights'}: cross-fitted macro-F1 "
+            f"{tuned_f1:.3f} vs {plain_f1:.3f} untuned; {'kept' if tuned else 'not used'}")
+        if tuned:
+            cv_pred = cv_tuned
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
     say(f"fitting the final model (C={best_C}) on all {len(texts)} answers")
     clf = ThemeClassifier(config=cfg, C=best_C, mode=mode).fit(X, Y)
-    cal, th = _decisions(clf, oof, Y, mode, cfg)
+    cal, th = _decisions(clf, oof, Y, mode, cfg, tuned)
     clf.calibration_ = cal
     clf.thresholds_ = th
     pipe = Pipeline([("normalise", normaliser), ("features", features), ("classify", clf)])
     report = {
         "mode": mode,
         "best_C": best_C,
+        "tuned_decisions": tuned,
         "grid": tried,
         "grid_stopped_by_time_budget": budget_hit,
         "cv_folds": len(splits),
