@@ -214,8 +214,6 @@ def test_quotes_are_confident_not_duplicates_and_at_most_three() -> None:
 
 
 def test_compare_with_previous_round_by_hand() -> None:
-    from pipeline.report import previous_counts  # noqa: F401  (file form tested in test_report_cli)
-
     before = theme_counts(previous_round()).counts
     c = by_theme(build_report(hand_example(), cfg(), TAXONOMY, previous=before).compare)
     # safety: 2/20 -> 10/20. Pooled p = 12/40 = 0.3, se = sqrt(0.3·0.7·(1/20 + 1/20)) = 0.144914,

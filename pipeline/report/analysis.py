@@ -262,7 +262,7 @@ def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg
         for s in ents[labels[t]]:
             for e in s:
                 tally[e] = tally.get(e, 0) + 1
-        ranked = sorted(((c, e) for e, c in tally.items() if c >= cfg.min_entity_answers), key=lambda x: (-x[0], x[1]))
+        ranked = sorted(((c, e) for e, c in tally.items() if c >= cfg.min_entity_answers), key=lambda x: (-x[0], x[1][1], x[1][0]))
         for i, (c, (lab, name)) in enumerate(ranked[: cfg.top_entities], start=1):
             rows.append({"theme": t, "name": names[t], "rank": i, "label": lab, "entity": name, "answers": c})
     return pd.DataFrame(rows, columns=cols)
@@ -280,15 +280,13 @@ def shorten(text: str, max_chars: int) -> str:
 
 def quote_table(
     df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig, text_column: str,
-    ids: pd.Series, redactor: Redactor,
+    ids: pd.Series, redactor: Redactor, copied: set[str],
 ) -> pd.DataFrame:
     """Up to ``cfg.quotes_per_theme`` representative answers per theme: carrying the theme with probability
-    at least ``cfg.quote_min_probability``, not a campaign copy nor copied, most confident first, each answer
-    quoted under one theme at most; shortened and redacted."""
+    at least ``cfg.quote_min_probability``, not a campaign copy nor in ``copied`` (answers that others copy),
+    most confident first, each answer quoted under one theme at most; shortened and redacted."""
     cols = ["theme", "name", "rank", "id", "probability", "quote"]
-    dup = duplicate_column(df)
-    copied = set(dup[dup != ""])
-    eligible = (dup == "") & ~ids.isin(copied)
+    eligible = (duplicate_column(df) == "") & ~ids.isin(copied)
     labels = label_matrix(df, themes)
     conf = pd.to_numeric(df["confidence"], errors="coerce").fillna(0) if "confidence" in df.columns else 0
     used: set[str] = set()
