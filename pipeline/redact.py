@@ -11,7 +11,8 @@ Used for every piece of answer text that goes into a report (quotes, campaign ex
 - names → ``[name]``: every PERSON entity found anywhere in the labelled file (and each capitalised word of
   it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...)
   or a relation ("my neighbour Dave", "a man called Tom"), and, when a spaCy pipeline is given, the
-  PERSON entities it finds in the text itself.
+  PERSON entities it finds in the text itself. A name found wholly inside a known place or organisation
+  name (``places``: e.g. "Elizabeth" in "Elizabeth line") is kept.
 
 Redaction is a safeguard, not a guarantee: a name that is not capitalised, not tagged and not after a
 title or relation word gets through. Read quotes before publishing.
@@ -64,18 +65,33 @@ def name_patterns(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in alts) + r")(?![\w])")
 
 
-class Redactor:
-    """Redacts texts; ``names`` are known person names (e.g. every PERSON entity of the file)."""
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Case-insensitive whole-word pattern for known place and organisation names (never redacted as names)."""
+    alts = sorted({p.strip() for p in phrases if len(p.strip()) >= 3}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in alts) + r")(?![\w])", re.IGNORECASE)
 
-    def __init__(self, names: Iterable[str] = (), nlp: Any = None) -> None:
+
+class Redactor:
+    """Redacts texts. ``names``: known person names (e.g. every PERSON entity of the file); ``nlp``: a spaCy
+    pipeline whose PERSON entities are redacted too; ``places``: known place and organisation names (e.g. the
+    entity ruler's boroughs, stations, lines, agencies) — a name found wholly inside one of them is kept, so
+    "Elizabeth line" stays while "Elizabeth" alone is redacted."""
+
+    def __init__(self, names: Iterable[str] = (), nlp: Any = None, places: Iterable[str] = ()) -> None:
         self.names = name_patterns(names)
         self.nlp = nlp
+        self.places = phrase_pattern(places)
 
     def __call__(self, text: str) -> str:
-        return redact(text, self.names, self.nlp)
+        return redact(text, self.names, self.nlp, self.places)
 
 
-def redact(text: str, names: re.Pattern[str] | Iterable[str] | None = None, nlp: Any = None) -> str:
+def redact(
+    text: str, names: re.Pattern[str] | Iterable[str] | None = None, nlp: Any = None,
+    places: re.Pattern[str] | None = None,
+) -> str:
     """``text`` with contact details, postcodes and names replaced by placeholders (see the module doc)."""
     if not text:
         return ""
@@ -86,12 +102,25 @@ def redact(text: str, names: re.Pattern[str] | Iterable[str] | None = None, nlp:
     s = INTL_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
     s = POSTCODE_RE.sub(PLACEHOLDERS["postcode"], s)
     s = HANDLE_RE.sub(PLACEHOLDERS["handle"], s)
+    spans: list[tuple[int, int]] = []
     if nlp is not None:
-        doc = nlp(s)
-        for ent in reversed([e for e in doc.ents if e.label_ == "PERSON" and "[" not in e.text]):
-            s = s[: ent.start_char] + PLACEHOLDERS["name"] + s[ent.end_char :]
-    s = TITLE_RE.sub(PLACEHOLDERS["name"], s)
-    s = RELATION_RE.sub(lambda m: f"{m.group(1)} {PLACEHOLDERS['name']}", s)
+        spans += [(e.start_char, e.end_char) for e in nlp(s).ents if e.label_ == "PERSON"]
+    spans += [m.span() for m in TITLE_RE.finditer(s)]
+    spans += [m.span(2) for m in RELATION_RE.finditer(s)]
     if names is not None:
-        s = names.sub(PLACEHOLDERS["name"], s)
-    return s
+        spans += [m.span() for m in names.finditer(s)]
+    if places is not None:
+        kept = [m.span() for m in places.finditer(s)]
+        spans = [(a, b) for a, b in spans if not any(ka <= a and b <= kb for ka, kb in kept)]
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        if out and a == pos and out[-1] == PLACEHOLDERS["name"]:
+            pos = b  # overlapping or adjacent spans become one placeholder
+            continue
+        out += [s[pos:a], PLACEHOLDERS["name"]]
+        pos = b
+    out.append(s[pos:])
+    return "".join(out)

@@ -64,5 +64,11 @@ def test_redactor_with_spacy_ner() -> None:
     assert "Sarah" not in out and "Lyons" not in out and "[name]" in out
 
 
+def test_known_places_are_not_names() -> None:
+    r = Redactor(["Elizabeth Smith", "Stratford"], places=["Elizabeth line", "Stratford"])
+    out = r("Elizabeth Smith took the Elizabeth line to Stratford; Elizabeth was late")
+    assert out == "[name] took the Elizabeth line to Stratford; [name] was late"
+
+
 def test_empty() -> None:
     assert redact("") == ""

@@ -140,6 +140,28 @@ def _person_names(df: pd.DataFrame) -> list[str]:
     return sorted({n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab == "PERSON"})
 
 
+PLACE_LABELS = ("BOROUGH", "STATION", "TRANSPORT", "AGENCY")
+
+
+def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
+    """Names of the entity ruler's places and organisations (with aliases) and those tagged in the file."""
+    import yaml
+
+    names = set()
+    if "entities" in df.columns:
+        names |= {n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab in PLACE_LABELS}
+    path = config.entities.patterns
+    if path is not None and Path(path).is_file():
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            data = {}  # the entities stage reports a broken file; here it only means fewer names are kept
+        for label in PLACE_LABELS:
+            for canonical, aliases in (data.get(label) or {}).items():
+                names |= {str(canonical), *(str(a) for a in aliases or [])}
+    return sorted(names)
+
+
 def _ner(config: Config):  # type: ignore[no-untyped-def]
     if not config.report.redact_with_ner:
         return None
@@ -178,7 +200,7 @@ def build_report(
     ids = (df[id_col].astype(str) if id_col in df.columns else pd.Series([str(i + 1) for i in range(len(df))], index=df.index))
     if nlp is None and cfg.quotes_per_theme > 0:
         nlp = _ner(config)
-    redactor = Redactor(_person_names(df), nlp)
+    redactor = Redactor(_person_names(df), nlp, _place_names(df, config))
     groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
     matrix, pairs = analysis.cooccurrence(counted, themes, names)
     compare = analysis.compare_table(counts.counts, previous, names, cfg) if previous is not None else None
@@ -206,7 +228,8 @@ def build_report(
         provenance=pd.DataFrame(prov, columns=["field", "value"]).astype({"value": str}),
         groups=groups, cooccurrence=matrix, pairs=pairs,
         entities=analysis.entity_table(counted, themes, names, cfg),
-        quotes=analysis.quote_table(counted, themes, names, cfg, text_col, ids[b.mask], redactor),
+        quotes=analysis.quote_table(counted, themes, names, cfg, text_col, ids[b.mask], redactor,
+                                    copied=set(analysis.duplicate_column(df)) - {""}),
         campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars),
         compare=compare,
     )
