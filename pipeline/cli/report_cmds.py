@@ -11,6 +11,7 @@ from rich.table import Table
 from ..label import label_file
 from ..report import CountsResult, report_file
 from ..report.render import summary_markdown
+from ..tables import read_table
 from ..taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 from ..train import train_file
 from ._common import (
@@ -83,9 +84,10 @@ def demo_cmd(
     with progress_bar("labelling") as (start, tick):
         label_file(data_dir / "consultation_new.csv", labelled, model, cfg, tick=tick, on_start=start)
     say(f"labelled answers → {labelled}")
-    rep = report_file(labelled, output / "report", _taxonomy(None), cfg)
+    segments = [c for c in ("borough", "respondent_type", "age_band") if c in read_table(labelled)[0].columns]
+    rep = report_file(labelled, output / "report", _taxonomy(None), cfg, by=segments)
     out.print(counts_table(rep.counts, "theme counts: new answers"))
-    say(f"report → {output / 'report'}")
+    say(f"report → {output / 'report' / 'report.html'} (tables, workbook and charts beside it)")
 
 
 def register(app: typer.Typer) -> None:
