@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run setup test bench clean-outputs
+.PHONY: run setup test bench clean-outputs chromium
 
 $(BIN)/consult: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ setup: $(BIN)/consult
 run: setup
 	$(BIN)/consult demo
 
-test: setup
+# Headless Chromium for the report's render test (tests skip it, with a reason, when it is missing).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+	      || echo "could not install chromium (not root?): the HTML render test will be skipped"; \
+	  else echo "chromium not installed and apt-get unavailable: the HTML render test will be skipped"; fi; }
+
+test: setup chromium
 	$(BIN)/python -m pytest -q
 
 bench: setup

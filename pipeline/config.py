@@ -111,7 +111,38 @@ class ModelConfig(_Strict):
 
 class ReportConfig(_Strict):
     min_group_size: int = Field(10, ge=1)
-    """Groups smaller than this are suppressed in breakdowns so nobody can be identified."""
+    """Groups smaller than this are suppressed in breakdowns so nobody can be identified (shown as "<10",
+    no numbers); when only one group is that small, the next smallest is suppressed too."""
+    max_groups: int = Field(50, ge=2)
+    """A --by column with more different values than this is refused (it is an id or free text, not groups)."""
+    interval_level: float = Field(0.95, gt=0.5, lt=1.0)
+    """Coverage of the Wilson intervals around shares."""
+    alpha: float = Field(0.05, gt=0.0, lt=0.5)
+    """False discovery rate (Benjamini-Hochberg) for over/under-representation and for changes between rounds."""
+    quotes_per_theme: int = Field(3, ge=0, le=10)
+    """Representative quotes per theme."""
+    quote_min_probability: float = Field(0.5, ge=0.0, le=1.0)
+    """A quote must carry its theme with at least this probability."""
+    quote_max_chars: int = Field(400, ge=40)
+    """Longer quotes are shortened at a word boundary and end with "…"."""
+    redact_with_ner: bool = True
+    """Also run the spaCy pipeline of ``entities.spacy_model`` over quotes to find person names to redact
+    (names tagged PERSON in the labelled file, after titles and after relation words are always redacted)."""
+    top_entities: int = Field(5, ge=0)
+    """Places and organisations listed per theme."""
+    min_entity_answers: int = Field(2, ge=1)
+    """A place or organisation is listed only when at least this many answers of the theme mention it."""
+    entity_labels: list[str] = Field(
+        default_factory=lambda: ["BOROUGH", "STATION", "TRANSPORT", "AGENCY", "ORG", "GPE", "LOC", "FAC"]
+    )
+    """Entity labels counted as places and organisations (PERSON is never listed)."""
+
+    @field_validator("entity_labels")
+    @classmethod
+    def _no_person(cls, v: list[str]) -> list[str]:
+        if "PERSON" in v:
+            raise ValueError("PERSON cannot be listed in reports (names are personal data)")
+        return v
 
 
 class Config(_Strict):

@@ -10,9 +10,13 @@ from rich.table import Table
 
 from ..label import label_file
 from ..report import CountsResult, report_file
+from ..report.render import summary_markdown
+from ..tables import read_table
 from ..taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 from ..train import train_file
-from ._common import ConfigOpt, SetOpt, handle_errors, load_config, out, progress_bar, say
+from ._common import (
+    ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, load_config, make_config, out, progress_bar, say,
+)
 from .model_cmds import scores_table
 
 TaxOpt = Annotated[
@@ -21,12 +25,13 @@ TaxOpt = Annotated[
 
 
 def counts_table(res: CountsResult, title: str) -> Table:
-    t = Table(title=title, caption=f"{res.substantive} substantive of {res.answers} answers "
-              f"({res.non_substantive} non-substantive, {res.empty} empty)")
-    for c in ("rank", "theme", "count", "share"):
+    b = res.basis
+    t = Table(title=title, caption=f"{b.counted} counted of {b.answers} answers "
+              f"({b.non_substantive} non-substantive, {b.empty} empty, {b.duplicates_excluded} campaign copies left out)")
+    for c in ("rank", "theme", "count", "share", "95% interval"):
         t.add_column(c, justify="left" if c == "theme" else "right")
     for r in res.counts.itertuples(index=False):
-        t.add_row(str(r.rank), str(r.name), str(r.count), f"{r.share:.1%}")
+        t.add_row(str(r.rank), str(r.name), str(r.count), f"{r.share:.1%}", f"{r.ci_low:.1%}–{r.ci_high:.1%}")
     return t
 
 
@@ -36,16 +41,29 @@ def _taxonomy(path: Path | None):  # type: ignore[no-untyped-def]
     return load_taxonomy(DEFAULT_TAXONOMY) if DEFAULT_TAXONOMY.is_file() else None
 
 
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
 @handle_errors
 def report_cmd(
     labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the report files.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the report (replaced if it holds an earlier report).", show_default=False)],
+    by: Annotated[list[str] | None, typer.Option("--by", help="Column to break counts down by, e.g. borough (repeatable, or comma-separated).")] = None,
+    compare: Annotated[Path | None, typer.Option("--compare", help="Previous round: its labelled file or report folder.")] = None,
+    count_duplicates: Annotated[bool, typer.Option("--count-duplicates", help="Count every copy of a campaign answer (default: once).")] = False,
     taxonomy: TaxOpt = None,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
 ) -> None:
-    """Theme counts and shares of the substantive answers, ranked; written as CSV and printed."""
-    res = report_file(labelled, output, _taxonomy(taxonomy))
-    out.print(counts_table(res, f"themes in {labelled.name}"))
-    say(f"written to {output / 'theme_counts.csv'}")
+    """Theme counts with intervals, breakdowns by group, co-occurrence, places, quotes and change since the
+    last round: CSV tables, report.xlsx, PNG charts and report.html in the output folder; a summary here."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    rep = report_file(labelled, output, _taxonomy(taxonomy), cfg, by=_split(by), compare=compare,
+                      count_duplicates=count_duplicates)
+    out.print(summary_markdown(rep, output), markup=False, highlight=False, soft_wrap=True)
 
 
 @handle_errors
@@ -66,9 +84,10 @@ def demo_cmd(
     with progress_bar("labelling") as (start, tick):
         label_file(data_dir / "consultation_new.csv", labelled, model, cfg, tick=tick, on_start=start)
     say(f"labelled answers → {labelled}")
-    res = report_file(labelled, output / "report", _taxonomy(None))
-    out.print(counts_table(res, "theme counts: new answers"))
-    say(f"report → {output / 'report'}")
+    segments = [c for c in ("borough", "respondent_type", "age_band") if c in read_table(labelled)[0].columns]
+    rep = report_file(labelled, output / "report", _taxonomy(None), cfg, by=segments)
+    out.print(counts_table(rep.counts, "theme counts: new answers"))
+    say(f"report → {output / 'report' / 'report.html'} (tables, workbook and charts beside it)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,269 @@
+"""Stage 6 — report: theme counts a plan team can act on.
+
+:func:`build_report` computes every table from a labelled table (``consult label`` output);
+:func:`write_report` writes them as CSV files, one XLSX workbook, PNG charts, one self-contained HTML page
+and a Markdown summary, all at once (into a temporary folder moved into place); :func:`report_file` does
+both from file paths. The numbers are in :mod:`.analysis`, the formulas in :mod:`.stats`, the output
+formats in :mod:`.render`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..config import Config, ReportConfig
+from ..entities import parse_entities
+from ..errors import ConsultError
+from ..redact import Redactor
+from ..tables import read_table
+from ..taxonomy import Taxonomy
+from . import analysis
+from .analysis import Basis, check_labelled
+
+__all__ = ["CountsResult", "Report", "build_report", "report_file", "theme_counts", "write_report"]
+
+
+@dataclass
+class CountsResult:
+    """Theme counts of one file and how its answers were counted."""
+
+    counts: pd.DataFrame
+    basis: Basis
+
+    @property
+    def answers(self) -> int:
+        return self.basis.answers
+
+    @property
+    def substantive(self) -> int:
+        return self.basis.counted
+
+    @property
+    def non_substantive(self) -> int:
+        return self.basis.non_substantive
+
+    @property
+    def empty(self) -> int:
+        return self.basis.empty
+
+
+@dataclass
+class Report:
+    """Every table of a report, plus what is needed to render it."""
+
+    counts: CountsResult
+    names: dict[str, str]
+    config: ReportConfig
+    provenance: pd.DataFrame
+    groups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cooccurrence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    entities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    campaigns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    compare: pd.DataFrame | None = None
+    title: str = "Consultation themes"
+
+    @property
+    def themes(self) -> list[str]:
+        return list(self.names)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by its file stem (also its sheet name in the workbook)."""
+        out = {"theme_counts": self.counts.counts}
+        for col, tab in self.groups.items():
+            out[f"by_{col}"] = tab
+        out.update(cooccurrence=self.cooccurrence, theme_pairs=self.pairs, entities=self.entities,
+                   quotes=self.quotes, campaigns=self.campaigns)
+        if self.compare is not None:
+            out["compare"] = self.compare
+        out["provenance"] = self.provenance
+        return out
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def theme_counts(
+    df: pd.DataFrame, taxonomy: Taxonomy | None = None, *, count_duplicates: bool = False, level: float = 0.95
+) -> CountsResult:
+    """Count, share (with Wilson interval), rank and expected count per theme over the counted answers."""
+    check_labelled(df)
+    themes = analysis.all_themes(df)
+    b = analysis.basis(df, themes, count_duplicates)
+    table = analysis.counts_table(df[b.mask], themes, analysis.theme_names(themes, taxonomy), level)
+    return CountsResult(counts=table, basis=b)
+
+
+def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: bool, level: float) -> pd.DataFrame:
+    """Theme counts of the previous round: a labelled file, a report folder or its ``theme_counts.csv``."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "theme_counts.csv").is_file():
+            raise ConsultError(
+                f"--compare folder {path} has no theme_counts.csv", "Give a labelled file or a folder written by 'consult report'"
+            )
+        path = path / "theme_counts.csv"
+    df, _ = read_table(path)
+    if {"theme", "count", "base"} <= set(df.columns):
+        try:
+            out = df.assign(count=pd.to_numeric(df["count"]).astype(int), base=pd.to_numeric(df["base"]).astype(int))
+        except (ValueError, TypeError):
+            raise ConsultError(f"--compare file {path} has counts that are not whole numbers",
+                               "Give the theme_counts.csv of a report unchanged, or the labelled file") from None
+        if out["base"].nunique() != 1:
+            raise ConsultError(f"--compare file {path} has more than one base", "Give the theme_counts.csv of one report")
+        return out
+    try:
+        return theme_counts(df, taxonomy, count_duplicates=count_duplicates, level=level).counts
+    except ConsultError:
+        raise ConsultError(
+            f"--compare file {path} is neither a labelled file nor a report's theme_counts.csv",
+            "Give the previous round's 'consult label' output or 'consult report' folder",
+        ) from None
+
+
+def _person_names(df: pd.DataFrame) -> list[str]:
+    if "entities" not in df.columns:
+        return []
+    return sorted({n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab == "PERSON"})
+
+
+PLACE_LABELS = ("BOROUGH", "STATION", "TRANSPORT", "AGENCY")
+
+
+def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
+    """Names of the entity ruler's places and organisations (with aliases) and those tagged in the file."""
+    import yaml
+
+    names = set()
+    if "entities" in df.columns:
+        names |= {n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab in PLACE_LABELS}
+    path = config.entities.patterns
+    if path is not None and Path(path).is_file():
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            data = {}  # the entities stage reports a broken file; here it only means fewer names are kept
+        for label in PLACE_LABELS:
+            for canonical, aliases in (data.get(label) or {}).items():
+                names |= {str(canonical), *(str(a) for a in aliases or [])}
+    return sorted(names)
+
+
+def _ner(config: Config):  # type: ignore[no-untyped-def]
+    if not config.report.redact_with_ner:
+        return None
+    from ..entities import load_spacy
+
+    return load_spacy(config.entities.spacy_model, ner=True)
+
+
+def build_report(
+    df: pd.DataFrame, config: Config | None = None, taxonomy: Taxonomy | None = None, *, by: list[str] | None = None,
+    previous: pd.DataFrame | None = None, count_duplicates: bool = False, source: dict[str, str] | None = None,
+    nlp: object = None,
+) -> Report:
+    """All tables of a report on the labelled table ``df``.
+
+    ``previous`` is the theme-counts table of an earlier round (see :func:`previous_counts`); ``source``
+    adds provenance lines (input file, SHA-256, ...); ``nlp`` is a spaCy pipeline for name redaction
+    (default: loaded from config when ``report.redact_with_ner`` is on).
+    """
+    config = config or Config()
+    cfg = config.report
+    check_labelled(df)
+    themes = analysis.all_themes(df)
+    by = list(dict.fromkeys(by or []))
+    analysis.by_columns_allowed(df, by, themes)
+    text_col, id_col = config.ingest.text_column, config.ingest.id_column
+    if text_col not in df.columns:
+        raise ConsultError(
+            f"The labelled file has no text column '{text_col}' to take quotes from",
+            "Name it with --text-column (or ingest.text_column in config)",
+        )
+    names = analysis.theme_names(themes, taxonomy)
+    b = analysis.basis(df, themes, count_duplicates)
+    counted = df[b.mask]
+    counts = CountsResult(analysis.counts_table(counted, themes, names, cfg.interval_level), b)
+    ids = (df[id_col].astype(str) if id_col in df.columns else pd.Series([str(i + 1) for i in range(len(df))], index=df.index))
+    if nlp is None and cfg.quotes_per_theme > 0:
+        nlp = _ner(config)
+    redactor = Redactor(_person_names(df), nlp, _place_names(df, config))
+    groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
+    matrix, pairs = analysis.cooccurrence(counted, themes, names)
+    compare = analysis.compare_table(counts.counts, previous, names, cfg) if previous is not None else None
+    versions = sorted({v for v in df.get("model_version", pd.Series(dtype=str)).fillna("").astype(str) if v})
+    prov = [
+        ("title", "Consultation themes"),
+        *(source or {}).items(),
+        ("model_version", ", ".join(versions) or "(not recorded)"),
+        ("answers", b.answers),
+        ("empty_excluded", b.empty),
+        ("non_substantive_excluded", b.non_substantive),
+        ("duplicate_copies", b.duplicate_copies),
+        ("duplicate_copies_excluded", b.duplicates_excluded),
+        ("answers_counted", b.counted),
+        ("counted_with_no_theme", b.no_theme),
+        ("duplicates_policy", "every copy counted" if count_duplicates else "campaign copies counted once (first answer)"),
+        ("min_group_size", cfg.min_group_size),
+        ("interval", f"Wilson {cfg.interval_level:.0%}"),
+        ("representation_test", f"two-proportion z (group vs rest), Benjamini-Hochberg q < {cfg.alpha}"),
+        ("generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("consult_version", __version__),
+    ]
+    return Report(
+        counts=counts, names=names, config=cfg,
+        provenance=pd.DataFrame(prov, columns=["field", "value"]).astype({"value": str}),
+        groups=groups, cooccurrence=matrix, pairs=pairs,
+        entities=analysis.entity_table(counted, themes, names, cfg),
+        quotes=analysis.quote_table(counted, themes, names, cfg, text_col, ids[b.mask], redactor,
+                                    copied=set(analysis.duplicate_column(df)) - {""}),
+        campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars),
+        compare=compare,
+    )
+
+
+def report_file(
+    labelled: Path, out_dir: Path, taxonomy: Taxonomy | None = None, config: Config | None = None, *,
+    by: list[str] | None = None, compare: Path | None = None, count_duplicates: bool = False, nlp: object = None,
+) -> Report:
+    """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``."""
+    from .render import check_out_dir, write_report
+
+    config = config or Config()
+    labelled = Path(labelled)
+    check_out_dir(Path(out_dir), labelled, compare)
+    df, _ = read_table(labelled)
+    check_labelled(df, f"{labelled}")
+    source = {"input_file": str(labelled), "input_sha256": sha256(labelled)}
+    previous = None
+    if compare is not None:
+        compare = Path(compare)
+        if not compare.exists():
+            raise ConsultError(f"--compare file {compare} not found", "Check the path of the previous round's file")
+        previous = previous_counts(compare, taxonomy, count_duplicates, config.report.interval_level)
+        prev_file = compare / "theme_counts.csv" if compare.is_dir() else compare
+        source.update(previous_file=str(prev_file), previous_sha256=sha256(prev_file))
+    rep = build_report(df, config, taxonomy, by=by, previous=previous, count_duplicates=count_duplicates,
+                       source=source, nlp=nlp)
+    rep.title = f"Consultation themes: {labelled.name}"
+    write_report(rep, Path(out_dir))
+    return rep
+
+
+def write_report(report: Report, out_dir: Path) -> None:
+    from .render import write_report as _write
+
+    _write(report, out_dir)

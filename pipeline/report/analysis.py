@@ -1,0 +1,380 @@
+"""The numbers of a report, computed from a labelled table (no files, no rendering).
+
+Who is counted: answers that are neither empty nor non-substantive. A campaign copy (``duplicate_of`` set)
+is left out by default so a campaign counts once, through its first answer; ``count_duplicates=True``
+counts every copy. Every answer of the file lands in exactly one of: counted, empty, non-substantive,
+duplicate copy left out (see :class:`Basis`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..config import ReportConfig
+from ..entities import parse_entities
+from ..errors import ConsultError
+from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
+from ..redact import Redactor
+from ..taxonomy import Taxonomy
+from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
+
+REQUIRED = (THEMES_COLUMN, "flag_empty", "flag_non_substantive")
+BLANK_GROUP = "(blank)"
+
+
+def check_labelled(df: pd.DataFrame, what: str = "This") -> list[str]:
+    """Theme ids of a labelled table; a clear error when ``df`` is not the output of ``consult label``."""
+    missing = [c for c in REQUIRED if c not in df.columns]
+    themes = theme_columns(df)
+    if missing or not themes:
+        raise ConsultError(
+            f"{what} is not a labelled file (missing {', '.join(missing) or 'probability columns p_<theme>'})",
+            "Label it first with 'consult label FILE -o OUT' and report on OUT",
+        )
+    return themes
+
+
+def theme_names(themes: list[str], taxonomy: Taxonomy | None) -> dict[str, str]:
+    names = {}
+    for t in themes:
+        th = taxonomy.get(t) if taxonomy is not None else None
+        names[t] = th.name if th is not None and th.name else t
+    return names
+
+
+@dataclass
+class Basis:
+    """How the answers of a file were counted."""
+
+    answers: int
+    empty: int
+    non_substantive: int
+    duplicate_copies: int
+    """Substantive answers that copy an earlier one (``duplicate_of`` set)."""
+    duplicates_counted: bool
+    counted: int
+    no_theme: int
+    """Counted answers with no theme above its threshold."""
+    mask: pd.Series = field(repr=False)
+
+    @property
+    def duplicates_excluded(self) -> int:
+        return 0 if self.duplicates_counted else self.duplicate_copies
+
+    @property
+    def substantive(self) -> int:
+        return self.answers - self.empty - self.non_substantive
+
+
+def duplicate_column(df: pd.DataFrame) -> pd.Series:
+    if "duplicate_of" not in df.columns:
+        return pd.Series([""] * len(df), index=df.index)
+    return df["duplicate_of"].fillna("").astype(str).str.strip()
+
+
+def label_matrix(df: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
+    """Boolean answers × themes: does the answer carry the theme (from the ``themes`` column)."""
+    sets = df[THEMES_COLUMN].fillna("").astype(str).map(lambda c: {t.strip() for t in c.split(";") if t.strip()})
+    return pd.DataFrame({t: sets.map(lambda s, t=t: t in s) for t in themes}, index=df.index).astype(bool)
+
+
+def all_themes(df: pd.DataFrame) -> list[str]:
+    """Themes with a probability column, then any other theme id found in the ``themes`` column (sorted)."""
+    themes = theme_columns(df)
+    seen = {t.strip() for c in df[THEMES_COLUMN].fillna("").astype(str) for t in c.split(";") if t.strip()}
+    return [*themes, *sorted(seen - set(themes))]
+
+
+def basis(df: pd.DataFrame, themes: list[str], count_duplicates: bool = False) -> Basis:
+    empty = as_bool(df["flag_empty"])
+    non_sub = as_bool(df["flag_non_substantive"]) & ~empty
+    substantive = ~(empty | non_sub)
+    copies = substantive & (duplicate_column(df) != "")
+    mask = substantive if count_duplicates else substantive & ~copies
+    labels = label_matrix(df[mask], themes)
+    no_theme = int((~labels.any(axis=1)).sum()) if len(labels) else 0
+    b = Basis(
+        answers=len(df), empty=int(empty.sum()), non_substantive=int(non_sub.sum()),
+        duplicate_copies=int(copies.sum()), duplicates_counted=count_duplicates, counted=int(mask.sum()),
+        no_theme=no_theme, mask=mask,
+    )
+    assert b.counted + b.empty + b.non_substantive + b.duplicates_excluded == b.answers  # every answer, once
+    return b
+
+
+def probabilities(df: pd.DataFrame, theme: str) -> pd.Series:
+    col = PROB_PREFIX + theme
+    if col not in df.columns:
+        return pd.Series(np.nan, index=df.index)
+    return pd.to_numeric(df[col], errors="coerce")
+
+
+def counts_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], level: float = 0.95) -> pd.DataFrame:
+    """Per theme over the rows of ``df`` (the counted answers): rank, count, share and its Wilson interval,
+    the expected count (sum of the theme's probabilities) and the count minus the expected count."""
+    n = len(df)
+    labels = label_matrix(df, themes)
+    rows = []
+    for t in themes:
+        k = int(labels[t].sum())
+        lo, hi = wilson_interval(k, n, level)
+        p = probabilities(df, t)
+        expected = round(float(p.fillna(0).sum()), 1) if p.notna().any() else math.nan
+        rows.append({
+            "theme": t, "name": names[t], "count": k, "share": round(k / n, 4) if n else math.nan,
+            "ci_low": round(lo, 4), "ci_high": round(hi, 4), "expected": expected,
+            "count_minus_expected": round(k - expected, 1) if not math.isnan(expected) else math.nan, "base": n,
+        })
+    table = pd.DataFrame(rows, columns=["theme", "name", "count", "share", "ci_low", "ci_high", "expected",
+                                        "count_minus_expected", "base"])
+    table = table.sort_values(["count", "theme"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", table["count"].rank(method="min", ascending=False).astype(int))
+    return table
+
+
+def group_values(df: pd.DataFrame, column: str) -> pd.Series:
+    return df[column].fillna("").astype(str).str.strip().replace("", BLANK_GROUP)
+
+
+def suppressed_groups(sizes: pd.Series, min_size: int) -> set[str]:
+    """Groups under ``min_size``; when that is exactly one group, also the next smallest, so a suppressed
+    group's numbers cannot be found by subtracting the shown groups from the total."""
+    small = {str(g) for g, n in sizes.items() if n < min_size}
+    if len(small) == 1 and len(sizes) > 1:
+        rest = sizes[[g not in small for g in sizes.index]].sort_values(kind="stable")
+        small.add(str(rest.index[0]))
+    return small
+
+
+def group_table(
+    df: pd.DataFrame, column: str, themes: list[str], names: dict[str, str], cfg: ReportConfig
+) -> pd.DataFrame:
+    """Per group of ``column`` × theme: answers, count, share with interval, lift against all counted
+    answers, and whether the theme is over- or under-represented in the group.
+
+    The test: for each shown group and theme, a pooled two-proportion z-test of the group against all other
+    counted answers (= the adjusted standardised residual of the 2×G chi-square table). A cell is flagged
+    when Benjamini-Hochberg q < ``cfg.alpha`` across all the column's tests (so also |z| > 1.96 at 0.05).
+    Suppressed groups (see :func:`suppressed_groups`) show ``<min`` answers and no numbers.
+    """
+    groups = group_values(df, column)
+    sizes = groups.value_counts(sort=False)
+    sizes = sizes.reindex(sorted(sizes.index, key=lambda g: (g == BLANK_GROUP, str(g))))
+    if len(sizes) > cfg.max_groups:
+        raise ConsultError(
+            f"Column '{column}' has {len(sizes)} different values, more than report.max_groups={cfg.max_groups}: "
+            "it looks like an id or free text, not groups",
+            f"Choose a column of categories for --by, or raise the limit with --set report.max_groups={len(sizes)}",
+        )
+    hidden = suppressed_groups(sizes, cfg.min_group_size)
+    labels = label_matrix(df, themes)
+    n_all = len(df)
+    rows = []
+    for g, n_g in sizes.items():
+        in_g = (groups == g).to_numpy()
+        for t in themes:
+            k_all = int(labels[t].sum())
+            row: dict[str, object] = {"column": column, "group": g, "theme": t, "name": names[t]}
+            if g in hidden:
+                row.update(answers=f"<{cfg.min_group_size}", suppressed=True)
+                rows.append(row)
+                continue
+            k = int(labels[t].to_numpy()[in_g].sum())
+            lo, hi = wilson_interval(k, int(n_g), cfg.interval_level)
+            z, p = two_proportion_z(k, int(n_g), k_all - k, n_all - int(n_g))
+            overall = k_all / n_all if n_all else math.nan
+            row.update(
+                answers=int(n_g), suppressed=False, count=k, share=round(k / n_g, 4), ci_low=round(lo, 4),
+                ci_high=round(hi, 4), share_all=round(overall, 4),
+                lift=round((k / n_g) / overall, 2) if overall else math.nan, z=round(z, 3), p=p,
+            )
+            rows.append(row)
+    cols = ["column", "group", "answers", "suppressed", "theme", "name", "count", "share", "ci_low", "ci_high",
+            "share_all", "lift", "z", "p", "q", "signal"]
+    table = pd.DataFrame(rows).reindex(columns=cols)
+    tested = ~table["suppressed"].astype(bool) & table["p"].notna()
+    q = benjamini_hochberg(table.loc[tested, "p"].astype(float).to_numpy())
+    table.loc[tested, "q"] = q
+    table["signal"] = ""
+    flag = tested & (table["q"].astype(float) < cfg.alpha)
+    table.loc[flag & (table["z"].astype(float) > 0), "signal"] = "over"
+    table.loc[flag & (table["z"].astype(float) < 0), "signal"] = "under"
+    table["p"] = table["p"].astype(float).round(4)
+    table["q"] = table["q"].astype(float).round(4)
+    table["count"] = pd.Series([None if pd.isna(v) else int(v) for v in table["count"]], index=table.index, dtype=object)
+    return table
+
+
+def share_matrix(group_tab: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
+    """Wide form of a group table for reading: one row per group, share per theme ("" when suppressed)."""
+    out = []
+    for g, part in group_tab.groupby("group", sort=False):
+        row: dict[str, object] = {"group": g, "answers": part["answers"].iloc[0]}
+        for r in part.itertuples(index=False):
+            row[r.theme] = "" if r.suppressed else r.share
+        out.append(row)
+    return pd.DataFrame(out, columns=["group", "answers", *themes])
+
+
+def cooccurrence(df: pd.DataFrame, themes: list[str], names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Matrix of answers carrying both themes (diagonal: the theme's count) and the pairs seen together,
+    most frequent first, with the share of each theme's answers that also carry the other and the lift
+    (observed / expected if the two themes were independent)."""
+    labels = label_matrix(df, themes).astype(int)
+    m = labels.T.dot(labels)
+    matrix = m.reset_index().rename(columns={"index": "theme"})
+    n = len(df)
+    pairs = []
+    for i, a in enumerate(themes):
+        for b in themes[i + 1:]:
+            both = int(m.loc[a, b])
+            if both == 0:
+                continue
+            ca, cb = int(m.loc[a, a]), int(m.loc[b, b])
+            pairs.append({
+                "theme_a": a, "name_a": names[a], "theme_b": b, "name_b": names[b], "both": both,
+                "share_of_a": round(both / ca, 4), "share_of_b": round(both / cb, 4),
+                "lift": round(both * n / (ca * cb), 2),
+            })
+    cols = ["theme_a", "name_a", "theme_b", "name_b", "both", "share_of_a", "share_of_b", "lift"]
+    pair_tab = pd.DataFrame(pairs, columns=cols)
+    pair_tab = pair_tab.sort_values(["both", "lift"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    return matrix, pair_tab
+
+
+def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig) -> pd.DataFrame:
+    """Places and organisations most mentioned per theme: answers mentioning each (an answer counts once)."""
+    cols = ["theme", "name", "rank", "label", "entity", "answers"]
+    if "entities" not in df.columns:
+        return pd.DataFrame(columns=cols)
+    keep = set(cfg.entity_labels)
+    ents = df["entities"].fillna("").astype(str).map(
+        lambda c: {(lab, name) for lab, name in parse_entities(c) if lab in keep and name}
+    )
+    labels = label_matrix(df, themes)
+    rows = []
+    for t in themes:
+        tally: dict[tuple[str, str], int] = {}
+        for s in ents[labels[t]]:
+            for e in s:
+                tally[e] = tally.get(e, 0) + 1
+        ranked = sorted(((c, e) for e, c in tally.items() if c >= cfg.min_entity_answers), key=lambda x: (-x[0], x[1][1], x[1][0]))
+        for i, (c, (lab, name)) in enumerate(ranked[: cfg.top_entities], start=1):
+            rows.append({"theme": t, "name": names[t], "rank": i, "label": lab, "entity": name, "answers": c})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def shorten(text: str, max_chars: int) -> str:
+    text = " ".join(str(text).split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    if " " in cut[max_chars // 2:]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def quote_table(
+    df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig, text_column: str,
+    ids: pd.Series, redactor: Redactor, copied: set[str],
+) -> pd.DataFrame:
+    """Up to ``cfg.quotes_per_theme`` representative answers per theme: carrying the theme with probability
+    at least ``cfg.quote_min_probability``, not a campaign copy nor in ``copied`` (answers that others copy),
+    most confident first, each answer quoted under one theme at most; shortened and redacted."""
+    cols = ["theme", "name", "rank", "id", "probability", "quote"]
+    eligible = (duplicate_column(df) == "") & ~ids.isin(copied)
+    labels = label_matrix(df, themes)
+    conf = pd.to_numeric(df["confidence"], errors="coerce").fillna(0) if "confidence" in df.columns else 0
+    used: set[str] = set()
+    rows = []
+    order = sorted(themes, key=lambda t: int(labels[t].sum()))  # rare themes choose first
+    for t in order:
+        p = probabilities(df, t)
+        p = p.fillna(1.0 if p.isna().all() else 0.0)  # a theme with no probability column (added by review)
+        cand = pd.DataFrame({"id": ids, "p": p, "conf": conf, "text": df[text_column].fillna("").astype(str)})
+        cand = cand[labels[t] & eligible & (cand["p"] >= cfg.quote_min_probability) & (cand["text"].str.strip() != "")]
+        cand = cand.sort_values(["p", "conf", "id"], ascending=[False, False, True], kind="stable")
+        picked = 0
+        for r in cand.itertuples(index=False):
+            if picked >= cfg.quotes_per_theme:
+                break
+            if r.id in used:
+                continue
+            used.add(r.id)
+            picked += 1
+            rows.append({"theme": t, "name": names[t], "rank": picked, "id": r.id, "probability": round(float(r.p), 3),
+                         "quote": redactor(shorten(r.text, cfg.quote_max_chars))})
+    table = pd.DataFrame(rows, columns=cols)
+    pos = {t: i for i, t in enumerate(themes)}
+    return table.sort_values(["theme", "rank"], key=lambda s: s.map(pos) if s.name == "theme" else s,
+                             kind="stable").reset_index(drop=True)
+
+
+def campaign_table(df: pd.DataFrame, ids: pd.Series, text_column: str | None, redactor: Redactor,
+                   max_chars: int) -> pd.DataFrame:
+    """Each answer that was copied: how many copies, its themes and a redacted excerpt."""
+    cols = ["original_id", "copies", "answers_in_campaign", "themes", "excerpt"]
+    dup = duplicate_column(df)
+    copies = dup[dup != ""].value_counts()
+    rows = []
+    for orig, n in copies.items():
+        hit = df[ids == orig]
+        text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
+        rows.append({
+            "original_id": orig, "copies": int(n), "answers_in_campaign": int(n) + (1 if len(hit) else 0),
+            "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
+            "excerpt": redactor(shorten(text, max_chars)) if text else "",
+        })
+    tab = pd.DataFrame(rows, columns=cols)
+    return tab.sort_values(["copies", "original_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def compare_table(now: pd.DataFrame, before: pd.DataFrame, names: dict[str, str], cfg: ReportConfig) -> pd.DataFrame:
+    """Per theme: count and share in the previous round and now, the change, and a pooled two-proportion
+    z-test of the shares with Benjamini-Hochberg q across themes; ``signal`` is up/down when q < alpha."""
+    n_now = int(now["base"].iloc[0]) if len(now) else 0
+    n_before = int(before["base"].iloc[0]) if len(before) else 0
+    a = now.set_index("theme")
+    b = before.set_index("theme")
+    themes = [*a.index, *[t for t in b.index if t not in a.index]]
+    rows = []
+    for t in themes:
+        k1 = int(a.loc[t, "count"]) if t in a.index else 0
+        k0 = int(b.loc[t, "count"]) if t in b.index else 0
+        z, p = two_proportion_z(k1, n_now, k0, n_before)
+        s1 = k1 / n_now if n_now else math.nan
+        s0 = k0 / n_before if n_before else math.nan
+        rows.append({
+            "theme": t, "name": names.get(t, str(b.loc[t, "name"]) if t in b.index and "name" in b.columns else t),
+            "count_before": k0, "count_now": k1, "change": k1 - k0, "share_before": round(s0, 4),
+            "share_now": round(s1, 4), "change_points": round(100 * (s1 - s0), 1), "z": round(z, 3), "p": p,
+            "in_before": t in b.index, "in_now": t in a.index,
+        })
+    tab = pd.DataFrame(rows)
+    tab["q"] = benjamini_hochberg(tab["p"].to_numpy()).round(4) if len(tab) else []
+    tab["p"] = tab["p"].round(4)
+    tab["signal"] = ""
+    sig = tab["q"] < cfg.alpha
+    tab.loc[sig & (tab["z"] > 0), "signal"] = "up"
+    tab.loc[sig & (tab["z"] < 0), "signal"] = "down"
+    tab["base_before"] = n_before
+    tab["base_now"] = n_now
+    tab = tab[["theme", "name", "count_before", "count_now", "change", "share_before", "share_now", "change_points",
+               "z", "p", "q", "signal", "base_before", "base_now", "in_before", "in_now"]]
+    return tab.sort_values(["change_points", "theme"], key=lambda s: -s.abs() if s.name == "change_points" else s,
+                           kind="stable").reset_index(drop=True)
+
+
+def by_columns_allowed(df: pd.DataFrame, by: list[str], themes: list[str]) -> None:
+    added = set(added_columns(themes)) | {c for c in df.columns if c.startswith(PROB_PREFIX)}
+    inputs = [c for c in df.columns if c not in added]
+    for col in by:
+        if col not in df.columns or col in added:
+            raise ConsultError(
+                f"Column '{col}' given with --by is not a column of the answers",
+                f"Use one of: {', '.join(inputs) or '(none)'}",
+            )

@@ -1,0 +1,306 @@
+"""Output formats of a report: CSV per table, one XLSX workbook, PNG charts, one HTML page, Markdown summary.
+
+Everything is written into a temporary folder beside the target and moved into place at the end, so a
+failed run leaves the previous report (or nothing) — never half a report. A folder is only replaced when
+it holds a previous report (marked by ``.consult-report``) or is empty.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConsultError
+from ..tables import write_table, write_xlsx
+
+if TYPE_CHECKING:
+    from . import Report
+
+MARKER = ".consult-report"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^\w-]+", "_", str(name)).strip("_") or "column"
+
+
+def check_out_dir(out_dir: Path, *inputs: Path | None) -> None:
+    """Refuse an output that is a file, a folder of other things, or a folder holding an input."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConsultError(f"{out_dir} is a file", "Give a folder for -o (it will hold the report files)")
+    old_format = out_dir.is_dir() and [p.name for p in out_dir.iterdir()] == ["theme_counts.csv"]  # consult < 0.2
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists() and not old_format:
+        raise ConsultError(
+            f"Folder {out_dir} is not empty and does not hold an earlier report",
+            "Give a new or empty folder for -o (an earlier report folder is replaced as a whole)",
+        )
+    for p in inputs:
+        if p is not None and Path(p).exists() and out_dir.exists():
+            rp, ro = Path(p).resolve(), out_dir.resolve()
+            if rp == ro or ro in rp.parents:
+                raise ConsultError(f"The input {p} is inside the output folder {out_dir}", "Write the report to another folder")
+
+
+# ---------------------------------------------------------------- charts
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _wrap(text: str, width: int = 28) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def chart_shares(report: Report, path: Path) -> None:
+    """Ranked theme shares with their intervals as error bars."""
+    tab = report.counts.counts.iloc[::-1]
+    fig = _figure(8, 0.45 * len(tab) + 1.3)
+    ax = fig.add_subplot()
+    y = np.arange(len(tab))
+    share = tab["share"].fillna(0).to_numpy() * 100
+    err = np.vstack([share - tab["ci_low"].fillna(0).to_numpy() * 100, tab["ci_high"].fillna(0).to_numpy() * 100 - share])
+    ax.barh(y, share, color="#3b6ea5", xerr=np.clip(err, 0, None), error_kw={"ecolor": "#222", "capsize": 3, "lw": 1})
+    ax.set_yticks(y, [_wrap(n, 40) for n in tab["name"]], fontsize=8)
+    for yi, s, c in zip(y, share, tab["count"], strict=True):
+        ax.text(0.5, yi, f"{c}", va="center", ha="left", fontsize=7, color="white" if s > 4 else "#222")
+    pct = int(report.config.interval_level * 100)
+    ax.set_xlabel(f"share of {report.counts.basis.counted} counted answers (%), bars: {pct}% Wilson interval")
+    ax.set_xlim(0, max(5.0, float(np.nanmax(tab["ci_high"].fillna(0).to_numpy() * 100)) * 1.08 if len(tab) else 5.0))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    fig.savefig(path, format="png")
+
+
+def chart_heatmap(report: Report, column: str, path: Path) -> bool:
+    """Share of each theme per shown group; ▲/▼ mark over/under-represented cells. False when no group is shown."""
+    tab = report.groups[column]
+    shown = tab[~tab["suppressed"].astype(bool)]
+    if shown.empty:
+        return False
+    groups = list(dict.fromkeys(shown["group"]))
+    themes = report.themes
+    grid = shown.pivot(index="group", columns="theme", values="share").reindex(index=groups, columns=themes).astype(float)
+    signal = shown.pivot(index="group", columns="theme", values="signal").reindex(index=groups, columns=themes)
+    fig = _figure(max(6.0, 0.6 * len(themes) + 2.5), 0.38 * len(groups) + 2.6)
+    ax = fig.add_subplot()
+    im = ax.imshow(grid.to_numpy() * 100, cmap="Blues", aspect="auto", vmin=0)
+    ax.set_xticks(range(len(themes)), [_wrap(report.names[t], 18) for t in themes], rotation=60, ha="right", fontsize=7)
+    sizes = shown.groupby("group", sort=False)["answers"].first()
+    ax.set_yticks(range(len(groups)), [f"{g} (n={sizes[g]})" for g in groups], fontsize=7)
+    top = float(np.nanmax(grid.to_numpy())) * 100 if grid.notna().any().any() else 1.0
+    for i, g in enumerate(groups):
+        for j, t in enumerate(themes):
+            v = grid.loc[g, t] * 100
+            mark = {"over": "▲", "under": "▼"}.get(str(signal.loc[g, t]), "")
+            ax.text(j, i, f"{v:.0f}{mark}", ha="center", va="center", fontsize=6, color="white" if v > top * 0.6 else "#111")
+    fig.colorbar(im, ax=ax, label="share of the group's answers (%)", shrink=0.8)
+    hidden = tab.loc[tab["suppressed"].astype(bool), "group"].nunique()
+    note = f"; {hidden} group(s) under {report.config.min_group_size} answers not shown" if hidden else ""
+    ax.set_title(f"Themes by {column} (▲ over / ▼ under-represented, BH q < {report.config.alpha}){note}", fontsize=8)
+    fig.savefig(path, format="png")
+    return True
+
+
+# ---------------------------------------------------------------- text formats
+
+
+def pct(x: Any, digits: int = 1) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(v) else f"{100 * v:.{digits}f}%"
+
+
+def interval(lo: Any, hi: Any) -> str:
+    a, b = pct(lo), pct(hi)
+    return f"{a[:-1]}–{b}" if a and b else ""
+
+
+def _md_row(cells: list[object]) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) -> str:
+    """A short Markdown summary for the terminal (also written as summary.md)."""
+    b = report.counts.basis
+    prov = dict(zip(report.provenance["field"], report.provenance["value"], strict=True))
+    lines = [f"# {report.title}", ""]
+    excl = f"{b.empty} empty, {b.non_substantive} non-substantive"
+    if b.duplicates_counted:
+        excl += f"; {b.duplicate_copies} campaign copies counted"
+    else:
+        excl += f", {b.duplicate_copies} campaign copies (counted once)"
+    lines.append(f"{b.counted} of {b.answers} answers counted ({excl}). Model {prov.get('model_version', '?')}.")
+    lines += ["", f"## Themes (share with {report.config.interval_level:.0%} interval; expected = sum of probabilities)", ""]
+    lines.append(_md_row(["rank", "theme", "count", "share", "interval", "expected"]))
+    lines.append(_md_row(["---:", "---", "---:", "---:", "---", "---:"]))
+    for r in report.counts.counts.itertuples(index=False):
+        exp = "" if isinstance(r.expected, float) and math.isnan(r.expected) else f"{r.expected:.1f}"
+        lines.append(_md_row([r.rank, r.name, r.count, pct(r.share), interval(r.ci_low, r.ci_high), exp]))
+    flagged = []
+    for col, tab in report.groups.items():
+        f = tab[tab["signal"] != ""].copy()
+        f["col"] = col
+        flagged.append(f)
+    if flagged:
+        f = pd.concat(flagged)
+        lines += ["", f"## Over/under-represented (two-proportion z vs rest, BH q < {report.config.alpha})", ""]
+        if f.empty:
+            lines.append("No group stands out beyond chance.")
+        for r in f.reindex(f["z"].abs().sort_values(ascending=False).index).head(top).itertuples(index=False):
+            lines.append(f"- {r.col} = {r.group}: {r.name} {r.signal} ({pct(r.share)} vs {pct(r.share_all)} overall, n={r.answers})")
+        if len(f) > top:
+            lines.append(f"- … {len(f) - top} more in the by_*.csv tables")
+    if report.compare is not None:
+        c = report.compare
+        sig = c[c["signal"] != ""]
+        lines += ["", f"## Change since the previous round (two-proportion z, BH q < {report.config.alpha})", ""]
+        if sig.empty:
+            lines.append("No theme's share changed beyond chance.")
+        for r in sig.itertuples(index=False):
+            lines.append(f"- {r.name}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points, {r.signal})")
+    if out_dir is not None:
+        lines += ["", f"Report: {out_dir / 'report.html'} · tables: CSV and report.xlsx in {out_dir}"]
+    return "\n".join(lines) + "\n"
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [] if df is None or df.empty else df.to_dict("records")
+
+
+def render_html(report: Report, charts: dict[str, Path]) -> str:
+    """One self-contained page: charts embedded as data URIs, no scripts or styles from elsewhere."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["pct"] = pct
+    env.filters["interval"] = interval
+
+    def num(x: Any, digits: int = 1) -> str:
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            return str(x)
+        return "" if math.isnan(v) else f"{v:.{digits}f}"
+
+    env.filters["num"] = num
+    images = {k: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") for k, p in charts.items()}
+    groups = {}
+    for col, tab in report.groups.items():
+        from .analysis import share_matrix
+
+        groups[col] = {
+            "matrix": _records(share_matrix(tab, report.themes)),
+            "flagged": _records(tab[tab["signal"] != ""].sort_values("z", key=abs, ascending=False)),
+            "hidden": list(dict.fromkeys(tab.loc[tab["suppressed"].astype(bool), "group"])),
+            "chart": images.get(f"heatmap_{slug(col)}"),
+        }
+    quotes: dict[str, list[dict[str, Any]]] = {}
+    for q in _records(report.quotes):
+        quotes.setdefault(q["theme"], []).append(q)
+    ents: dict[str, list[dict[str, Any]]] = {}
+    for e in _records(report.entities):
+        ents.setdefault(e["theme"], []).append(e)
+    b = report.counts.basis
+    return env.get_template("report.html.j2").render(
+        r=report, b=b, cfg=report.config, counts=_records(report.counts.counts), names=report.names,
+        themes=report.themes, groups=groups, pairs=_records(report.pairs.head(15)), quotes=quotes, ents=ents,
+        campaigns=_records(report.campaigns), compare=_records(report.compare) if report.compare is not None else None,
+        provenance=_records(report.provenance), shares_chart=images.get("theme_shares"),
+        n_charts=len(images),
+    )
+
+
+def _sheet_names(names: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for n in names:
+        s = re.sub(r"[\[\]:*?/\\]", "_", n)[:31]
+        i = 2
+        while s.lower() in used:
+            s = f"{s[:28]}~{i}"
+            i += 1
+        used.add(s.lower())
+        out[n] = s
+    return out
+
+
+def write_files(report: Report, folder: Path) -> list[Path]:
+    """Write every output into ``folder`` (which exists and is empty); returns the files written."""
+    tables = report.tables()
+    files: list[Path] = []
+    stems = {name: (f"by_{slug(name[3:])}" if name.startswith("by_") else name) for name in tables}
+    for name, tab in tables.items():
+        p = folder / f"{stems[name]}.csv"
+        write_table(tab, p)
+        files.append(p)
+    sheets = _sheet_names(list(tables))
+    write_xlsx({sheets[n]: t for n, t in tables.items()}, folder / "report.xlsx")
+    files.append(folder / "report.xlsx")
+    charts_dir = folder / "charts"
+    charts_dir.mkdir()
+    charts: dict[str, Path] = {}
+    p = charts_dir / "theme_shares.png"
+    chart_shares(report, p)
+    charts["theme_shares"] = p
+    for col in report.groups:
+        p = charts_dir / f"heatmap_{slug(col)}.png"
+        if chart_heatmap(report, col, p):
+            charts[f"heatmap_{slug(col)}"] = p
+    files += list(charts.values())
+    (folder / "report.html").write_text(render_html(report, charts), encoding="utf-8")
+    (folder / "summary.md").write_text(summary_markdown(report), encoding="utf-8")
+    (folder / MARKER).write_text("written by consult report; this folder is replaced by the next report to it\n")
+    files += [folder / "report.html", folder / "summary.md"]
+    umask = os.umask(0)
+    os.umask(umask)
+    for p in [folder, charts_dir, *files, folder / MARKER]:  # temp files are private; give the usual permissions
+        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
+    return files
+
+
+def write_report(report: Report, out_dir: Path) -> list[Path]:
+    """Write the report into a temporary folder, then move it to ``out_dir`` (replacing an earlier report)."""
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    old: Path | None = None
+    try:
+        files = write_files(report, tmp)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+            os.replace(out_dir, old / "report")
+        os.replace(tmp, out_dir)
+    except BaseException:
+        if old is not None and (old / "report").exists() and not out_dir.exists():
+            os.replace(old / "report", out_dir)
+        raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return [out_dir / f.relative_to(tmp) for f in files]

