@@ -164,7 +164,7 @@ def main() -> None:
         tr, te = df[df["split"] == "train"], df[df["split"] == "test"]
         summaries.append(simulate(
             "nhs_fft_phase1", tr["text"].tolist(), [[x] for x in tr["label"]], te["text"].tolist(), [[x] for x in te["label"]],
-            seed_size=200, per_round=200, rounds=3 if args.quick else 6, seeds=seeds, mode="single",
+            seed_size=200, per_round=200, rounds=3 if args.quick else 5, seeds=seeds, mode="single",
         ))
         print(json.dumps(summaries[-1]), flush=True)
     else:
