@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -467,10 +466,3 @@ def import_reviews(
     added, already = store.append([v[2] for v in accepted.values()])
     return ImportResult(added=added, already_stored=already, skipped_blank=blank, rows=len(df), audit_path=store.path)
 
-
-def reviewed_ids_by_selection(records: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Answer ids of the latest reviews, by how they were chosen."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for aid, r in latest_reviews(records).items():
-        out[r.get("selected_as", "unknown")].add(aid)
-    return dict(out)

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..errors import ConsultError
 from ..modelstore import read_card
 from ..registry import current_version, history, is_registry, list_versions, promote, rollback, version_dir
 from ..retrain import retrain
-from ..errors import ConsultError
 from ._common import ConfigOpt, SetOpt, handle_errors, make_config, out, say
 
 app = typer.Typer(help="Model versions: list, show, promote, roll back.", no_args_is_help=True)
