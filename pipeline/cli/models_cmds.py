@@ -33,6 +33,15 @@ def _f1(card: dict[str, Any], key: str) -> str:
     return "" if v is None else f"{v:.3f}"
 
 
+def _decision(card: dict[str, Any]) -> str:
+    if card.get("adopted"):
+        return "adopted"
+    p = card.get("promotion") or {}
+    if not p:
+        return ""
+    return "first version" if p.get("reason") == "first version" else ("promoted" if p.get("promoted") else "kept out")
+
+
 @app.command("list")
 @handle_errors
 def list_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
@@ -48,7 +57,7 @@ def list_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
         t.add_row(
             "*" if v == cur else "", v, str(card.get("parent_version") or ""), str(card.get("created", "")),
             str(card.get("training_data", {}).get("rows_used", "")), "" if cv is None else f"{cv:.3f}",
-            _f1(card, "held_out"), (card.get("promotion") or {}).get("reason", card.get("adopted", "")),
+            _f1(card, "held_out"), _decision(card),
         )
     out.print(t)
 
