@@ -145,12 +145,45 @@ class ReportConfig(_Strict):
         return v
 
 
+class ReviewConfig(_Strict):
+    random_share: float = Field(0.2, ge=0.0, le=1.0)
+    """Share of each review batch drawn at random (the rest are the answers the model is least sure of).
+    The random slice is an unbiased sample, so the reviewed set also measures accuracy."""
+    seed: int = 0
+    """Seed of the random slice (the same file, model and seed give the same batch)."""
+    audit_path: Path = Path("data/reviews/audit.jsonl")
+    """Append-only audit store of every accepted review (JSON lines, hash-chained)."""
+
+
+class RetrainConfig(_Strict):
+    model: Path = Path("models/default")
+    """Model registry (``models/<name>/``) that retraining adds versions to; its ``CURRENT`` file names the
+    version ``consult label`` uses."""
+    base_data: Path = Path("data/consultation_labelled.csv")
+    """The base labelled answers; reviewed labels replace theirs for the same answer id."""
+    held_out_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    """Share of the base labelled answers kept out of training by every version, to compare versions on.
+    Membership is fixed per answer id: an id is held out when SHA-256(held_out_salt + ':' + id), read as a
+    number in [0, 1), is below this fraction, so the set does not move as data or versions change."""
+    held_out_salt: str = "consult-held-out-v1"
+    tolerance: float = Field(0.01, ge=0.0, le=1.0)
+    """A new version becomes current only if its macro-F1 is not lower than the current version's by more
+    than this, on the held-out set and on the random review slice."""
+    min_random_slice: int = Field(20, ge=1)
+    """The random review slice is used by the promotion gate only once it has at least this many answers."""
+    hold_out_random_slice: bool = True
+    """Keep answers reviewed as part of the random slice out of training, so that comparing versions on them
+    is honest. False trains on them too; the random-slice comparison is then reported but not gated on."""
+
+
 class Config(_Strict):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    retrain: RetrainConfig = Field(default_factory=RetrainConfig)
 
     @model_validator(mode="after")
     def _check(self) -> Config:

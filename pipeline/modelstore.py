@@ -68,6 +68,11 @@ def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
     """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""
     model_dir = Path(model_dir)
     model_dir.parent.mkdir(parents=True, exist_ok=True)
+    if (model_dir / "CURRENT").is_file():
+        raise ConsultError(
+            f"{model_dir} is a model registry (versions and a CURRENT pointer); writing a model over it would replace every version",
+            "Write to another folder with -o, or add a version with 'consult retrain'",
+        )
     if model_dir.exists() and not is_model_dir(model_dir) and any(model_dir.iterdir()):
         raise ConsultError(
             f"{model_dir} exists and is not a consult model directory",
@@ -118,10 +123,14 @@ def read_card(model_dir: Path) -> dict[str, Any]:
 
 
 def load_model(model_dir: Path) -> LoadedModel:
-    """Load a model directory after checking the file's SHA-256 and the scikit-learn version."""
+    """Load a model directory after checking the file's SHA-256 and the scikit-learn version.
+
+    A model registry (``models/<name>/`` with versions) loads its current version."""
     import sklearn
 
-    model_dir = Path(model_dir)
+    from .registry import resolve_model_dir
+
+    model_dir = resolve_model_dir(Path(model_dir))
     card = read_card(model_dir)
     path = model_dir / card.get("model_file", MODEL_FILE)
     if not path.is_file():

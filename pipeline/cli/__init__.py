@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import data_cmds, model_cmds, report_cmds
+from . import data_cmds, model_cmds, models_cmds, report_cmds, review_cmds
 
 app = typer.Typer(
     name="consult",
@@ -16,6 +16,8 @@ app = typer.Typer(
 data_cmds.register(app)
 model_cmds.register(app)
 report_cmds.register(app)
+models_cmds.register(app)
+app.add_typer(review_cmds.app, name="review")
 
 
 def main() -> None:

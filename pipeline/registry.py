@@ -1,0 +1,169 @@
+"""Versioned models: ``models/<name>/<version>/`` model directories, a ``CURRENT`` pointer and a history.
+
+Layout of a registry (e.g. ``models/default/``)::
+
+    v0001/            a model directory (model.joblib + model-card.json), card has version + parent_version
+    v0002/
+    CURRENT           the version that ``consult label`` uses (one line, e.g. "v0002")
+    history.jsonl     every change of CURRENT: time, action (promote/rollback), from, to, reason
+
+Versions are never changed or deleted; promotion and rollback only move ``CURRENT`` (written atomically).
+A plain model directory (``consult train DATA -o DIR``) still works wherever a registry does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .errors import ConsultError
+from .modelstore import is_model_dir, read_card, save_model
+from .tables import atomic_path
+
+CURRENT_FILE = "CURRENT"
+HISTORY_FILE = "history.jsonl"
+_VERSION = re.compile(r"^v(\d{4,})$")
+
+__all__ = [
+    "adopt_plain_model", "current_version", "history", "is_registry", "list_versions", "promote",
+    "resolve_model_dir", "rollback", "save_version", "version_dir",
+]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def is_registry(path: Path) -> bool:
+    path = Path(path)
+    return path.is_dir() and not is_model_dir(path) and (
+        (path / CURRENT_FILE).is_file() or any(_VERSION.match(p.name) and is_model_dir(p) for p in path.iterdir())
+    )
+
+
+def list_versions(root: Path) -> list[str]:
+    """Version names in order (v0001, v0002, ...)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if _VERSION.match(p.name) and is_model_dir(p)]
+    return sorted(found, key=lambda v: int(v[1:]))
+
+
+def current_version(root: Path) -> str | None:
+    f = Path(root) / CURRENT_FILE
+    if not f.is_file():
+        return None
+    v = f.read_text(encoding="utf-8").strip()
+    if not is_model_dir(Path(root) / v):
+        raise ConsultError(
+            f"{f} names version '{v}', which is not a model directory in {root}",
+            f"Point it at an existing version with 'consult models promote VERSION --model {root}'",
+        )
+    return v
+
+
+def version_dir(root: Path, version: str) -> Path:
+    d = Path(root) / version
+    if not _VERSION.match(version) or not is_model_dir(d):
+        have = ", ".join(list_versions(root)) or "none"
+        raise ConsultError(f"{root} has no version '{version}' (versions: {have})", "Pick one of the listed versions")
+    return d
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """The model directory to load: ``path`` itself if it is one, else the current version of a registry."""
+    path = Path(path)
+    if is_model_dir(path):
+        return path
+    if is_registry(path):
+        v = current_version(path)
+        if v is None:
+            raise ConsultError(
+                f"{path} has model versions but none is current (no {CURRENT_FILE} file)",
+                f"Choose one with 'consult models promote VERSION --model {path}'",
+            )
+        return path / v
+    return path  # load_model reports what is missing
+
+
+def history(root: Path) -> list[dict[str, Any]]:
+    f = Path(root) / HISTORY_FILE
+    if not f.is_file():
+        return []
+    return [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _set_current(root: Path, version: str, action: str, reason: str) -> dict[str, Any]:
+    root = Path(root)
+    before = current_version(root)
+    event = {"time": _now(), "action": action, "from": before, "to": version, "reason": reason}
+    hist = root / HISTORY_FILE
+    old = hist.read_text(encoding="utf-8") if hist.is_file() else ""
+    with atomic_path(hist) as tmp:  # history first: a crash leaves a logged but not applied change, never the reverse
+        tmp.write_text(old + json.dumps(event, ensure_ascii=False) + "\n", encoding="utf-8")
+    with atomic_path(root / CURRENT_FILE) as tmp:
+        tmp.write_text(version + "\n", encoding="utf-8")
+    return event
+
+
+def save_version(pipeline: Any, card: dict[str, Any], root: Path) -> str:
+    """Write a new version (the next number) under ``root``; it does not become current."""
+    root = Path(root)
+    if root.exists() and is_model_dir(root):
+        raise ConsultError(f"{root} is a single model directory, not a registry", "Adopt it first (consult retrain does)")
+    versions = list_versions(root)
+    version = f"v{(int(versions[-1][1:]) + 1) if versions else 1:04d}"
+    card = {**card, "name": root.name, "version": version}
+    save_model(pipeline, card, root / version)
+    return version
+
+
+def promote(root: Path, version: str, reason: str = "promoted by hand") -> dict[str, Any]:
+    version_dir(root, version)
+    return _set_current(root, version, "promote", reason)
+
+
+def rollback(root: Path, reason: str = "rolled back by hand") -> dict[str, Any]:
+    """Make current the version that was current before the present one."""
+    root = Path(root)
+    now = current_version(root)
+    if now is None:
+        raise ConsultError(f"{root} has no current version to roll back from", "Promote a version first")
+    # Walk the history backwards past rollbacks: the version current before ``now`` became current.
+    stack: list[str] = []
+    for e in history(root):
+        if e["action"] == "rollback" and stack:
+            stack.pop()
+        elif not stack or stack[-1] != e["to"]:
+            stack.append(e["to"])
+    previous = stack[-2] if len(stack) >= 2 and stack[-1] == now else None
+    if previous is None:
+        raise ConsultError(
+            f"{root}: {now} has no earlier current version to roll back to",
+            f"Promote a specific version with 'consult models promote VERSION --model {root}'",
+        )
+    return _set_current(root, previous, "rollback", reason)
+
+
+def adopt_plain_model(path: Path) -> str:
+    """Turn a plain model directory into a registry whose v0001 (current) is that model."""
+    path = Path(path)
+    card = read_card(path)
+    tmp = path.with_name(f".{path.name}.adopt")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    os.replace(path, tmp / "v0001")
+    card_path = tmp / "v0001" / "model-card.json"
+    card = {**card, "name": path.name, "version": "v0001", "parent_version": None,
+            "adopted": "was a plain model directory; it may have been trained on the held-out set"}
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    _set_current(path, "v0001", "promote", "adopted from a plain model directory")
+    return "v0001"

@@ -1,0 +1,269 @@
+"""Retraining on reviewed answers, with a promotion gate.
+
+:func:`retrain` trains a new version of a registry's model on:
+  * the base labelled answers (``retrain.base_data``), minus the fixed held-out set, where a reviewed label
+    replaces the base label of the same answer id;
+  * every other reviewed answer in the audit store (its latest review), except — by default — the random
+    review slice, which is kept as a test set (``retrain.hold_out_random_slice``).
+
+The held-out set is fixed per answer id (see ``RetrainConfig.held_out_fraction``), never trained on by any
+version, and scored with its reviewed label where there is one. The new version is written to
+``models/<name>/vNNNN/`` with its parent version and data hashes in the card, and becomes current only when
+its macro-F1 is not lower than the current version's by more than ``retrain.tolerance`` on the held-out set
+and (once it has ``retrain.min_random_slice`` answers) on the random review slice; ``force`` overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import evaluate as ev
+from .config import Config
+from .entities import spacy_language
+from .errors import ConsultError
+from .ingest import load_answers
+from .modelstore import is_model_dir, library_versions, load_model, sha256_file
+from .registry import adopt_plain_model, current_version, promote, save_version
+from .review import AuditStore, latest_reviews, text_sha256
+from .taxonomy import Taxonomy, from_ids, load_taxonomy, split_labels
+from .train import prepare_training_data, thresholds_for_card, train_model
+
+Progress = Callable[[str], None]
+
+__all__ = ["RetrainResult", "build_training_set", "held_out", "retrain"]
+
+
+def held_out(answer_id: str, fraction: float, salt: str) -> bool:
+    """Whether an answer id belongs to the fixed held-out set (a hash of the id, so it never moves)."""
+    if fraction <= 0:
+        return False
+    h = hashlib.sha256(f"{salt}:{answer_id}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64 < fraction
+
+
+@dataclass
+class Rows:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    labels: list[list[str]] = field(default_factory=list)
+
+    def add(self, i: str, text: str, labels: list[str]) -> None:
+        self.ids.append(i)
+        self.texts.append(text)
+        self.labels.append(labels)
+
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        for i, t, lab in zip(self.ids, self.texts, self.labels, strict=True):
+            h.update(f"{i}\x1f{text_sha256(t)}\x1f{';'.join(sorted(lab))}\n".encode())
+        return h.hexdigest()
+
+
+@dataclass
+class TrainingSet:
+    train: Rows
+    held_out: Rows
+    random_slice: Rows
+    replaced: int
+    added_reviews: int
+    replaced_text_differs: list[str]
+
+
+def build_training_set(
+    ids: Sequence[str], texts: Sequence[str], labels: Sequence[str], sep: str, reviews: dict[str, dict[str, Any]],
+    fraction: float, salt: str, hold_out_random_slice: bool = True,
+) -> TrainingSet:
+    """Split base rows and reviews into training rows, the held-out set and the random review slice."""
+    train, hold, rand = Rows(), Rows(), Rows()
+    replaced = 0
+    differs = []
+    base_ids = set()
+    for i, t, cell in zip(ids, texts, labels, strict=True):
+        i = str(i)
+        base_ids.add(i)
+        lab = split_labels(cell, sep)
+        rev = reviews.get(i)
+        if rev is not None:
+            lab = list(rev["reviewed_themes"])
+            replaced += 1
+            if rev["text_sha256"] != text_sha256(t):
+                differs.append(i)
+        if held_out(i, fraction, salt):
+            hold.add(i, str(t), lab)
+        elif rev is not None and rev.get("selected_as") == "random" and hold_out_random_slice:
+            rand.add(i, str(t), lab)
+        else:
+            train.add(i, str(t), lab)
+            if rev is not None and rev.get("selected_as") == "random":
+                rand.add(i, str(t), lab)
+    added = 0
+    for i, rev in reviews.items():
+        if i in base_ids:
+            continue
+        row = (i, rev["text"], list(rev["reviewed_themes"]))
+        if rev.get("selected_as") == "random":
+            rand.add(*row)
+            if hold_out_random_slice:
+                continue
+        train.add(*row)
+        added += 1
+    return TrainingSet(train, hold, rand, replaced, added, differs)
+
+
+def _macro_f1(model_themes: list[str], pred: np.ndarray, truth: list[list[str]], mode: str) -> float | None:
+    """Macro-F1 of a model's predictions against theme lists, over the themes present in the truth."""
+    if not truth:
+        return None
+    space = sorted({t for lab in truth for t in lab} | set(model_themes))
+    col = {t: j for j, t in enumerate(space)}
+    Yt = np.zeros((len(truth), len(space)), dtype=np.int8)
+    Yp = np.zeros_like(Yt)
+    for r, lab in enumerate(truth):
+        for t in lab:
+            Yt[r, col[t]] = 1
+    for j, t in enumerate(model_themes):
+        Yp[:, col[t]] = pred[:, j]
+    m = "single" if mode == "single" and bool((Yt.sum(1) == 1).all()) else "multilabel"
+    return float(ev.headline(ev.score(Yt, Yp, space, m, bootstrap=0))["macro_f1"])
+
+
+def _predict(pipe: Any, texts: list[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 0), dtype=np.int8)
+    clf = pipe.named_steps["classify"]
+    return clf.decide(pipe.predict_proba(texts))
+
+
+@dataclass
+class RetrainResult:
+    version: str
+    parent: str | None
+    promoted: bool
+    reason: str
+    comparison: dict[str, Any]
+    card: dict[str, Any]
+
+
+def compare(
+    old: tuple[Any, list[str], str] | None, new: tuple[Any, list[str], str], sets: dict[str, Rows], tolerance: float,
+    gated: dict[str, bool],
+) -> tuple[dict[str, Any], bool, str]:
+    """Score old and new on each set; return the figures, whether new may become current, and why."""
+    figures: dict[str, Any] = {"tolerance": tolerance}
+    ok = True
+    why = []
+    for name, rows in sets.items():
+        f_new = _macro_f1(new[1], _predict(new[0], rows.texts), rows.labels, new[2]) if rows.ids else None
+        f_old = _macro_f1(old[1], _predict(old[0], rows.texts), rows.labels, old[2]) if old and rows.ids else None
+        figures[name] = {"answers": len(rows.ids), "macro_f1_new": f_new, "macro_f1_current": f_old,
+                         "gated": gated[name], "rows_sha256": rows.sha256()}
+        if f_new is None or f_old is None:
+            continue
+        delta = f_new - f_old
+        figures[name]["delta"] = round(delta, 4)
+        if gated[name] and delta < -tolerance:
+            ok = False
+            why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f} (worse by {-delta:.3f} > tolerance {tolerance})")
+        elif gated[name]:
+            why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f}")
+    if old is not None and not any(figures[n].get("delta") is not None and gated[n] for n in sets):
+        ok = False
+        why.append("no held-out or random-slice answers to compare the versions on")
+    return figures, ok, "; ".join(why)
+
+
+def retrain(
+    config: Config, *, model_root: Path | None = None, base_path: Path | None = None, audit_path: Path | None = None,
+    taxonomy_path: Path | None = None, force: bool = False, progress: Progress | None = None,
+) -> RetrainResult:
+    """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version."""
+    say = progress or (lambda _msg: None)
+    rc = config.retrain
+    root = Path(model_root or rc.model)
+    base_path = Path(base_path or rc.base_data)
+    audit = AuditStore(Path(audit_path or config.review.audit_path))
+    if is_model_dir(root):
+        adopt_plain_model(root)
+        say(f"{root} was a single model; it is now version v0001 of a registry (current)")
+    parent = current_version(root) if root.exists() else None
+    ic = config.ingest
+    answers = load_answers(base_path, ic, require_labels=True)
+    records = audit.records()
+    reviews = latest_reviews(records)
+    ts = build_training_set(
+        answers.ids, answers.texts, answers.df[ic.labels_column].tolist(), ic.label_separator, reviews,
+        rc.held_out_fraction, rc.held_out_salt, rc.hold_out_random_slice,
+    )
+    say(f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
+        f"reviewed answers added); held out: {len(ts.held_out.ids)}; random review slice: {len(ts.random_slice.ids)}")
+    if ts.replaced_text_differs:
+        say(f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
+            "the review replaced the base label (ids are the key)")
+    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    lang = spacy_language(config.entities.spacy_model)
+    data = prepare_training_data(
+        ts.train.ids, ts.train.texts, [";".join(lab) for lab in ts.train.labels], ";", taxonomy,
+        config.model.min_label_count, source="the base data and reviews",
+    )
+    pipe, report = train_model(data, config, lang, progress)
+    old = None
+    if parent is not None:
+        om = load_model(root / parent)
+        old = (om.pipeline, om.themes, om.mode)
+    sets = {"held_out": ts.held_out, "random_review_slice": ts.random_slice}
+    gated = {"held_out": True,
+             "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice}
+    figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
+    tax = taxonomy or from_ids(data.themes)
+    card = {
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "parent_version": parent,
+        "versions": library_versions(),
+        "language": lang,
+        "themes": data.themes,
+        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
+        "themes_left_out": data.dropped_themes,
+        "mode": report["mode"],
+        "thresholds": thresholds_for_card(pipe, data.themes),
+        "threshold_meaning": "per-theme probability threshold" if report["mode"] == "multilabel"
+        else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
+        "training_data": {
+            "path": str(base_path), "sha256": sha256_file(base_path), "rows": len(answers.df),
+            "rows_used": len(data.texts), "training_rows_sha256": ts.train.sha256(),
+            "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
+        },
+        "reviews": {
+            "audit_path": str(audit.path), "audit_sha256": sha256_file(audit.path) if audit.path.is_file() else None,
+            "records": len(records), "answers_reviewed": len(reviews), "base_labels_replaced": ts.replaced,
+            "reviewed_answers_added": ts.added_reviews, "last_entry_sha256": records[-1]["entry_sha256"] if records else None,
+        },
+        "held_out": {"fraction": rc.held_out_fraction, "salt": rc.held_out_salt, "answers": len(ts.held_out.ids),
+                     "rows_sha256": ts.held_out.sha256()},
+        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "config": config.model_dump(mode="json"),
+        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
+        "cv_scores": report["cv_scores"],
+        "cv_baselines": report["baselines"],
+        "comparison": figures,
+    }
+    if parent is None:
+        promoted, reason = True, "first version"
+    elif ok:
+        promoted, reason = True, f"not worse than {parent} beyond tolerance {rc.tolerance}: {why}"
+    elif force:
+        promoted, reason = True, f"forced (--force) although: {why}"
+    else:
+        promoted, reason = False, f"{parent} stays current: {why}"
+    card["promotion"] = {"promoted": promoted, "reason": reason}
+    version = save_version(pipe, card, root)
+    if promoted:
+        promote(root, version, reason)
+    return RetrainResult(version=version, parent=parent, promoted=promoted, reason=reason, comparison=figures,
+                         card={**card, "version": version})

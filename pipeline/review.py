@@ -1,0 +1,468 @@
+"""Stage 6 — human review: export the answers worth checking, import the verdicts into an audit store.
+
+Export (:func:`export_for_review`) ranks the labelled answers by how unsure the model is — multi-label: how
+close the nearest theme's probability is to that theme's threshold; single-label: how low the top
+probability is — and adds a seeded random slice (``review.random_share``) so that the reviewed set is also an
+unbiased accuracy sample. A copy-and-paste campaign answer (``duplicate_of`` set) is never offered: its first
+copy is. Answers already in the audit store are not offered again.
+
+Import (:func:`import_reviews`) checks every row before writing anything and appends the accepted reviews
+to the audit store (:class:`AuditStore`): JSON lines, append-only, each record hash-chained to the one
+before so that an edited or deleted record is detected. Importing the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .errors import ConsultError
+from .label import PROB_PREFIX, THEMES_COLUMN, theme_columns
+from .modelstore import read_card, sha256_file
+from .registry import is_registry, list_versions, resolve_model_dir
+from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
+from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+
+__all__ = [
+    "AuditStore", "ExportResult", "ImportResult", "export_for_review", "import_reviews", "latest_reviews",
+    "select_for_review", "text_sha256", "uncertainty",
+]
+
+REVIEW_SHEET = "review"
+THEMES_SHEET = "themes"
+ABOUT_SHEET = "about"
+# What the analyst sees and fills in, then bookkeeping the import reads back (not to be edited).
+REVIEW_COLUMNS = ["id", "text", "predicted_themes", "probabilities", "why", "reviewed_themes", "reviewer", "notes"]
+BOOK_COLUMNS = ["selected_as", "model_version", "text_sha256", "labelled_file"]
+SELECTED = ("uncertain", "random")
+_BAD_IN_CELL = (",", "|", "\n", "\t")
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# --- choosing what to review ------------------------------------------------------------------------------
+
+
+def uncertainty(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """How sure the model is of each row (lower = less sure) and the theme that makes it unsure.
+
+    Multi-label: ``min_j |p_j - threshold_j|``, the distance of the nearest theme to its decision threshold.
+    Single-label: the top probability.
+    """
+    proba = np.asarray(proba, dtype=float)
+    if len(proba) == 0:
+        return np.zeros(0), np.zeros(0, dtype=int)
+    if mode == "single":
+        return proba.max(axis=1), proba.argmax(axis=1)
+    gap = np.abs(proba - np.asarray(thresholds, dtype=float)[None, :])
+    return gap.min(axis=1), gap.argmin(axis=1)
+
+
+def select_for_review(
+    proba: np.ndarray, thresholds: np.ndarray, mode: str, n: int, random_share: float, seed: int,
+    eligible: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions to review, in order, and whether each came from the random slice.
+
+    ``n - round(n * random_share)`` least-sure eligible rows first (ties keep input order), then
+    ``round(n * random_share)`` rows drawn with ``seed`` from the eligible rows left.
+    """
+    m = len(proba)
+    eligible = np.ones(m, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
+    pool = np.flatnonzero(eligible)
+    n = min(n, len(pool))
+    n_random = int(round(n * random_share))
+    score, _ = uncertainty(proba[pool], thresholds, mode)
+    order = pool[np.argsort(score, kind="stable")]
+    chosen = order[: n - n_random]
+    rest = np.setdiff1d(pool, chosen)
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(rest, size=min(n_random, len(rest)), replace=False) if n_random else np.zeros(0, dtype=int)
+    rows = np.concatenate([chosen, np.sort(drawn)]).astype(int)
+    is_random = np.concatenate([np.zeros(len(chosen), bool), np.ones(len(drawn), bool)])
+    return rows, is_random
+
+
+def _card_for(labelled: pd.DataFrame, model_path: Path) -> dict[str, Any]:
+    """The card of the model that labelled the file: its version in the registry, else the given model."""
+    versions = sorted({v for v in labelled.get("model_version", pd.Series([], dtype=str)).tolist() if v})
+    if len(versions) > 1:
+        raise ConsultError(
+            f"The labelled file mixes model versions ({', '.join(versions)})",
+            "Label the whole file with one model version, then export",
+        )
+    if versions and is_registry(model_path) and versions[0] in list_versions(model_path):
+        return read_card(Path(model_path) / versions[0])
+    card = read_card(resolve_model_dir(model_path))
+    if versions and str(card.get("version") or resolve_model_dir(model_path).name) != versions[0]:
+        raise ConsultError(
+            f"The labelled file was made by model version '{versions[0]}', but {model_path} is '{card.get('version')}'",
+            "Pass the model that labelled it with --model (its thresholds decide what is uncertain)",
+        )
+    return card
+
+
+def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
+    tax = None
+    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
+        tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
+    names = card.get("theme_names", {})
+    ids = list(themes) + [t for t in (tax.ids if tax else []) if t not in themes]
+    rows = []
+    for t in ids:
+        th = tax.get(t) if tax else None
+        rows.append({
+            "id": t, "name": (th.name if th and th.name else names.get(t, t)),
+            "definition": " ".join((th.definition if th else "").split()),
+            "in_model": "yes" if t in themes else "no (too few examples so far)",
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class ExportResult:
+    rows: pd.DataFrame
+    path: Path
+    uncertain: int
+    random: int
+    candidates: int
+    skipped_copies: int
+    skipped_reviewed: int
+    skipped_not_labelled: int
+
+
+def export_for_review(
+    labelled_path: Path, output: Path, config: Config, *, n: int, model_path: Path | None = None,
+    random_share: float | None = None, seed: int | None = None, taxonomy_path: Path | None = None,
+    audit_path: Path | None = None,
+) -> ExportResult:
+    """Write the ``n`` answers to review (XLSX or CSV by extension) and return what was chosen."""
+    output = Path(output)
+    check_output_path(output, labelled_path)
+    if table_format(output) not in ("xlsx", "csv"):
+        raise ConsultError(f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv")
+    if n < 1:
+        raise ConsultError("-n must be at least 1", "Say how many answers to review, e.g. -n 200")
+    rc = config.review
+    share = rc.random_share if random_share is None else random_share
+    if not 0.0 <= share <= 1.0:
+        raise ConsultError(f"--random-share {share} is not between 0 and 1", "Give a share such as 0.2")
+    seed = rc.seed if seed is None else seed
+    df, _ = read_table(Path(labelled_path))
+    idc, txc = config.ingest.id_column, config.ingest.text_column
+    themes = theme_columns(df)
+    missing = [c for c in (idc, txc, THEMES_COLUMN, "status", "duplicate_of") if c not in df.columns]
+    if missing or not themes:
+        raise ConsultError(
+            f"{labelled_path} is not a labelled file (missing {', '.join(missing) or 'p_<theme> columns'})",
+            "Export from the output of 'consult label'",
+        )
+    card = _card_for(df, Path(model_path or config.retrain.model))
+    if list(card["themes"]) != themes:
+        raise ConsultError(
+            f"The model's themes ({', '.join(card['themes'])}) differ from the file's ({', '.join(themes)})",
+            "Pass the model that labelled the file with --model",
+        )
+    thresholds = np.array([card["thresholds"][t] for t in themes], dtype=float)
+    proba = df[[PROB_PREFIX + t for t in themes]].apply(pd.to_numeric, errors="coerce").to_numpy()
+    labelled = (df["status"] == "labelled").to_numpy() & ~np.isnan(proba).any(axis=1)
+    copies = (df["duplicate_of"].astype(str).str.strip() != "").to_numpy()
+    hashes = [text_sha256(t) for t in df[txc]]
+    store = AuditStore(Path(audit_path or rc.audit_path))
+    done = {(r["answer_id"], r["text_sha256"]) for r in store.records()}
+    reviewed = np.array([(i, h) in done for i, h in zip(df[idc], hashes, strict=True)], dtype=bool)
+    eligible = labelled & ~copies & ~reviewed
+    rows, is_random = select_for_review(np.nan_to_num(proba), thresholds, card["mode"], n, share, seed, eligible)
+    score, which = uncertainty(np.nan_to_num(proba[rows]), thresholds, card["mode"])
+    n_copies = df.loc[copies, "duplicate_of"].value_counts()
+    out_rows = []
+    for k, (r, rnd) in enumerate(zip(rows, is_random, strict=True)):
+        pred = [t for t in str(df.at[r, THEMES_COLUMN]).split(";") if t]
+        probs = "; ".join(f"{t} {proba[r, themes.index(t)]:.2f}" for t in pred)
+        t = themes[which[k]]
+        if rnd:
+            why = "random sample (measures accuracy without bias)"
+        elif card["mode"] == "single":
+            why = f"least sure: top probability {score[k]:.2f}"
+        else:
+            why = f"least sure: {t} at {proba[r, which[k]]:.2f}, threshold {thresholds[which[k]]:.2f}"
+        c = int(n_copies.get(df.at[r, idc], 0))
+        if c:
+            why += f"; {c} other answer(s) copy this one"
+        out_rows.append({
+            "id": df.at[r, idc], "text": df.at[r, txc], "predicted_themes": ";".join(pred), "probabilities": probs,
+            "why": why, "reviewed_themes": "", "reviewer": "", "notes": "",
+            "selected_as": "random" if rnd else "uncertain", "model_version": str(card.get("version") or ""),
+            "text_sha256": hashes[r], "labelled_file": str(labelled_path),
+        })
+    table = pd.DataFrame(out_rows, columns=REVIEW_COLUMNS + BOOK_COLUMNS)
+    about = pd.DataFrame([
+        ("labelled_file", str(labelled_path)), ("labelled_sha256", sha256_file(Path(labelled_path))),
+        ("model_version", str(card.get("version") or "")), ("created", _now()), ("answers", str(len(table))),
+        ("random_share", str(share)), ("seed", str(seed)),
+        ("how to review", "Write the right theme ids in reviewed_themes, separated by ';' (ids are on the themes "
+                          "sheet; the cell offers them, and you can type several). Put your name in reviewer. Leave "
+                          "reviewed_themes empty to skip an answer. Do not edit the columns after notes."),
+    ], columns=["key", "value"])
+    if table_format(output) == "csv":
+        write_table(table, output)
+    else:
+        with atomic_path(output) as tmp:
+            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
+    return ExportResult(
+        rows=table, path=output, uncertain=int((~is_random).sum()), random=int(is_random.sum()),
+        candidates=int(eligible.sum()), skipped_copies=int((labelled & copies).sum()),
+        skipped_reviewed=int((labelled & ~copies & reviewed).sum()), skipped_not_labelled=int((~labelled).sum()),
+    )
+
+
+def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame, path: Path) -> None:
+    """Review sheet with a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path)
+    wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a file object: the path ends in .tmp
+    ws = wb[REVIEW_SHEET]
+    col = {c: i + 1 for i, c in enumerate(table.columns)}
+    letter = ws.cell(row=1, column=col["reviewed_themes"]).column_letter
+    last = max(len(table) + 1, 2)
+    # Excel list validation offers one value per pick and cannot multi-select: the error alert is off, so
+    # "theme_a;theme_b" can be typed; the import checks every id.
+    dv = DataValidation(
+        type="list", formula1=f"={THEMES_SHEET}!$A$2:$A${len(themes) + 1}", allow_blank=True,
+        showErrorMessage=False, showInputMessage=True, promptTitle="Theme ids",
+        prompt="Pick a theme id, or type several separated by ';'",
+    )
+    dv.add(f"{letter}2:{letter}{last}")
+    ws.add_data_validation(dv)
+    widths = {"id": 12, "text": 70, "predicted_themes": 28, "probabilities": 30, "why": 40, "reviewed_themes": 30,
+              "reviewer": 14, "notes": 30}
+    for c, w in widths.items():
+        ws.column_dimensions[ws.cell(row=1, column=col[c]).column_letter].width = w
+    for row in ws.iter_rows(min_row=2, min_col=col["text"], max_col=col["text"]):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "C2"
+    wb[THEMES_SHEET].column_dimensions["A"].width = 26
+    wb[THEMES_SHEET].column_dimensions["C"].width = 90
+    wb.save(path)
+
+
+# --- the audit store --------------------------------------------------------------------------------------
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str) -> str:
+    """Identity of a review: the same verdict by the same person on the same text is one record."""
+    return hashlib.sha256(_canonical([answer_id, text_hash, sorted(themes), reviewer]).encode()).hexdigest()
+
+
+class AuditStore:
+    """Append-only JSON-lines file of accepted reviews, hash-chained.
+
+    Each line holds one review and ``entry_sha256`` = SHA-256 of the previous line's ``entry_sha256`` and
+    this record; reading checks the chain, so a changed, removed or reordered line is reported.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        out = []
+        prev = ""
+        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                raise ConsultError(f"{self.path} line {n} is not valid JSON", "Restore the audit store from a backup") from None
+            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
+            if rec.get("entry_sha256") != hashlib.sha256((prev + _canonical(body)).encode()).hexdigest():
+                raise ConsultError(
+                    f"{self.path} line {n} does not match its hash chain: the audit store was edited",
+                    "Restore it from a backup; reviews are only ever appended by 'consult review import'",
+                )
+            prev = rec["entry_sha256"]
+            out.append(rec)
+        return out
+
+    def append(self, new: list[dict[str, Any]]) -> tuple[int, int]:
+        """Append records whose ``review_key`` is not stored yet; returns (added, already stored)."""
+        existing = self.records()
+        seen = {r["review_key"] for r in existing}
+        prev = existing[-1]["entry_sha256"] if existing else ""
+        lines = []
+        added = 0
+        for rec in new:
+            if rec["review_key"] in seen:
+                continue
+            seen.add(rec["review_key"])
+            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
+            prev = hashlib.sha256((prev + _canonical(body)).encode()).hexdigest()
+            lines.append(json.dumps({**body, "entry_sha256": prev}, ensure_ascii=False))
+            added += 1
+        if lines:
+            old = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+            if old and not old.endswith("\n"):
+                old += "\n"
+            with atomic_path(self.path) as tmp:  # the store is replaced whole: a crash never leaves half a line
+                tmp.write_text(old + "\n".join(lines) + "\n", encoding="utf-8")
+        return added, len(new) - added
+
+
+def latest_reviews(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The latest review of each answer id (records are in the order they were imported)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        out[r["answer_id"]] = r
+    return out
+
+
+# --- importing reviews ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    added: int
+    already_stored: int
+    skipped_blank: int
+    rows: int
+    audit_path: Path
+    problems: list[str] = field(default_factory=list)
+
+
+def import_reviews(
+    path: Path, config: Config, *, labelled_path: Path | None = None, reviewer: str | None = None,
+    audit_path: Path | None = None, taxonomy_path: Path | None = None,
+) -> ImportResult:
+    """Check every row of a filled-in review file, then append the accepted reviews to the audit store.
+
+    Nothing is written when any row is wrong: the error lists every bad row and what to do.
+    """
+    path = Path(path)
+    df, _ = read_table(path, sheet=REVIEW_SHEET if table_format(path) == "xlsx" else 0)
+    need = [c for c in ("id", "reviewed_themes") if c not in df.columns]
+    if need:
+        raise ConsultError(
+            f"{path} has no {', '.join(need)} column(s) (columns: {', '.join(df.columns)})",
+            "Import the file written by 'consult review export', with its column names unchanged",
+        )
+    if labelled_path is None:
+        named = sorted({v for v in df.get("labelled_file", pd.Series([], dtype=str)) if v.strip()})
+        if len(named) != 1:
+            raise ConsultError(
+                f"{path} does not name one labelled file it was exported from", "Give it with --labelled FILE"
+            )
+        labelled_path = Path(named[0])
+    if not Path(labelled_path).is_file():
+        raise ConsultError(f"Labelled file {labelled_path} (that {path} was exported from) not found",
+                           "Give its current path with --labelled FILE")
+    lab, _ = read_table(Path(labelled_path))
+    idc, txc = config.ingest.id_column, config.ingest.text_column
+    if idc not in lab.columns or txc not in lab.columns or not theme_columns(lab):
+        raise ConsultError(f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled")
+    model_themes = theme_columns(lab)
+    allowed = set(model_themes)
+    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
+        allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
+    by_id = {i: r for r, i in enumerate(lab[idc])}
+    problems: list[str] = []
+    accepted: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
+    blank = 0
+    time = _now()
+    source_sha = sha256_file(path)
+    labelled_sha = sha256_file(Path(labelled_path))
+    for r, row in df.iterrows():
+        line = int(r) + 2  # the spreadsheet's row number (row 1 is the header)
+        cell = str(row["reviewed_themes"]).strip()
+        aid = str(row["id"]).strip()
+        if not cell:
+            blank += 1
+            continue
+        where = f"row {line} (id {aid or '?'})"
+        if not aid:
+            problems.append(f"row {line}: no id — restore the id the export wrote")
+            continue
+        if aid not in by_id:
+            problems.append(f"{where}: id not in {labelled_path} — restore the exported id or give the right --labelled file")
+            continue
+        bad = [c for c in _BAD_IN_CELL if c in cell]
+        if bad:
+            shown = ", ".join(repr(c) for c in bad)
+            problems.append(f"{where}: reviewed_themes '{cell}' contains {shown} — separate theme ids with ';'")
+            continue
+        themes = [t.strip() for t in cell.split(";") if t.strip()]
+        if len(themes) != len(set(themes)):
+            themes = list(dict.fromkeys(themes))
+        unknown = [t for t in themes if t not in allowed]
+        if unknown:
+            problems.append(f"{where}: unknown theme id(s) {', '.join(repr(u) for u in unknown)} — use ids from the themes sheet")
+            continue
+        lr = by_id[aid]
+        text = str(lab.at[lr, txc])
+        th = text_sha256(text)
+        if "text_sha256" in df.columns and str(row["text_sha256"]).strip() and str(row["text_sha256"]).strip() != th:
+            problems.append(f"{where}: the answer's text in {labelled_path} changed since export — export again")
+            continue
+        who = str(row.get("reviewer", "")).strip() or (reviewer or "")
+        if not who:
+            problems.append(f"{where}: no reviewer — write a name in the reviewer column or pass --reviewer")
+            continue
+        sel = str(row.get("selected_as", "")).strip()
+        if sel not in ("", *SELECTED):
+            problems.append(f"{where}: selected_as '{sel}' is not 'uncertain' or 'random' — restore the exported value")
+            continue
+        if aid in accepted and sorted(accepted[aid][1]) != sorted(themes):
+            first = accepted[aid][0]
+            problems.append(f"{where}: conflicts with row {first} for the same id ({';'.join(accepted[aid][1])}) — keep one verdict")
+            continue
+        predicted = [t for t in str(lab.at[lr, THEMES_COLUMN]).split(";") if t] if THEMES_COLUMN in lab.columns else []
+        probs = {}
+        for t in model_themes:
+            v = pd.to_numeric(lab.at[lr, PROB_PREFIX + t], errors="coerce")
+            if v == v:
+                probs[t] = float(v)
+        rec = {
+            "review_key": review_key(aid, th, themes, who),
+            "answer_id": aid, "text_sha256": th, "text": text,
+            "predicted_themes": predicted, "reviewed_themes": themes, "probabilities": probs,
+            "selected_as": sel or "unknown", "reviewer": who, "notes": str(row.get("notes", "")).strip(),
+            "reviewed_at": time, "model_version": str(lab.at[lr, "model_version"]) if "model_version" in lab.columns else "",
+            "source_file": str(path), "source_sha256": source_sha,
+            "labelled_file": str(labelled_path), "labelled_sha256": labelled_sha,
+        }
+        accepted.setdefault(aid, (line, themes, rec))
+    if problems:
+        raise ConsultError(
+            f"{path}: {len(problems)} row(s) cannot be imported; nothing was written:\n  " + "\n  ".join(problems),
+            "Fix those rows in the file and import it again",
+        )
+    store = AuditStore(Path(audit_path or config.review.audit_path))
+    added, already = store.append([v[2] for v in accepted.values()])
+    return ImportResult(added=added, already_stored=already, skipped_blank=blank, rows=len(df), audit_path=store.path)
+
