@@ -171,9 +171,10 @@ class RetrainConfig(_Strict):
     than this, on the held-out set and on the random review slice."""
     min_random_slice: int = Field(20, ge=1)
     """The random review slice is used by the promotion gate only once it has at least this many answers."""
-    hold_out_random_slice: bool = True
-    """Keep answers reviewed as part of the random slice out of training, so that comparing versions on them
-    is honest. False trains on them too; the random-slice comparison is then reported but not gated on."""
+    hold_out_random_slice: bool = False
+    """False (default): every reviewed answer is training data; the random-slice comparison is reported but
+    not gated on (the new version has seen those answers). True keeps the random slice out of training, so
+    the comparison on it is honest and gates promotion too."""
 
 
 class Config(_Strict):

@@ -13,6 +13,7 @@ from ..report import CountsResult, report_file
 from ..report.render import summary_markdown
 from ..tables import read_table
 from ..taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from ..registry import current_version, is_registry
 from ..train import train_file
 from ._common import (
     ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, load_config, make_config, out, progress_bar, say,
@@ -74,12 +75,19 @@ def demo_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """The main job on the shipped data: train the default model, label the new answers, print theme counts."""
+    """The main job on the shipped data: train the default model, label the new answers, print theme counts.
+
+    When MODEL is already a registry of reviewed versions (after 'consult retrain'), its current version is
+    used as it is: retraining is 'consult retrain''s job."""
     cfg = load_config(config, set_)
     tax_path = DEFAULT_TAXONOMY if DEFAULT_TAXONOMY.is_file() else None
-    say(f"training on {data_dir / 'consultation_labelled.csv'}")
-    card = train_file(data_dir / "consultation_labelled.csv", model, cfg, tax_path, progress=say)
-    out.print(scores_table("cross-validated scores", {"consult": card["cv_scores"], **card["cv_baselines"]}))
+    if is_registry(model):
+        say(f"{model} holds reviewed versions: labelling with its current version {current_version(model)} "
+            "(run 'consult retrain' to train a new one)")
+    else:
+        say(f"training on {data_dir / 'consultation_labelled.csv'}")
+        card = train_file(data_dir / "consultation_labelled.csv", model, cfg, tax_path, progress=say)
+        out.print(scores_table("cross-validated scores", {"consult": card["cv_scores"], **card["cv_baselines"]}))
     labelled = output / "consultation_new_labelled.csv"
     with progress_bar("labelling") as (start, tick):
         label_file(data_dir / "consultation_new.csv", labelled, model, cfg, tick=tick, on_start=start)
