@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run setup test bench clean-outputs chromium
 
-$(BIN)/consult: pyproject.toml
+$(BIN)/consult: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(BIN)/consult
 
 setup: $(BIN)/consult
