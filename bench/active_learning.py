@@ -41,8 +41,14 @@ from pipeline.train import prepare_training_data, train_model  # noqa: E402
 NHS = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
 SHIPPED = ROOT / "data" / "consultation_labelled.csv"
 OUT = ROOT / "bench" / "output"
-FAST = ["model.cv_folds=3", "model.c_grid=[0.3]", "model.bootstrap=0", "model.tokenizer=regex", "model.n_jobs=1",
-        "model.time_budget_seconds=60"]
+FAST = [
+    "model.cv_folds=3",
+    "model.c_grid=[0.3]",
+    "model.bootstrap=0",
+    "model.tokenizer=regex",
+    "model.n_jobs=1",
+    "model.time_budget_seconds=60",
+]
 
 
 def to_matrix(labels: list[list[str]], themes: list[str]) -> np.ndarray:
@@ -56,8 +62,16 @@ def to_matrix(labels: list[list[str]], themes: list[str]) -> np.ndarray:
 
 
 def simulate(
-    name: str, pool_texts: list[str], pool_labels: list[list[str]], test_texts: list[str], test_labels: list[list[str]],
-    seed_size: int, per_round: int, rounds: int, seeds: list[int], mode: str,
+    name: str,
+    pool_texts: list[str],
+    pool_labels: list[list[str]],
+    test_texts: list[str],
+    test_labels: list[list[str]],
+    seed_size: int,
+    per_round: int,
+    rounds: int,
+    seeds: list[int],
+    mode: str,
 ) -> dict[str, Any]:
     cfg = load_config(None, [*FAST, f"model.mode={mode}"])
     themes = sorted({t for lab in pool_labels + test_labels for t in lab})
@@ -75,8 +89,12 @@ def simulate(
                 t0 = time.perf_counter()
                 idx = np.flatnonzero(chosen)
                 data = prepare_training_data(
-                    [str(i) for i in idx], [pool_texts[i] for i in idx], [";".join(pool_labels[i]) for i in idx], ";",
-                    None, 2,
+                    [str(i) for i in idx],
+                    [pool_texts[i] for i in idx],
+                    [";".join(pool_labels[i]) for i in idx],
+                    ";",
+                    None,
+                    2,
                 )
                 pipe, _ = train_model(data, cfg, "en")
                 clf = pipe.named_steps["classify"]
@@ -86,9 +104,22 @@ def simulate(
                     pred[:, themes.index(t)] = pred_own[:, j]
                 macro = ev.headline(ev.score(Yte, pred, themes, mode, bootstrap=0))["macro_f1"]
                 curve.append(macro)
-                print(json.dumps({"bench": "active_learning", "dataset": name, "strategy": strategy, "seed": seed,
-                                  "round": r, "labelled": int(chosen.sum()), "reviewed": int(chosen.sum()) - seed_size,
-                                  "macro_f1": round(macro, 4), "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "bench": "active_learning",
+                            "dataset": name,
+                            "strategy": strategy,
+                            "seed": seed,
+                            "round": r,
+                            "labelled": int(chosen.sum()),
+                            "reviewed": int(chosen.sum()) - seed_size,
+                            "macro_f1": round(macro, 4),
+                            "seconds": round(time.perf_counter() - t0, 1),
+                        }
+                    ),
+                    flush=True,
+                )
                 if r == rounds:
                     break
                 rest = np.flatnonzero(~chosen)
@@ -112,9 +143,17 @@ def simulate(
             a, b = mean["uncertainty"][reach - 1], mean["uncertainty"][reach]
             interp = reviewed[reach - 1] + (target - a) / (b - a) * per_round if b > a else float(reviewed[reach])
     return {
-        "bench": "active_learning_summary", "dataset": name, "mode": mode, "themes": len(themes),
-        "pool": len(pool_texts), "test": len(test_texts), "seed_size": seed_size, "per_round": per_round,
-        "rounds": rounds, "seeds": seeds, "reviewed": reviewed,
+        "bench": "active_learning_summary",
+        "dataset": name,
+        "mode": mode,
+        "themes": len(themes),
+        "pool": len(pool_texts),
+        "test": len(test_texts),
+        "seed_size": seed_size,
+        "per_round": per_round,
+        "rounds": rounds,
+        "seeds": seeds,
+        "reviewed": reviewed,
         "macro_f1_uncertainty": [round(float(v), 4) for v in mean["uncertainty"]],
         "macro_f1_random": [round(float(v), 4) for v in mean["random"]],
         "random_final_macro_f1": round(target, 4),
@@ -162,21 +201,40 @@ def main() -> None:
     if NHS.is_file():
         df = pd.read_csv(NHS, dtype=str, keep_default_na=False)
         tr, te = df[df["split"] == "train"], df[df["split"] == "test"]
-        summaries.append(simulate(
-            "nhs_fft_phase1", tr["text"].tolist(), [[x] for x in tr["label"]], te["text"].tolist(), [[x] for x in te["label"]],
-            seed_size=200, per_round=200, rounds=3 if args.quick else 5, seeds=seeds, mode="single",
-        ))
+        summaries.append(
+            simulate(
+                "nhs_fft_phase1",
+                tr["text"].tolist(),
+                [[x] for x in tr["label"]],
+                te["text"].tolist(),
+                [[x] for x in te["label"]],
+                seed_size=200,
+                per_round=200,
+                rounds=3 if args.quick else 5,
+                seeds=seeds,
+                mode="single",
+            )
+        )
         print(json.dumps(summaries[-1]), flush=True)
     else:
         print(json.dumps({"bench": "active_learning", "dataset": "nhs_fft_phase1", "skipped": f"{NHS} not found"}))
     df = pd.read_csv(SHIPPED, dtype=str, keep_default_na=False)
     test = np.random.default_rng(0).random(len(df)) < 0.3
     labels = [split_labels(c, ";") for c in df["labels"]]
-    summaries.append(simulate(
-        "shipped_corpus", df.loc[~test, "text"].tolist(), [lab for lab, t in zip(labels, test, strict=True) if not t],
-        df.loc[test, "text"].tolist(), [lab for lab, t in zip(labels, test, strict=True) if t],
-        seed_size=100, per_round=50, rounds=3 if args.quick else 8, seeds=seeds, mode="multilabel",
-    ))
+    summaries.append(
+        simulate(
+            "shipped_corpus",
+            df.loc[~test, "text"].tolist(),
+            [lab for lab, t in zip(labels, test, strict=True) if not t],
+            df.loc[test, "text"].tolist(),
+            [lab for lab, t in zip(labels, test, strict=True) if t],
+            seed_size=100,
+            per_round=50,
+            rounds=3 if args.quick else 8,
+            seeds=seeds,
+            mode="multilabel",
+        )
+    )
     print(json.dumps(summaries[-1]), flush=True)
     path = plot(summaries)
     print(json.dumps({"bench": "active_learning", "plot": str(path)}))

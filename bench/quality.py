@@ -36,8 +36,9 @@ def run(data: Path, target: str, config_path: Path | None) -> dict[str, object]:
     df = pd.read_csv(data, dtype=str, keep_default_na=False)
     train, test = df[df["split"] == "train"], df[df["split"] == "test"]
     lang = spacy_language(cfg.entities.spacy_model)
-    tr = prepare_training_data(train["id"].tolist(), train["text"].tolist(), train[target].tolist(), "\x1f", None,
-                               cfg.model.min_label_count)
+    tr = prepare_training_data(
+        train["id"].tolist(), train["text"].tolist(), train[target].tolist(), "\x1f", None, cfg.model.min_label_count
+    )
     t0 = time.perf_counter()
     pipe, report = train_model(tr, cfg, lang)
     train_seconds = time.perf_counter() - t0

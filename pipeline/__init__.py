@@ -14,6 +14,14 @@ from .train import train_file, train_model
 
 __version__ = "0.1.0"
 __all__ = [
-    "Config", "ConsultError", "label_answers", "label_file", "load_config", "load_model", "save_model",
-    "train_file", "train_model", "__version__",
+    "Config",
+    "ConsultError",
+    "label_answers",
+    "label_file",
+    "load_config",
+    "load_model",
+    "save_model",
+    "train_file",
+    "train_model",
+    "__version__",
 ]

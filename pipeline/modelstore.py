@@ -115,7 +115,9 @@ def read_card(model_dir: Path) -> dict[str, Any]:
     try:
         card = json.loads((model_dir / CARD_FILE).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ConsultError(f"{model_dir / CARD_FILE} is not valid JSON", "Retrain the model with 'consult train'") from None
+        raise ConsultError(
+            f"{model_dir / CARD_FILE} is not valid JSON", "Retrain the model with 'consult train'"
+        ) from None
     for key in ("themes", "mode", "model_sha256", "versions"):
         if key not in card:
             raise ConsultError(f"{model_dir / CARD_FILE} lacks '{key}'", "Retrain the model with 'consult train'")
@@ -150,5 +152,7 @@ def load_model(model_dir: Path) -> LoadedModel:
     try:
         pipeline = joblib.load(path)
     except Exception as e:  # a corrupt or incompatible pickle
-        raise ConsultError(f"Cannot load {path} ({type(e).__name__}: {e})", "Retrain the model with 'consult train'") from None
+        raise ConsultError(
+            f"Cannot load {path} ({type(e).__name__}: {e})", "Retrain the model with 'consult train'"
+        ) from None
     return LoadedModel(pipeline=pipeline, card=card, path=model_dir)

@@ -24,13 +24,17 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-PLACEHOLDERS = {"email": "[email]", "phone": "[phone]", "postcode": "[postcode]", "name": "[name]", "handle": "[handle]"}
+PLACEHOLDERS = {
+    "email": "[email]",
+    "phone": "[phone]",
+    "postcode": "[postcode]",
+    "name": "[name]",
+    "handle": "[handle]",
+}
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # A leading 0 or +44/0044 (optionally "(0)"), then 9-10 digits with spaces, dots, dashes or brackets between.
-UK_PHONE_RE = re.compile(
-    r"(?<![\w+])\(?(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|0)(?:[\s().-]{0,2}\d){9,10}(?!\d)"
-)
+UK_PHONE_RE = re.compile(r"(?<![\w+])\(?(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|0)(?:[\s().-]{0,2}\d){9,10}(?!\d)")
 INTL_PHONE_RE = re.compile(r"(?<![\w+])\+\d(?:[\s().-]{0,2}\d){7,14}(?!\d)")
 POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 HANDLE_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,}")
@@ -89,7 +93,9 @@ class Redactor:
 
 
 def redact(
-    text: str, names: re.Pattern[str] | Iterable[str] | None = None, nlp: Any = None,
+    text: str,
+    names: re.Pattern[str] | Iterable[str] | None = None,
+    nlp: Any = None,
     places: re.Pattern[str] | None = None,
 ) -> str:
     """``text`` with contact details, postcodes and names replaced by placeholders (see the module doc)."""

@@ -30,19 +30,29 @@ HISTORY_FILE = "history.jsonl"
 _VERSION = re.compile(r"^v(\d{4,})$")
 
 __all__ = [
-    "adopt_plain_model", "current_version", "history", "is_registry", "list_versions", "promote",
-    "resolve_model_dir", "rollback", "save_version", "version_dir",
+    "adopt_plain_model",
+    "current_version",
+    "history",
+    "is_registry",
+    "list_versions",
+    "promote",
+    "resolve_model_dir",
+    "rollback",
+    "save_version",
+    "version_dir",
 ]
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def is_registry(path: Path) -> bool:
     path = Path(path)
-    return path.is_dir() and not is_model_dir(path) and (
-        (path / CURRENT_FILE).is_file() or any(_VERSION.match(p.name) and is_model_dir(p) for p in path.iterdir())
+    return (
+        path.is_dir()
+        and not is_model_dir(path)
+        and ((path / CURRENT_FILE).is_file() or any(_VERSION.match(p.name) and is_model_dir(p) for p in path.iterdir()))
     )
 
 
@@ -116,7 +126,9 @@ def save_version(pipeline: Any, card: dict[str, Any], root: Path) -> str:
     """Write a new version (the next number) under ``root``; it does not become current."""
     root = Path(root)
     if root.exists() and is_model_dir(root):
-        raise ConsultError(f"{root} is a single model directory, not a registry", "Adopt it first (consult retrain does)")
+        raise ConsultError(
+            f"{root} is a single model directory, not a registry", "Adopt it first (consult retrain does)"
+        )
     versions = list_versions(root)
     version = f"v{(int(versions[-1][1:]) + 1) if versions else 1:04d}"
     card = {**card, "name": root.name, "version": version}
@@ -161,8 +173,13 @@ def adopt_plain_model(path: Path) -> str:
     tmp.mkdir()
     os.replace(path, tmp / "v0001")
     card_path = tmp / "v0001" / "model-card.json"
-    card = {**card, "name": path.name, "version": "v0001", "parent_version": None,
-            "adopted": "was a plain model directory; it may have been trained on the held-out set"}
+    card = {
+        **card,
+        "name": path.name,
+        "version": "v0001",
+        "parent_version": None,
+        "adopted": "was a plain model directory; it may have been trained on the held-out set",
+    }
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     _set_current(path, "v0001", "promote", "adopted from a plain model directory")

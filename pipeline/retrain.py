@@ -15,7 +15,6 @@ and (once it has ``retrain.min_random_slice`` answers) on the random review slic
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,13 +26,12 @@ import numpy as np
 from . import evaluate as ev
 from .config import Config
 from .entities import spacy_language
-from .errors import ConsultError
 from .ingest import load_answers
-from .modelstore import is_model_dir, library_versions, load_model, sha256_file
+from .modelstore import is_model_dir, load_model, sha256_file
 from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
-from .taxonomy import Taxonomy, from_ids, load_taxonomy, split_labels
-from .train import prepare_training_data, thresholds_for_card, train_model
+from .taxonomy import Taxonomy, load_taxonomy, split_labels
+from .train import card_basics, prepare_training_data, train_model
 
 Progress = Callable[[str], None]
 
@@ -77,8 +75,14 @@ class TrainingSet:
 
 
 def build_training_set(
-    ids: Sequence[str], texts: Sequence[str], labels: Sequence[str], sep: str, reviews: dict[str, dict[str, Any]],
-    fraction: float, salt: str, hold_out_random_slice: bool = True,
+    ids: Sequence[str],
+    texts: Sequence[str],
+    labels: Sequence[str],
+    sep: str,
+    reviews: dict[str, dict[str, Any]],
+    fraction: float,
+    salt: str,
+    hold_out_random_slice: bool = True,
 ) -> TrainingSet:
     """Split base rows and reviews into training rows, the held-out set and the random review slice."""
     train, hold, rand = Rows(), Rows(), Rows()
@@ -152,7 +156,10 @@ class RetrainResult:
 
 
 def compare(
-    old: tuple[Any, list[str], str] | None, new: tuple[Any, list[str], str], sets: dict[str, Rows], tolerance: float,
+    old: tuple[Any, list[str], str] | None,
+    new: tuple[Any, list[str], str],
+    sets: dict[str, Rows],
+    tolerance: float,
     gated: dict[str, bool],
 ) -> tuple[dict[str, Any], bool, str]:
     """Score old and new on each set; return the figures, whether new may become current, and why."""
@@ -162,15 +169,22 @@ def compare(
     for name, rows in sets.items():
         f_new = _macro_f1(new[1], _predict(new[0], rows.texts), rows.labels, new[2]) if rows.ids else None
         f_old = _macro_f1(old[1], _predict(old[0], rows.texts), rows.labels, old[2]) if old and rows.ids else None
-        figures[name] = {"answers": len(rows.ids), "macro_f1_new": f_new, "macro_f1_current": f_old,
-                         "gated": gated[name], "rows_sha256": rows.sha256()}
+        figures[name] = {
+            "answers": len(rows.ids),
+            "macro_f1_new": f_new,
+            "macro_f1_current": f_old,
+            "gated": gated[name],
+            "rows_sha256": rows.sha256(),
+        }
         if f_new is None or f_old is None:
             continue
         delta = f_new - f_old
         figures[name]["delta"] = round(delta, 4)
         if gated[name] and delta < -tolerance:
             ok = False
-            why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f} (worse by {-delta:.3f} > tolerance {tolerance})")
+            why.append(
+                f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f} (worse by {-delta:.3f} > tolerance {tolerance})"
+            )
         elif gated[name]:
             why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f}")
     if old is not None and not any(figures[n].get("delta") is not None and gated[n] for n in sets):
@@ -180,8 +194,14 @@ def compare(
 
 
 def retrain(
-    config: Config, *, model_root: Path | None = None, base_path: Path | None = None, audit_path: Path | None = None,
-    taxonomy_path: Path | None = None, force: bool = False, progress: Progress | None = None,
+    config: Config,
+    *,
+    model_root: Path | None = None,
+    base_path: Path | None = None,
+    audit_path: Path | None = None,
+    taxonomy_path: Path | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
 ) -> RetrainResult:
     """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version."""
     say = progress or (lambda _msg: None)
@@ -198,19 +218,34 @@ def retrain(
     records = audit.records()
     reviews = latest_reviews(records)
     ts = build_training_set(
-        answers.ids, answers.texts, answers.df[ic.labels_column].tolist(), ic.label_separator, reviews,
-        rc.held_out_fraction, rc.held_out_salt, rc.hold_out_random_slice,
+        answers.ids,
+        answers.texts,
+        answers.df[ic.labels_column].tolist(),
+        ic.label_separator,
+        reviews,
+        rc.held_out_fraction,
+        rc.held_out_salt,
+        rc.hold_out_random_slice,
     )
-    say(f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
-        f"reviewed answers added); held out: {len(ts.held_out.ids)}; random review slice: {len(ts.random_slice.ids)}")
+    say(
+        f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
+        f"reviewed answers added); held out: {len(ts.held_out.ids)}; random review slice: {len(ts.random_slice.ids)}"
+    )
     if ts.replaced_text_differs:
-        say(f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
-            "the review replaced the base label (ids are the key)")
+        say(
+            f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
+            "the review replaced the base label (ids are the key)"
+        )
     taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
     lang = spacy_language(config.entities.spacy_model)
     data = prepare_training_data(
-        ts.train.ids, ts.train.texts, [";".join(lab) for lab in ts.train.labels], ";", taxonomy,
-        config.model.min_label_count, source="the base data and reviews",
+        ts.train.ids,
+        ts.train.texts,
+        [";".join(lab) for lab in ts.train.labels],
+        ";",
+        taxonomy,
+        config.model.min_label_count,
+        source="the base data and reviews",
     )
     pipe, report = train_model(data, config, lang, progress)
     old = None
@@ -218,34 +253,37 @@ def retrain(
         om = load_model(root / parent)
         old = (om.pipeline, om.themes, om.mode)
     sets = {"held_out": ts.held_out, "random_review_slice": ts.random_slice}
-    gated = {"held_out": True,
-             "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice}
+    gated = {
+        "held_out": True,
+        "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice,
+    }
     figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
-    tax = taxonomy or from_ids(data.themes)
     card = {
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **card_basics(pipe, data, report, lang, taxonomy),
         "parent_version": parent,
-        "versions": library_versions(),
-        "language": lang,
-        "themes": data.themes,
-        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
-        "themes_left_out": data.dropped_themes,
-        "mode": report["mode"],
-        "thresholds": thresholds_for_card(pipe, data.themes),
-        "threshold_meaning": "per-theme probability threshold" if report["mode"] == "multilabel"
-        else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
         "training_data": {
-            "path": str(base_path), "sha256": sha256_file(base_path), "rows": len(answers.df),
-            "rows_used": len(data.texts), "training_rows_sha256": ts.train.sha256(),
+            "path": str(base_path),
+            "sha256": sha256_file(base_path),
+            "rows": len(answers.df),
+            "rows_used": len(data.texts),
+            "training_rows_sha256": ts.train.sha256(),
             "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
         },
         "reviews": {
-            "audit_path": str(audit.path), "audit_sha256": sha256_file(audit.path) if audit.path.is_file() else None,
-            "records": len(records), "answers_reviewed": len(reviews), "base_labels_replaced": ts.replaced,
-            "reviewed_answers_added": ts.added_reviews, "last_entry_sha256": records[-1]["entry_sha256"] if records else None,
+            "audit_path": str(audit.path),
+            "audit_sha256": sha256_file(audit.path) if audit.path.is_file() else None,
+            "records": len(records),
+            "answers_reviewed": len(reviews),
+            "base_labels_replaced": ts.replaced,
+            "reviewed_answers_added": ts.added_reviews,
+            "last_entry_sha256": records[-1]["entry_sha256"] if records else None,
         },
-        "held_out": {"fraction": rc.held_out_fraction, "salt": rc.held_out_salt, "answers": len(ts.held_out.ids),
-                     "rows_sha256": ts.held_out.sha256()},
+        "held_out": {
+            "fraction": rc.held_out_fraction,
+            "salt": rc.held_out_salt,
+            "answers": len(ts.held_out.ids),
+            "rows_sha256": ts.held_out.sha256(),
+        },
         "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
         "config": config.model_dump(mode="json"),
         "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
@@ -265,5 +303,11 @@ def retrain(
     version = save_version(pipe, card, root)
     if promoted:
         promote(root, version, reason)
-    return RetrainResult(version=version, parent=parent, promoted=promoted, reason=reason, comparison=figures,
-                         card={**card, "version": version})
+    return RetrainResult(
+        version=version,
+        parent=parent,
+        promoted=promoted,
+        reason=reason,
+        comparison=figures,
+        card={**card, "version": version},
+    )

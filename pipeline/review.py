@@ -33,8 +33,15 @@ from .tables import atomic_path, check_output_path, read_table, table_format, wr
 from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 __all__ = [
-    "AuditStore", "ExportResult", "ImportResult", "export_for_review", "import_reviews", "latest_reviews",
-    "select_for_review", "text_sha256", "uncertainty",
+    "AuditStore",
+    "ExportResult",
+    "ImportResult",
+    "export_for_review",
+    "import_reviews",
+    "latest_reviews",
+    "select_for_review",
+    "text_sha256",
+    "uncertainty",
 ]
 
 REVIEW_SHEET = "review"
@@ -52,7 +59,7 @@ def text_sha256(text: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 # --- choosing what to review ------------------------------------------------------------------------------
@@ -74,7 +81,12 @@ def uncertainty(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> tuple[n
 
 
 def select_for_review(
-    proba: np.ndarray, thresholds: np.ndarray, mode: str, n: int, random_share: float, seed: int,
+    proba: np.ndarray,
+    thresholds: np.ndarray,
+    mode: str,
+    n: int,
+    random_share: float,
+    seed: int,
     eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row positions to review, in order, and whether each came from the random slice.
@@ -126,11 +138,14 @@ def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | 
     rows = []
     for t in ids:
         th = tax.get(t) if tax else None
-        rows.append({
-            "id": t, "name": (th.name if th and th.name else names.get(t, t)),
-            "definition": " ".join((th.definition if th else "").split()),
-            "in_model": "yes" if t in themes else "no (too few examples so far)",
-        })
+        rows.append(
+            {
+                "id": t,
+                "name": (th.name if th and th.name else names.get(t, t)),
+                "definition": " ".join((th.definition if th else "").split()),
+                "in_model": "yes" if t in themes else "no (too few examples so far)",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -147,15 +162,24 @@ class ExportResult:
 
 
 def export_for_review(
-    labelled_path: Path, output: Path, config: Config, *, n: int, model_path: Path | None = None,
-    random_share: float | None = None, seed: int | None = None, taxonomy_path: Path | None = None,
+    labelled_path: Path,
+    output: Path,
+    config: Config,
+    *,
+    n: int,
+    model_path: Path | None = None,
+    random_share: float | None = None,
+    seed: int | None = None,
+    taxonomy_path: Path | None = None,
     audit_path: Path | None = None,
 ) -> ExportResult:
     """Write the ``n`` answers to review (XLSX or CSV by extension) and return what was chosen."""
     output = Path(output)
     check_output_path(output, labelled_path)
     if table_format(output) not in ("xlsx", "csv"):
-        raise ConsultError(f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv")
+        raise ConsultError(
+            f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv"
+        )
     if n < 1:
         raise ConsultError("-n must be at least 1", "Say how many answers to review, e.g. -n 200")
     rc = config.review
@@ -204,30 +228,55 @@ def export_for_review(
         c = int(n_copies.get(df.at[r, idc], 0))
         if c:
             why += f"; {c} other answer(s) copy this one"
-        out_rows.append({
-            "id": df.at[r, idc], "text": df.at[r, txc], "predicted_themes": ";".join(pred), "probabilities": probs,
-            "why": why, "reviewed_themes": "", "reviewer": "", "notes": "",
-            "selected_as": "random" if rnd else "uncertain", "model_version": str(card.get("version") or ""),
-            "text_sha256": hashes[r], "labelled_file": str(labelled_path),
-        })
+        out_rows.append(
+            {
+                "id": df.at[r, idc],
+                "text": df.at[r, txc],
+                "predicted_themes": ";".join(pred),
+                "probabilities": probs,
+                "why": why,
+                "reviewed_themes": "",
+                "reviewer": "",
+                "notes": "",
+                "selected_as": "random" if rnd else "uncertain",
+                "model_version": str(card.get("version") or ""),
+                "text_sha256": hashes[r],
+                "labelled_file": str(labelled_path),
+            }
+        )
     table = pd.DataFrame(out_rows, columns=REVIEW_COLUMNS + BOOK_COLUMNS)
-    about = pd.DataFrame([
-        ("labelled_file", str(labelled_path)), ("labelled_sha256", sha256_file(Path(labelled_path))),
-        ("model_version", str(card.get("version") or "")), ("created", _now()), ("answers", str(len(table))),
-        ("random_share", str(share)), ("seed", str(seed)),
-        ("how to review", "Write the right theme ids in reviewed_themes, separated by ';' (ids are on the themes "
-                          "sheet; the cell offers them, and you can type several). Put your name in reviewer. Leave "
-                          "reviewed_themes empty to skip an answer. Do not edit the columns after notes."),
-    ], columns=["key", "value"])
+    about = pd.DataFrame(
+        [
+            ("labelled_file", str(labelled_path)),
+            ("labelled_sha256", sha256_file(Path(labelled_path))),
+            ("model_version", str(card.get("version") or "")),
+            ("created", _now()),
+            ("answers", str(len(table))),
+            ("random_share", str(share)),
+            ("seed", str(seed)),
+            (
+                "how to review",
+                "Write the right theme ids in reviewed_themes, separated by ';' (ids are on the themes "
+                "sheet; the cell offers them, and you can type several). Put your name in reviewer. Leave "
+                "reviewed_themes empty to skip an answer. Do not edit the columns after notes.",
+            ),
+        ],
+        columns=["key", "value"],
+    )
     if table_format(output) == "csv":
         write_table(table, output)
     else:
         with atomic_path(output) as tmp:
             _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
     return ExportResult(
-        rows=table, path=output, uncertain=int((~is_random).sum()), random=int(is_random.sum()),
-        candidates=int(eligible.sum()), skipped_copies=int((labelled & copies).sum()),
-        skipped_reviewed=int((labelled & ~copies & reviewed).sum()), skipped_not_labelled=int((~labelled).sum()),
+        rows=table,
+        path=output,
+        uncertain=int((~is_random).sum()),
+        random=int(is_random.sum()),
+        candidates=int(eligible.sum()),
+        skipped_copies=int((labelled & copies).sum()),
+        skipped_reviewed=int((labelled & ~copies & reviewed).sum()),
+        skipped_not_labelled=int((~labelled).sum()),
     )
 
 
@@ -246,14 +295,26 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     # Excel list validation offers one value per pick and cannot multi-select: the error alert is off, so
     # "theme_a;theme_b" can be typed; the import checks every id.
     dv = DataValidation(
-        type="list", formula1=f"={THEMES_SHEET}!$A$2:$A${len(themes) + 1}", allow_blank=True,
-        showErrorMessage=False, showInputMessage=True, promptTitle="Theme ids",
+        type="list",
+        formula1=f"={THEMES_SHEET}!$A$2:$A${len(themes) + 1}",
+        allow_blank=True,
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="Theme ids",
         prompt="Pick a theme id, or type several separated by ';'",
     )
     dv.add(f"{letter}2:{letter}{last}")
     ws.add_data_validation(dv)
-    widths = {"id": 12, "text": 70, "predicted_themes": 28, "probabilities": 30, "why": 40, "reviewed_themes": 30,
-              "reviewer": 14, "notes": 30}
+    widths = {
+        "id": 12,
+        "text": 70,
+        "predicted_themes": 28,
+        "probabilities": 30,
+        "why": 40,
+        "reviewed_themes": 30,
+        "reviewer": 14,
+        "notes": 30,
+    }
     for c, w in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=col[c]).column_letter].width = w
     for row in ws.iter_rows(min_row=2, min_col=col["text"], max_col=col["text"]):
@@ -300,7 +361,9 @@ class AuditStore:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                raise ConsultError(f"{self.path} line {n} is not valid JSON", "Restore the audit store from a backup") from None
+                raise ConsultError(
+                    f"{self.path} line {n} is not valid JSON", "Restore the audit store from a backup"
+                ) from None
             body = {k: v for k, v in rec.items() if k != "entry_sha256"}
             if rec.get("entry_sha256") != hashlib.sha256((prev + _canonical(body)).encode()).hexdigest():
                 raise ConsultError(
@@ -357,8 +420,13 @@ class ImportResult:
 
 
 def import_reviews(
-    path: Path, config: Config, *, labelled_path: Path | None = None, reviewer: str | None = None,
-    audit_path: Path | None = None, taxonomy_path: Path | None = None,
+    path: Path,
+    config: Config,
+    *,
+    labelled_path: Path | None = None,
+    reviewer: str | None = None,
+    audit_path: Path | None = None,
+    taxonomy_path: Path | None = None,
 ) -> ImportResult:
     """Check every row of a filled-in review file, then append the accepted reviews to the audit store.
 
@@ -380,12 +448,16 @@ def import_reviews(
             )
         labelled_path = Path(named[0])
     if not Path(labelled_path).is_file():
-        raise ConsultError(f"Labelled file {labelled_path} (that {path} was exported from) not found",
-                           "Give its current path with --labelled FILE")
+        raise ConsultError(
+            f"Labelled file {labelled_path} (that {path} was exported from) not found",
+            "Give its current path with --labelled FILE",
+        )
     lab, _ = read_table(Path(labelled_path))
     idc, txc = config.ingest.id_column, config.ingest.text_column
     if idc not in lab.columns or txc not in lab.columns or not theme_columns(lab):
-        raise ConsultError(f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled")
+        raise ConsultError(
+            f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled"
+        )
     model_themes = theme_columns(lab)
     allowed = set(model_themes)
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
@@ -409,7 +481,9 @@ def import_reviews(
             problems.append(f"row {line}: no id — restore the id the export wrote")
             continue
         if aid not in by_id:
-            problems.append(f"{where}: id not in {labelled_path} — restore the exported id or give the right --labelled file")
+            problems.append(
+                f"{where}: id not in {labelled_path} — restore the exported id or give the right --labelled file"
+            )
             continue
         bad = [c for c in _BAD_IN_CELL if c in cell]
         if bad:
@@ -421,7 +495,9 @@ def import_reviews(
             themes = list(dict.fromkeys(themes))
         unknown = [t for t in themes if t not in allowed]
         if unknown:
-            problems.append(f"{where}: unknown theme id(s) {', '.join(repr(u) for u in unknown)} — use ids from the themes sheet")
+            problems.append(
+                f"{where}: unknown theme id(s) {', '.join(repr(u) for u in unknown)} — use ids from the themes sheet"
+            )
             continue
         lr = by_id[aid]
         text = str(lab.at[lr, txc])
@@ -439,7 +515,9 @@ def import_reviews(
             continue
         if aid in accepted and sorted(accepted[aid][1]) != sorted(themes):
             first = accepted[aid][0]
-            problems.append(f"{where}: conflicts with row {first} for the same id ({';'.join(accepted[aid][1])}) — keep one verdict")
+            problems.append(
+                f"{where}: conflicts with row {first} for the same id ({';'.join(accepted[aid][1])}) — keep one verdict"
+            )
             continue
         predicted = [t for t in str(lab.at[lr, THEMES_COLUMN]).split(";") if t] if THEMES_COLUMN in lab.columns else []
         probs = {}
@@ -449,12 +527,21 @@ def import_reviews(
                 probs[t] = float(v)
         rec = {
             "review_key": review_key(aid, th, themes, who),
-            "answer_id": aid, "text_sha256": th, "text": text,
-            "predicted_themes": predicted, "reviewed_themes": themes, "probabilities": probs,
-            "selected_as": sel or "unknown", "reviewer": who, "notes": str(row.get("notes", "")).strip(),
-            "reviewed_at": time, "model_version": str(lab.at[lr, "model_version"]) if "model_version" in lab.columns else "",
-            "source_file": str(path), "source_sha256": source_sha,
-            "labelled_file": str(labelled_path), "labelled_sha256": labelled_sha,
+            "answer_id": aid,
+            "text_sha256": th,
+            "text": text,
+            "predicted_themes": predicted,
+            "reviewed_themes": themes,
+            "probabilities": probs,
+            "selected_as": sel or "unknown",
+            "reviewer": who,
+            "notes": str(row.get("notes", "")).strip(),
+            "reviewed_at": time,
+            "model_version": str(lab.at[lr, "model_version"]) if "model_version" in lab.columns else "",
+            "source_file": str(path),
+            "source_sha256": source_sha,
+            "labelled_file": str(labelled_path),
+            "labelled_sha256": labelled_sha,
         }
         accepted.setdefault(aid, (line, themes, rec))
     if problems:
@@ -465,4 +552,3 @@ def import_reviews(
     store = AuditStore(Path(audit_path or config.review.audit_path))
     added, already = store.append([v[2] for v in accepted.values()])
     return ImportResult(added=added, already_stored=already, skipped_blank=blank, rows=len(df), audit_path=store.path)
-

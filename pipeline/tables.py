@@ -23,7 +23,14 @@ import pandas as pd
 from .errors import ConsultError
 
 TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
-FORMATS = {**TEXT_FORMATS, ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+FORMATS = {
+    **TEXT_FORMATS,
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
 SUPPORTED = "CSV, TSV, XLSX, JSONL or Parquet (.csv .tsv .xlsx .jsonl .parquet)"
 # Cells an analyst's spreadsheet would run as a formula (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -43,9 +50,7 @@ class ReadInfo:
 def table_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ConsultError(
-            f"Unknown file format '{path.suffix or path.name}' for {path}", f"Use {SUPPORTED}"
-        )
+        raise ConsultError(f"Unknown file format '{path.suffix or path.name}' for {path}", f"Use {SUPPORTED}")
     return fmt
 
 
@@ -111,8 +116,13 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
         raise ConsultError(f"{path} has no header row", "Give a file whose first row names the columns")
     try:
         df = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-            engine="c", skip_blank_lines=True,
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            skip_blank_lines=True,
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -170,7 +180,9 @@ def _read_jsonl(path: Path, info: ReadInfo) -> pd.DataFrame:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise ConsultError(f"{path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line") from None
+            raise ConsultError(
+                f"{path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line"
+            ) from None
         if not isinstance(obj, dict):
             raise ConsultError(f"{path} line {n} is not a JSON object", "Write one JSON object per line")
         records.append(obj)
@@ -193,7 +205,8 @@ def _tidy(df: pd.DataFrame, info: ReadInfo) -> pd.DataFrame:
     """Strip header whitespace, drop unnamed all-blank columns (Excel), make every cell a string."""
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     blank_unnamed = [
-        c for c in df.columns
+        c
+        for c in df.columns
         if (c == "" or c.startswith("Unnamed:")) and df[c].map(lambda v: _cell_to_str(v).strip() == "").all()
     ]
     if blank_unnamed:

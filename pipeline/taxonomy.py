@@ -56,7 +56,9 @@ class Taxonomy(BaseModel):
 def load_taxonomy(path: Path) -> Taxonomy:
     path = Path(path)
     if not path.is_file():
-        raise ConsultError(f"Taxonomy file {path} not found", "Pass a YAML file like configs/themes.yaml with --taxonomy")
+        raise ConsultError(
+            f"Taxonomy file {path} not found", "Pass a YAML file like configs/themes.yaml with --taxonomy"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Taxonomy.model_validate(data)
@@ -65,7 +67,9 @@ def load_taxonomy(path: Path) -> Taxonomy:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
-        raise ConsultError(f"Taxonomy file {path} is invalid at '{where}': {first['msg']}", "See configs/themes.yaml for the shape") from None
+        raise ConsultError(
+            f"Taxonomy file {path} is invalid at '{where}': {first['msg']}", "See configs/themes.yaml for the shape"
+        ) from None
 
 
 def from_ids(ids: list[str]) -> Taxonomy:

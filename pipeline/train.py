@@ -56,8 +56,13 @@ class TrainingData:
 
 
 def prepare_training_data(
-    ids: Sequence[str], texts: Sequence[str], labels: Sequence[str], sep: str,
-    taxonomy: Taxonomy | None, min_label_count: int, source: str = "the data",
+    ids: Sequence[str],
+    texts: Sequence[str],
+    labels: Sequence[str],
+    sep: str,
+    taxonomy: Taxonomy | None,
+    min_label_count: int,
+    source: str = "the data",
 ) -> TrainingData:
     """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
     parsed = [split_labels(c, sep) for c in labels]
@@ -94,8 +99,12 @@ def prepare_training_data(
             if x in col:
                 Y[r, col[x]] = 1
     return TrainingData(
-        texts=[str(texts[i]) for i in rows], Y=Y, themes=kept, ids=[str(ids[i]) for i in rows],
-        skipped_unlabelled=len(parsed) - len(rows), dropped_themes=dropped,
+        texts=[str(texts[i]) for i in rows],
+        Y=Y,
+        themes=kept,
+        ids=[str(ids[i]) for i in rows],
+        skipped_unlabelled=len(parsed) - len(rows),
+        dropped_themes=dropped,
     )
 
 
@@ -110,7 +119,9 @@ def _fold_scores(clf: ThemeClassifier, X: Any, Y: np.ndarray, tr: np.ndarray, te
     return m.decision_scores(X[te])
 
 
-def _oof(clf: ThemeClassifier, X: Any, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], n_jobs: int) -> np.ndarray:
+def _oof(
+    clf: ThemeClassifier, X: Any, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], n_jobs: int
+) -> np.ndarray:
     parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fold_scores)(clf, X, Y, tr, te) for tr, te in splits)
     out = np.zeros(Y.shape)
     for (_, te), s in zip(splits, parts, strict=True):
@@ -128,8 +139,13 @@ def _decisions(
 
 
 def cross_fitted_predictions(
-    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], mode: str,
-    cfg: Any, tune: bool = True,
+    clf: ThemeClassifier,
+    scores: np.ndarray,
+    Y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    mode: str,
+    cfg: Any,
+    tune: bool = True,
 ) -> np.ndarray:
     """Predictions for each fold with calibration and thresholds fitted on the other folds only."""
     pred = np.zeros(Y.shape, dtype=np.int8)
@@ -148,7 +164,9 @@ def train_model(
     t0 = time.perf_counter()
     mode = choose_mode(data.Y, cfg.mode)
     if mode == "single" and not bool((data.Y.sum(axis=1) == 1).all()):
-        raise ConsultError("model.mode is 'single' but some rows have several themes", "Use model.mode=auto or multilabel")
+        raise ConsultError(
+            "model.mode is 'single' but some rows have several themes", "Use model.mode=auto or multilabel"
+        )
     say(f"{len(data.texts)} labelled answers, {len(data.themes)} themes, {mode} mode")
     normaliser = TextNormaliser()
     features = build_features(cfg, lang)
@@ -185,8 +203,10 @@ def train_model(
         plain_f1 = ev.headline(ev.score(Y, cv_pred, data.themes, mode, bootstrap=0))["macro_f1"]
         tuned_f1 = ev.headline(ev.score(Y, cv_tuned, data.themes, mode, bootstrap=0))["macro_f1"]
         tuned = tuned_f1 >= plain_f1
-        say(f"tuned {'thresholds' if mode == 'multilabel' else 'class weights'}: cross-fitted macro-F1 "
-            f"{tuned_f1:.3f} vs {plain_f1:.3f} untuned; {'kept' if tuned else 'not used'}")
+        say(
+            f"tuned {'thresholds' if mode == 'multilabel' else 'class weights'}: cross-fitted macro-F1 "
+            f"{tuned_f1:.3f} vs {plain_f1:.3f} untuned; {'kept' if tuned else 'not used'}"
+        )
         if tuned:
             cv_pred = cv_tuned
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
@@ -229,13 +249,37 @@ def cv_baselines(
     }
 
 
+def card_basics(
+    pipe: Pipeline, data: TrainingData, report: dict[str, Any], lang: str, taxonomy: Taxonomy | None
+) -> dict[str, Any]:
+    """The model-card fields every trained model has: when, with what, which themes and how they are decided."""
+    tax = taxonomy or from_ids(data.themes)
+    return {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+        "language": lang,
+        "themes": data.themes,
+        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
+        "themes_left_out": data.dropped_themes,
+        "mode": report["mode"],
+        "thresholds": thresholds_for_card(pipe, data.themes),
+        "threshold_meaning": "per-theme probability threshold"
+        if report["mode"] == "multilabel"
+        else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
+    }
+
+
 def thresholds_for_card(pipe: Pipeline, themes: list[str]) -> dict[str, float]:
     clf = pipe.named_steps["classify"]
     return {t: round(float(v), 4) for t, v in zip(themes, clf.thresholds_, strict=True)}
 
 
 def train_file(
-    data_path: Path, model_dir: Path, config: Config, taxonomy_path: Path | None = None, progress: Progress | None = None
+    data_path: Path,
+    model_dir: Path,
+    config: Config,
+    taxonomy_path: Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train on a labelled file and save the model directory; returns the model card."""
     say = progress or (lambda _msg: None)
@@ -244,27 +288,22 @@ def train_file(
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path is not None else None
     lang = spacy_language(config.entities.spacy_model)
     data = prepare_training_data(
-        answers.ids, answers.texts, answers.df[ic.labels_column].tolist(), ic.label_separator,
-        taxonomy, config.model.min_label_count, source=str(data_path),
+        answers.ids,
+        answers.texts,
+        answers.df[ic.labels_column].tolist(),
+        ic.label_separator,
+        taxonomy,
+        config.model.min_label_count,
+        source=str(data_path),
     )
     if data.skipped_unlabelled:
         say(f"{data.skipped_unlabelled} rows without text or labels are not used for training")
     if data.dropped_themes:
         say("themes left out (too few examples): " + ", ".join(f"{k} ({v})" for k, v in data.dropped_themes.items()))
     pipe, report = train_model(data, config, lang, progress)
-    tax = taxonomy or from_ids(data.themes)
     card = {
         "name": Path(model_dir).name,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": library_versions(),
-        "language": lang,
-        "themes": data.themes,
-        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
-        "themes_left_out": data.dropped_themes,
-        "mode": report["mode"],
-        "thresholds": thresholds_for_card(pipe, data.themes),
-        "threshold_meaning": "per-theme probability threshold" if report["mode"] == "multilabel"
-        else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
+        **card_basics(pipe, data, report, lang, taxonomy),
         "training_data": {
             "path": str(data_path),
             "sha256": sha256_file(Path(data_path)),

@@ -12,8 +12,17 @@ TAXONOMY = Taxonomy(themes=[Theme(id="safety", name="Feeling safe"), Theme(id="l
 
 # Personal details written into the answers; none may reach a report.
 SECRETS = [
-    "Sarah Jones", "Sarah", "Jones", "Okafor", "Dave", "jo.bloggs@example.com", "07700 900123", "020 7946 0123",
-    "+44 7700 900456", "E8 1AB", "SW1A 1AA",
+    "Sarah Jones",
+    "Sarah",
+    "Jones",
+    "Okafor",
+    "Dave",
+    "jo.bloggs@example.com",
+    "07700 900123",
+    "020 7946 0123",
+    "+44 7700 900456",
+    "E8 1AB",
+    "SW1A 1AA",
 ]
 _TEXTS = {
     "n1": "Sarah Jones here: the underpass by E8 1AB is dark and I do not feel safe walking home at night.",
@@ -25,17 +34,34 @@ _TEXTS = {
 }
 
 
-def row(i: str, area: str, themes: list[str], *, text: str | None = None, dup: str = "", empty: bool = False,
-        non_sub: bool = False, entities: str = "") -> dict[str, object]:
+def row(
+    i: str,
+    area: str,
+    themes: list[str],
+    *,
+    text: str | None = None,
+    dup: str = "",
+    empty: bool = False,
+    non_sub: bool = False,
+    entities: str = "",
+) -> dict[str, object]:
     p = {t: (0.8 if t in themes else 0.1) for t in ("safety", "lighting")}
     substantive = not (empty or non_sub)
     return {
-        "id": i, "text": "" if empty else (text or _TEXTS.get(i) or f"answer {i} about {' and '.join(themes) or 'nothing'}"),
-        "area": area, "themes": ";".join(themes) if substantive else "",
-        "p_safety": p["safety"] if substantive else "", "p_lighting": p["lighting"] if substantive else "",
-        "confidence": 0.6 if substantive else "", "entities": entities, "flag_empty": empty,
-        "flag_non_substantive": non_sub, "flag_too_long": False, "duplicate_of": dup,
-        "status": "empty" if empty else "non_substantive" if non_sub else "labelled", "model_version": "m-test-1",
+        "id": i,
+        "text": "" if empty else (text or _TEXTS.get(i) or f"answer {i} about {' and '.join(themes) or 'nothing'}"),
+        "area": area,
+        "themes": ";".join(themes) if substantive else "",
+        "p_safety": p["safety"] if substantive else "",
+        "p_lighting": p["lighting"] if substantive else "",
+        "confidence": 0.6 if substantive else "",
+        "entities": entities,
+        "flag_empty": empty,
+        "flag_non_substantive": non_sub,
+        "flag_too_long": False,
+        "duplicate_of": dup,
+        "status": "empty" if empty else "non_substantive" if non_sub else "labelled",
+        "model_version": "m-test-1",
     }
 
 
@@ -50,7 +76,13 @@ def hand_example() -> pd.DataFrame:
     rows = []
     for k in range(1, 11):
         themes = [t for t, on in (("safety", k <= 8), ("lighting", k <= 4)) if on]
-        ents = "PERSON:Sarah Jones; BOROUGH:Hackney" if k == 1 else "BOROUGH:Hackney; AGENCY:Transport for London" if k <= 3 else ""
+        ents = (
+            "PERSON:Sarah Jones; BOROUGH:Hackney"
+            if k == 1
+            else "BOROUGH:Hackney; AGENCY:Transport for London"
+            if k <= 3
+            else ""
+        )
         rows.append(row(f"n{k}", "North", themes, entities=ents))
     for k in range(1, 11):
         themes = [t for t, on in (("safety", k <= 2), ("lighting", k <= 4)) if on]
@@ -64,7 +96,9 @@ def hand_example() -> pd.DataFrame:
 
 def previous_round() -> pd.DataFrame:
     """20 answers: safety 2 of 20, lighting 8 of 20 (no exclusions)."""
-    rows = [row(f"p{k}", "North", [t for t, on in (("safety", k <= 2), ("lighting", k <= 8)) if on]) for k in range(1, 21)]
+    rows = [
+        row(f"p{k}", "North", [t for t, on in (("safety", k <= 2), ("lighting", k <= 8)) if on]) for k in range(1, 21)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -79,6 +113,7 @@ def sized_groups(sizes: dict[str, int]) -> pd.DataFrame:
 
 def write_taxonomy(path: Path) -> Path:
     path.write_text(
-        "themes:\n  - id: safety\n    name: Feeling safe\n  - id: lighting\n    name: Street lighting\n", encoding="utf-8"
+        "themes:\n  - id: safety\n    name: Feeling safe\n  - id: lighting\n    name: Street lighting\n",
+        encoding="utf-8",
     )
     return path

@@ -10,19 +10,37 @@ from pipeline.train import choose_mode, prepare_training_data, train_model
 
 # A corpus small enough to read: three themes, some answers with two.
 LIGHT = [
-    "the park has no lights at night", "street lamps are broken on my road", "better lighting near the station",
-    "dark alleys feel unsafe after dusk", "install more lights on the canal path", "the underpass is pitch black",
-    "lighting in the car park is poor", "fix the broken lamps by the bus stop", "more lights in the high street",
+    "the park has no lights at night",
+    "street lamps are broken on my road",
+    "better lighting near the station",
+    "dark alleys feel unsafe after dusk",
+    "install more lights on the canal path",
+    "the underpass is pitch black",
+    "lighting in the car park is poor",
+    "fix the broken lamps by the bus stop",
+    "more lights in the high street",
 ]
 PATROL = [
-    "never see officers on patrol here", "we need more police walking the beat", "bring back the local PCSO",
-    "patrols on friday nights would help", "officers should walk the estate", "the police station closed and no patrols",
-    "more bobbies on the beat please", "visible officers at the station exit", "patrol cars never come down our street",
+    "never see officers on patrol here",
+    "we need more police walking the beat",
+    "bring back the local PCSO",
+    "patrols on friday nights would help",
+    "officers should walk the estate",
+    "the police station closed and no patrols",
+    "more bobbies on the beat please",
+    "visible officers at the station exit",
+    "patrol cars never come down our street",
 ]
 COURT = [
-    "the court case took two years", "the CPS dropped my case", "sentences for rapists are too short",
-    "trials are delayed again and again", "the judge let him off with a fine", "prosecutors never explained anything",
-    "the court process was traumatic", "bail conditions were ignored", "conviction rates are shameful",
+    "the court case took two years",
+    "the CPS dropped my case",
+    "sentences for rapists are too short",
+    "trials are delayed again and again",
+    "the judge let him off with a fine",
+    "prosecutors never explained anything",
+    "the court process was traumatic",
+    "bail conditions were ignored",
+    "conviction rates are shameful",
 ]
 
 
@@ -30,8 +48,12 @@ def _data(multi: bool):  # type: ignore[no-untyped-def]
     texts = LIGHT + PATROL + COURT
     labels = ["light"] * 9 + ["patrol"] * 9 + ["court"] * 9
     if multi:
-        texts += ["dark streets and no patrols at night", "no lights and no officers on our estate",
-                  "the court delay and no police patrols", "lamps broken and the CPS useless"]
+        texts += [
+            "dark streets and no patrols at night",
+            "no lights and no officers on our estate",
+            "the court delay and no police patrols",
+            "lamps broken and the CPS useless",
+        ]
         labels += ["light;patrol", "light;patrol", "court;patrol", "light;court"]
     ids = [str(i) for i in range(len(texts))]
     return prepare_training_data(ids, texts, labels, ";", None, 2)

@@ -25,7 +25,12 @@ def run(*args: str | Path) -> tuple[int, str]:
 
 @pytest.fixture
 def labelled(tmp_path: Path) -> Path:
-    texts = LIGHT + PATROL + COURT + ["dark streets and no patrols at night", "the court delay and no police patrols", "n/a"]
+    texts = (
+        LIGHT
+        + PATROL
+        + COURT
+        + ["dark streets and no patrols at night", "the court delay and no police patrols", "n/a"]
+    )
     labels = ["light"] * 9 + ["patrol"] * 9 + ["court"] * 9 + ["light;patrol", "court;patrol", ""]
     p = tmp_path / "train.csv"
     pd.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts, "labels": labels}).to_csv(p, index=False)
@@ -38,8 +43,13 @@ def new_answers(tmp_path: Path) -> Path:
     pd.DataFrame(
         {
             "id": ["n1", "n2", "n3", "n4", "n5"],
-            "text": ["Lamps out in the park by Brixton", "", "no comment", "More officers on patrol in Hackney please",
-                     "The CPS took two years to decide"],
+            "text": [
+                "Lamps out in the park by Brixton",
+                "",
+                "no comment",
+                "More officers on patrol in Hackney please",
+                "The CPS took two years to decide",
+            ],
             "borough": ["Lambeth", "Hackney", "", "Hackney", "Camden"],
         }
     ).to_csv(p, index=False)
@@ -71,7 +81,16 @@ def test_validate(labelled: Path) -> None:
 def test_train_writes_model_and_card(model: Path, labelled: Path) -> None:
     card = json.loads((model / CARD_FILE).read_text())
     assert card["themes"] == ["court", "light", "patrol"] and card["mode"] == "multilabel"
-    for key in ("created", "versions", "thresholds", "config", "cv_scores", "cv_baselines", "training_data", "model_sha256"):
+    for key in (
+        "created",
+        "versions",
+        "thresholds",
+        "config",
+        "cv_scores",
+        "cv_baselines",
+        "training_data",
+        "model_sha256",
+    ):
         assert key in card
     assert card["training_data"]["rows"] == 30 and card["training_data"]["rows_used"] == 29
     assert len(card["training_data"]["sha256"]) == 64
@@ -140,11 +159,19 @@ def _assert_clean_failure(code: int, text: str, *words: str) -> None:
         assert w in text, text
 
 
-def test_errors_are_one_line_exit_1_and_write_nothing(tmp_path: Path, labelled: Path, new_answers: Path, model: Path) -> None:
+def test_errors_are_one_line_exit_1_and_write_nothing(
+    tmp_path: Path, labelled: Path, new_answers: Path, model: Path
+) -> None:
     out = tmp_path / "out.csv"
     _assert_clean_failure(*run("label", tmp_path / "missing.csv", "-o", out, "--model", model), "not found")
-    _assert_clean_failure(*run("label", new_answers, "-o", tmp_path / "out.docx", "--model", model), "Unknown file format")
-    _assert_clean_failure(*run("label", new_answers, "-o", out, "--model", model, "--text-column", "answer"), "no text column", "--text-column")
+    _assert_clean_failure(
+        *run("label", new_answers, "-o", tmp_path / "out.docx", "--model", model), "Unknown file format"
+    )
+    _assert_clean_failure(
+        *run("label", new_answers, "-o", out, "--model", model, "--text-column", "answer"),
+        "no text column",
+        "--text-column",
+    )
     _assert_clean_failure(*run("label", new_answers, "-o", out, "--model", tmp_path), "not a consult model directory")
     unlabelled = tmp_path / "unlab.csv"
     pd.DataFrame({"id": ["1"], "text": ["x"], "labels": [""]}).to_csv(unlabelled, index=False)
@@ -183,11 +210,22 @@ def test_unknown_theme_against_taxonomy(labelled: Path, tmp_path: Path) -> None:
 
 
 def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> None:
-    licht = ["Im Park gibt es nachts kein Licht", "Die Straßenlaternen sind kaputt", "Mehr Beleuchtung am Bahnhof bitte",
-             "Die Unterführung ist stockdunkel", "Dunkle Gassen machen mir Angst", "Die Laternen im Viertel gehen nicht"]
-    streife = ["Man sieht nie Polizisten auf Streife", "Wir brauchen mehr Fußstreifen", "Die Wache wurde geschlossen",
-               "Am Wochenende sollte die Polizei präsent sein", "Streifenwagen kommen nie in unsere Straße",
-               "Mehr Beamte auf der Straße"]
+    licht = [
+        "Im Park gibt es nachts kein Licht",
+        "Die Straßenlaternen sind kaputt",
+        "Mehr Beleuchtung am Bahnhof bitte",
+        "Die Unterführung ist stockdunkel",
+        "Dunkle Gassen machen mir Angst",
+        "Die Laternen im Viertel gehen nicht",
+    ]
+    streife = [
+        "Man sieht nie Polizisten auf Streife",
+        "Wir brauchen mehr Fußstreifen",
+        "Die Wache wurde geschlossen",
+        "Am Wochenende sollte die Polizei präsent sein",
+        "Streifenwagen kommen nie in unsere Straße",
+        "Mehr Beamte auf der Straße",
+    ]
     texts = licht + streife + ["Dunkle Straßen und keine Streife", "Kein Licht und keine Polizei im Park"]
     labels = ["licht"] * 6 + ["streife"] * 6 + ["licht;streife"] * 2
     data = tmp_path / "de.csv"
@@ -198,7 +236,9 @@ def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> N
     assert code == 0, text
     assert json.loads((model / CARD_FILE).read_text())["language"] == "de"
     new = tmp_path / "neu.csv"
-    pd.DataFrame({"id": ["a", "b"], "text": ["Die Laternen sind aus", "Mehr Polizei auf Streife"]}).to_csv(new, index=False)
+    pd.DataFrame({"id": ["a", "b"], "text": ["Die Laternen sind aus", "Mehr Polizei auf Streife"]}).to_csv(
+        new, index=False
+    )
     out = tmp_path / "out.csv"
     code, text = run("label", new, "-o", out, "-m", model, *de)
     assert code == 0, text

@@ -26,8 +26,12 @@ def test_overrides_are_parsed_as_json() -> None:
 
 @pytest.mark.parametrize(
     ("override", "match"),
-    [("model.nope=1", "model.nope"), ("model.cv_folds=1", "model.cv_folds"), ("modelcv", "no '='"),
-     ("model.word_ngram_range=[2,1]", "word_ngram_range")],
+    [
+        ("model.nope=1", "model.nope"),
+        ("model.cv_folds=1", "model.cv_folds"),
+        ("modelcv", "no '='"),
+        ("model.word_ngram_range=[2,1]", "word_ngram_range"),
+    ],
 )
 def test_bad_settings_are_named(override: str, match: str) -> None:
     with pytest.raises(ConsultError, match=match):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -64,7 +63,10 @@ def test_segments_present(labelled: pd.DataFrame, new: pd.DataFrame) -> None:
 
 def test_new_batch_has_empty_and_non_substantive_answers(new: pd.DataFrame) -> None:
     assert (new["text"].str.strip() == "").sum() >= 3
-    assert new["text"].str.strip().str.lower().isin(["n/a", "no comment", "see above", "nothing to add", "-", "no"]).sum() >= 5
+    assert (
+        new["text"].str.strip().str.lower().isin(["n/a", "no comment", "see above", "nothing to add", "-", "no"]).sum()
+        >= 5
+    )
 
 
 def test_no_two_answers_are_near_copies(labelled: pd.DataFrame, new: pd.DataFrame) -> None:

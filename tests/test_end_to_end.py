@@ -21,7 +21,9 @@ FAST = ["--set", "model.cv_folds=3", "--set", "model.c_grid=[0.3]", "--set", "mo
 def test_train_label_report_on_shipped_corpus(tmp_path: Path) -> None:
     runner = CliRunner()
     model = tmp_path / "model"
-    res = runner.invoke(app, ["train", "data/consultation_labelled.csv", "-o", str(model), "-t", "configs/themes.yaml", *FAST])
+    res = runner.invoke(
+        app, ["train", "data/consultation_labelled.csv", "-o", str(model), "-t", "configs/themes.yaml", *FAST]
+    )
     assert res.exit_code == 0, res.output
     out = tmp_path / "new_labelled.csv"
     res = runner.invoke(app, ["label", "data/consultation_new.csv", "-o", str(out), "-m", str(model)])
@@ -52,6 +54,8 @@ def test_learns_real_nhs_feedback_better_than_majority(nhs_path: Path) -> None:
     Y[np.arange(len(test)), [col[t] for t in test["label"]]] = 1
     pred = pipe.predict(test["text"].tolist())
     model = ev.headline(ev.score(Y, pred, data.themes, "single", bootstrap=0))
-    majority = ev.headline(ev.score(Y, ev.majority_baseline(data.Y, len(Y), "single"), data.themes, "single", bootstrap=0))
+    majority = ev.headline(
+        ev.score(Y, ev.majority_baseline(data.Y, len(Y), "single"), data.themes, "single", bootstrap=0)
+    )
     assert model["macro_f1"] > majority["macro_f1"] + 0.3
     assert model["accuracy"] > 0.65

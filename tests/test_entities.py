@@ -29,7 +29,11 @@ def test_domain_and_statistical_entities(extractor: EntityExtractor) -> None:
     ents = extractor.extract(texts)
     got = [{(e.label, e.canonical) for e in row} for row in ents]
     assert {("TRANSPORT", "Victoria line"), ("STATION", "Brixton"), ("AGENCY", "British Transport Police")} <= got[0]
-    assert {("AGENCY", "Crown Prosecution Service"), ("AGENCY", "Metropolitan Police Service"), ("BOROUGH", "Hackney")} <= got[1]
+    assert {
+        ("AGENCY", "Crown Prosecution Service"),
+        ("AGENCY", "Metropolitan Police Service"),
+        ("BOROUGH", "Hackney"),
+    } <= got[1]
     # "met" the verb is not the Met
     assert sum(1 for row in ents[1] if row.canonical == "Metropolitan Police Service") == 1
     assert ("BOROUGH", "Croydon") in got[2] and ("AGENCY", "Transport for London") in got[2]
@@ -39,7 +43,10 @@ def test_domain_and_statistical_entities(extractor: EntityExtractor) -> None:
 
 def test_format_round_trip(extractor: EntityExtractor) -> None:
     ents = extractor.extract(["Reported to the IOPC in Lambeth"])[0]
-    assert parse_entities(format_entities(ents)) == [("AGENCY", "Independent Office for Police Conduct"), ("BOROUGH", "Lambeth")]
+    assert parse_entities(format_entities(ents)) == [
+        ("AGENCY", "Independent Office for Police Conduct"),
+        ("BOROUGH", "Lambeth"),
+    ]
 
 
 def test_blank_pipeline_for_another_language() -> None:

@@ -13,7 +13,14 @@ from pipeline.cli import app
 from pipeline.errors import ConsultError
 from pipeline.modelstore import CARD_FILE, save_model
 from pipeline.registry import (
-    adopt_plain_model, current_version, history, is_registry, list_versions, promote, resolve_model_dir, rollback,
+    adopt_plain_model,
+    current_version,
+    history,
+    is_registry,
+    list_versions,
+    promote,
+    resolve_model_dir,
+    rollback,
     save_version,
 )
 
@@ -86,7 +93,9 @@ def test_cli_retrain_label_list_promote_rollback(tmp_path: Path) -> None:
     code, text = run("retrain", "--model", root, "--data", base, "--audit", tmp_path / "audit.jsonl", "--force", *sets)
     assert code == 0 and "v0002 is now current" in text, text
     new = tmp_path / "new.csv"
-    pd.DataFrame({"id": ["n1", "n2"], "text": ["the lamps are broken", "the court took years"]}).to_csv(new, index=False)
+    pd.DataFrame({"id": ["n1", "n2"], "text": ["the lamps are broken", "the court took years"]}).to_csv(
+        new, index=False
+    )
     code, text = run("label", new, "-o", tmp_path / "lab.csv", "--model", root, "--no-entities")
     assert code == 0, text
     assert set(pd.read_csv(tmp_path / "lab.csv")["model_version"]) == {"v0002"}

@@ -73,7 +73,14 @@ def test_theme_counts_shares_intervals_expected_by_hand() -> None:
     res = theme_counts(hand_example(), TAXONOMY)
     b = res.basis
     # 24 answers = 20 counted + 1 empty + 1 non-substantive + 2 campaign copies left out.
-    assert (b.answers, b.counted, b.empty, b.non_substantive, b.duplicate_copies, b.duplicates_excluded) == (24, 20, 1, 1, 2, 2)
+    assert (b.answers, b.counted, b.empty, b.non_substantive, b.duplicate_copies, b.duplicates_excluded) == (
+        24,
+        20,
+        1,
+        1,
+        2,
+        2,
+    )
     t = by_theme(res.counts)
     # safety: 10 of 20 = 0.5; Wilson: 1 + z²/20 = 1.192073, centre = (0.5 + 0.096036)/1.192073 = 0.5,
     # half = 1.959964·sqrt(0.0125 + z²/1600)/1.192073 = 1.959964·0.122069/1.192073 = 0.20070 -> (0.2993, 0.7007).
@@ -158,9 +165,7 @@ def test_small_groups_are_suppressed() -> None:
     shown = tab[~tab["suppressed"]]
     assert set(shown["group"]) == {"Big", "Mid"} and set(shown["answers"]) == {12, 11}
     # Suppressed groups still count in the totals (every answer counted) and in the "rest" of each test.
-    assert shown["share_all"].iloc[0] == pytest.approx(
-        (df["themes"] == shown["theme"].iloc[0]).mean(), abs=1e-4
-    )
+    assert shown["share_all"].iloc[0] == pytest.approx((df["themes"] == shown["theme"].iloc[0]).mean(), abs=1e-4)
 
 
 def test_a_single_small_group_takes_the_next_smallest_with_it() -> None:
@@ -202,7 +207,11 @@ def test_places_and_organisations_per_theme() -> None:
     ents = build_report(hand_example(), cfg(), TAXONOMY).entities
     safety = ents[ents["theme"] == "safety"]
     # safety answers: n1-n3 mention Hackney, n2-n3 Transport for London, s1-s2 Lambeth; PERSON never listed.
-    assert safety[["entity", "answers"]].values.tolist() == [["Hackney", 3], ["Lambeth", 2], ["Transport for London", 2]]
+    assert safety[["entity", "answers"]].values.tolist() == [
+        ["Hackney", 3],
+        ["Lambeth", 2],
+        ["Transport for London", 2],
+    ]
     assert "PERSON" not in set(ents["label"]) and "Sarah Jones" not in set(ents["entity"])
 
 
@@ -232,7 +241,12 @@ def test_provenance() -> None:
     rep = build_report(hand_example(), cfg(), TAXONOMY, source={"input_file": "x.csv", "input_sha256": "abc"})
     p = dict(zip(rep.provenance["field"], rep.provenance["value"], strict=True))
     assert (p["input_file"], p["input_sha256"], p["model_version"]) == ("x.csv", "abc", "m-test-1")
-    assert (p["answers"], p["answers_counted"], p["empty_excluded"], p["non_substantive_excluded"]) == ("24", "20", "1", "1")
+    assert (p["answers"], p["answers_counted"], p["empty_excluded"], p["non_substantive_excluded"]) == (
+        "24",
+        "20",
+        "1",
+        "1",
+    )
     assert p["duplicate_copies_excluded"] == "2" and p["generated"].endswith("UTC")
 
 

@@ -40,11 +40,31 @@ def csv(path: Path) -> pd.DataFrame:
 
 def test_report_writes_every_format(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "rep"
-    code, text = run("report", files["labelled"], "-o", out, "--by", "area", "--compare", files["previous"],
-                     "-t", files["taxonomy"], *NO_NER)
+    code, text = run(
+        "report",
+        files["labelled"],
+        "-o",
+        out,
+        "--by",
+        "area",
+        "--compare",
+        files["previous"],
+        "-t",
+        files["taxonomy"],
+        *NO_NER,
+    )
     assert code == 0, text
-    tables = ["theme_counts", "by_area", "cooccurrence", "theme_pairs", "entities", "quotes", "campaigns", "compare",
-              "provenance"]
+    tables = [
+        "theme_counts",
+        "by_area",
+        "cooccurrence",
+        "theme_pairs",
+        "entities",
+        "quotes",
+        "campaigns",
+        "compare",
+        "provenance",
+    ]
     for t in tables:
         assert (out / f"{t}.csv").is_file(), t
     from openpyxl import load_workbook
@@ -75,8 +95,13 @@ def test_provenance_states_input_hash_model_and_exclusions(files: dict[str, Path
     p = dict(csv(out / "provenance.csv").astype(str).values.tolist())
     assert p["input_sha256"] == hashlib.sha256(files["labelled"].read_bytes()).hexdigest()
     assert p["input_file"] == str(files["labelled"]) and p["model_version"] == "m-test-1"
-    assert (p["answers"], p["answers_counted"], p["non_substantive_excluded"], p["empty_excluded"],
-            p["duplicate_copies_excluded"]) == ("24", "20", "1", "1", "2")
+    assert (
+        p["answers"],
+        p["answers_counted"],
+        p["non_substantive_excluded"],
+        p["empty_excluded"],
+        p["duplicate_copies_excluded"],
+    ) == ("24", "20", "1", "1", "2")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", p["generated"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert p["input_sha256"] in html and "m-test-1" in html
@@ -140,7 +165,9 @@ def test_rerun_replaces_an_earlier_report(files: dict[str, Path], tmp_path: Path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folders left
 
 
-def test_failure_leaves_nothing_half_written(files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_leaves_nothing_half_written(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipeline.report import render
 
     out = tmp_path / "rep"

@@ -31,9 +31,18 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     profile = tmp_path / "chromium-profile"
     cmd = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", *args,
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
     ]
     env = {**os.environ, "HOME": str(tmp_path)}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=env, check=False)
@@ -46,7 +55,11 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = Config()
     cfg.report = cfg.report.model_copy(update={"redact_with_ner": False})
     df = hand_example()
-    extra = sized_groups({"East": 12, "West": 3, "Far": 2}).assign(id=lambda d: "g" + d["id"]).rename(columns={"area": "zone"})
+    extra = (
+        sized_groups({"East": 12, "West": 3, "Far": 2})
+        .assign(id=lambda d: "g" + d["id"])
+        .rename(columns={"area": "zone"})
+    )
     df = pd.concat([df.assign(zone="Centre"), extra.assign(area="North")], ignore_index=True)
     rep = build_report(df, cfg, TAXONOMY, by=["area", "zone"])
     out = tmp_path_factory.mktemp("html") / "rep"
@@ -76,8 +89,13 @@ def test_html_screenshot_is_not_blank(report_dir: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     shot = tmp_path / "shot.png"
-    res = chromium(tmp_path, "--window-size=1200,1600", "--hide-scrollbars", f"--screenshot={shot}",
-                   (report_dir / "report.html").resolve().as_uri())
+    res = chromium(
+        tmp_path,
+        "--window-size=1200,1600",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        (report_dir / "report.html").resolve().as_uri(),
+    )
     assert shot.is_file(), res.stderr[-2000:]
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert img.shape[0] >= 1000 and img.std() > 10  # text, tables and the chart, not a white page
@@ -89,6 +107,8 @@ def test_html_screenshot_is_not_blank(report_dir: Path, tmp_path: Path) -> None:
 
 def test_html_prints_to_pdf(report_dir: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
-    res = chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", (report_dir / "report.html").resolve().as_uri())
+    res = chromium(
+        tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", (report_dir / "report.html").resolve().as_uri()
+    )
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", res.stderr[-2000:]
     assert len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())) >= 2

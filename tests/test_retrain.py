@@ -19,8 +19,15 @@ from ._review_helpers import base_corpus, config
 
 
 def review(aid: str, text: str, themes: list[str], selected: str = "uncertain", who: str = "ann") -> dict[str, Any]:
-    return {"review_key": review_key(aid, text_sha256(text), themes, who), "answer_id": aid, "text": text,
-            "text_sha256": text_sha256(text), "reviewed_themes": themes, "selected_as": selected, "reviewer": who}
+    return {
+        "review_key": review_key(aid, text_sha256(text), themes, who),
+        "answer_id": aid,
+        "text": text,
+        "text_sha256": text_sha256(text),
+        "reviewed_themes": themes,
+        "selected_as": selected,
+        "reviewer": who,
+    }
 
 
 def test_held_out_membership_is_fixed_per_id() -> None:
@@ -84,26 +91,38 @@ def _rows(n_wrong: int) -> tuple[Rows, dict[str, list[float]]]:
     return rows, table
 
 
-@pytest.mark.parametrize(("old_wrong", "new_wrong", "tolerance", "promote"), [
-    (2, 1, 0.01, True),  # better
-    (1, 1, 0.0, True),  # equal is not worse
-    (1, 2, 0.01, False),  # worse beyond tolerance
-    (1, 2, 0.25, True),  # worse, but within a wide tolerance
-])
+@pytest.mark.parametrize(
+    ("old_wrong", "new_wrong", "tolerance", "promote"),
+    [
+        (2, 1, 0.01, True),  # better
+        (1, 1, 0.0, True),  # equal is not worse
+        (1, 2, 0.01, False),  # worse beyond tolerance
+        (1, 2, 0.25, True),  # worse, but within a wide tolerance
+    ],
+)
 def test_promotion_gate(old_wrong: int, new_wrong: int, tolerance: float, promote: bool) -> None:
     rows, t_old = _rows(old_wrong)
     _, t_new = _rows(new_wrong)
-    figures, ok, why = compare((Stub(t_old), ["a", "b"], "multilabel"), (Stub(t_new), ["a", "b"], "multilabel"),
-                               {"held_out": rows, "random_review_slice": Rows()}, tolerance,
-                               {"held_out": True, "random_review_slice": True})
+    figures, ok, why = compare(
+        (Stub(t_old), ["a", "b"], "multilabel"),
+        (Stub(t_new), ["a", "b"], "multilabel"),
+        {"held_out": rows, "random_review_slice": Rows()},
+        tolerance,
+        {"held_out": True, "random_review_slice": True},
+    )
     assert ok is promote, why
     assert figures["held_out"]["answers"] == 10 and figures["random_review_slice"]["macro_f1_new"] is None
 
 
 def test_gate_refuses_when_nothing_to_compare_on() -> None:
     _, table = _rows(0)
-    _, ok, why = compare((Stub(table), ["a", "b"], "multilabel"), (Stub(table), ["a", "b"], "multilabel"),
-                         {"held_out": Rows()}, 0.01, {"held_out": True})
+    _, ok, why = compare(
+        (Stub(table), ["a", "b"], "multilabel"),
+        (Stub(table), ["a", "b"], "multilabel"),
+        {"held_out": Rows()},
+        0.01,
+        {"held_out": True},
+    )
     assert not ok and "no held-out" in why
 
 

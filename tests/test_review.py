@@ -36,9 +36,11 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     model = fake_model(tmp_path / "model", ["light", "court"], [0.5, 0.5])
     lab = labelled_file(tmp_path / "labelled.csv", ROWS)
     tax = tmp_path / "themes.yaml"
-    tax.write_text("themes:\n  - id: light\n    name: Lighting\n    definition: Street lights.\n"
-                   "  - id: court\n    name: Courts\n    definition: The justice process.\n"
-                   "  - id: patrol\n    name: Patrols\n    definition: Police on foot.\n")
+    tax.write_text(
+        "themes:\n  - id: light\n    name: Lighting\n    definition: Street lights.\n"
+        "  - id: court\n    name: Courts\n    definition: The justice process.\n"
+        "  - id: patrol\n    name: Patrols\n    definition: Police on foot.\n"
+    )
     return model, lab, tax
 
 
@@ -64,8 +66,9 @@ def test_random_slice_is_seeded_disjoint_and_after_the_uncertain() -> None:
 
 def test_export_order_skips_copies_and_empty(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
     model, lab, tax = setup
-    res = export_for_review(lab, tmp_path / "r.csv", config(tmp_path), n=4, model_path=model, random_share=0.0,
-                            taxonomy_path=tax)
+    res = export_for_review(
+        lab, tmp_path / "r.csv", config(tmp_path), n=4, model_path=model, random_share=0.0, taxonomy_path=tax
+    )
     assert res.rows["id"].tolist() == ["a1", "a3", "a7", "a4"]
     assert res.skipped_copies == 1 and res.skipped_not_labelled == 1
     assert "1 other answer(s) copy this one" in res.rows["why"][0]
@@ -74,8 +77,9 @@ def test_export_order_skips_copies_and_empty(setup: tuple[Path, Path, Path], tmp
 
 def test_export_random_share(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
     model, lab, tax = setup
-    res = export_for_review(lab, tmp_path / "r.csv", config(tmp_path), n=4, model_path=model, random_share=0.5, seed=1,
-                            taxonomy_path=tax)
+    res = export_for_review(
+        lab, tmp_path / "r.csv", config(tmp_path), n=4, model_path=model, random_share=0.5, seed=1, taxonomy_path=tax
+    )
     assert res.rows["id"].tolist()[:2] == ["a1", "a3"] and res.uncertain == 2 and res.random == 2
     assert set(res.rows["id"][2:]) <= {"a2", "a4", "a7", "a8"}
     assert res.rows["selected_as"].tolist() == ["uncertain", "uncertain", "random", "random"]
@@ -90,7 +94,16 @@ def test_xlsx_has_theme_sheet_list_validation_and_text_as_text(setup: tuple[Path
     assert [c.value for c in wb["themes"]["A"]] == ["id", "light", "court", "patrol"]
     ws = wb["review"]
     header = [c.value for c in ws[1]]
-    assert header[:8] == ["id", "text", "predicted_themes", "probabilities", "why", "reviewed_themes", "reviewer", "notes"]
+    assert header[:8] == [
+        "id",
+        "text",
+        "predicted_themes",
+        "probabilities",
+        "why",
+        "reviewed_themes",
+        "reviewer",
+        "notes",
+    ]
     dv = ws.data_validations.dataValidation[0]
     assert dv.type == "list" and "themes!$A$2:$A$4" in dv.formula1 and not dv.showErrorMessage
     assert str(dv.sqref) == "F2:F7"
@@ -147,12 +160,27 @@ def test_import_lists_every_bad_row_and_writes_nothing(setup: tuple[Path, Path, 
         import_reviews(out, cfg, taxonomy_path=tax)
     msg = str(e.value)
     assert "5 row(s) cannot be imported; nothing was written" in msg
-    for bit in ("row 2 (id a1): unknown theme id(s) 'lights'", "row 3 (id a3): reviewed_themes 'light, court' contains ','",
-                "row 4 (id zz9): id not in", "row 5 (id a4): no reviewer", "row 8 (id a2): conflicts with row 6"):
+    for bit in (
+        "row 2 (id a1): unknown theme id(s) 'lights'",
+        "row 3 (id a3): reviewed_themes 'light, court' contains ','",
+        "row 4 (id zz9): id not in",
+        "row 5 (id a4): no reviewer",
+        "row 8 (id a2): conflicts with row 6",
+    ):
         assert bit in msg, bit
     assert not Path(cfg.review.audit_path).exists()
-    res = runner.invoke(app, ["review", "import", str(out), "--taxonomy", str(tax), "--set",
-                              f"review.audit_path={json.dumps(str(cfg.review.audit_path))}"])
+    res = runner.invoke(
+        app,
+        [
+            "review",
+            "import",
+            str(out),
+            "--taxonomy",
+            str(tax),
+            "--set",
+            f"review.audit_path={json.dumps(str(cfg.review.audit_path))}",
+        ],
+    )
     assert res.exit_code == 1 and "unknown theme id(s) 'lights'" in res.output and "Traceback" not in res.output
 
 
@@ -161,8 +189,25 @@ def test_import_xlsx_via_cli_with_reviewer_option(setup: tuple[Path, Path, Path]
     audit = tmp_path / "audit.jsonl"
     out = tmp_path / "r.xlsx"
     sets = ["--set", f"review.audit_path={json.dumps(str(audit))}"]
-    res = runner.invoke(app, ["review", "export", str(lab), "-n", "3", "-o", str(out), "-m", str(model),
-                              "--taxonomy", str(tax), "--random-share", "0", *sets])
+    res = runner.invoke(
+        app,
+        [
+            "review",
+            "export",
+            str(lab),
+            "-n",
+            "3",
+            "-o",
+            str(out),
+            "-m",
+            str(model),
+            "--taxonomy",
+            str(tax),
+            "--random-share",
+            "0",
+            *sets,
+        ],
+    )
     assert res.exit_code == 0, res.output
     wb = load_workbook(out)
     wb["review"]["F2"] = "court;light"

@@ -27,8 +27,13 @@ ConfigOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set model.cv_folds=3 (repeatable).")
 ]
-TextColOpt = Annotated[str | None, typer.Option("--text-column", help="Column with the answers [config: ingest.text_column, default 'text'].")]
-IdColOpt = Annotated[str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")]
+TextColOpt = Annotated[
+    str | None,
+    typer.Option("--text-column", help="Column with the answers [config: ingest.text_column, default 'text']."),
+]
+IdColOpt = Annotated[
+    str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
+]
 
 
 def handle_errors(func: F) -> F:
@@ -49,13 +54,20 @@ def handle_errors(func: F) -> F:
 
 
 def make_config(
-    config: Path | None, overrides: list[str] | None, *, text_column: str | None = None, id_column: str | None = None,
-    labels_column: str | None = None, separator: str | None = None,
+    config: Path | None,
+    overrides: list[str] | None,
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    labels_column: str | None = None,
+    separator: str | None = None,
 ) -> Config:
     extra = []
     for key, value in (
-        ("ingest.text_column", text_column), ("ingest.id_column", id_column),
-        ("ingest.labels_column", labels_column), ("ingest.label_separator", separator),
+        ("ingest.text_column", text_column),
+        ("ingest.id_column", id_column),
+        ("ingest.labels_column", labels_column),
+        ("ingest.label_separator", separator),
     ):
         if value is not None:
             extra.append(f"{key}={_quote(value)}")
@@ -76,8 +88,14 @@ def say(msg: str) -> None:
 def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """Yields (on_start(total), tick(n)); draws a bar on a terminal, stays quiet otherwise."""
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=not sys.stderr.isatty(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not sys.stderr.isatty(),
     ) as bar:
         task = bar.add_task(description, total=None)
 

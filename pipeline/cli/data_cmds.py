@@ -11,14 +11,16 @@ import typer
 from rich.table import Table
 
 from ..clean import clean
-from ..errors import ConsultError
 from ..entities import EntityExtractor, format_entities
+from ..errors import ConsultError
 from ..ingest import load_answers, validate
 from ..tables import check_output_path, write_table
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, progress_bar, say
 
 InFile = Annotated[Path, typer.Argument(help="Answers file: .csv .tsv .xlsx .jsonl or .parquet.", show_default=False)]
-OutFile = Annotated[Path, typer.Option("--output", "-o", help="Output file; its extension sets the format.", show_default=False)]
+OutFile = Annotated[
+    Path, typer.Option("--output", "-o", help="Output file; its extension sets the format.", show_default=False)
+]
 
 
 @handle_errors
@@ -40,7 +42,10 @@ def validate_cmd(
     for k, v in dataclasses.asdict(rep).items():
         if k == "path" or v is None:
             continue
-        t.add_row(k.replace("_", " "), ", ".join(map(str, v)) if isinstance(v, list) else repr(v) if k == "delimiter" else str(v))
+        t.add_row(
+            k.replace("_", " "),
+            ", ".join(map(str, v)) if isinstance(v, list) else repr(v) if k == "delimiter" else str(v),
+        )
     out.print(t)
 
 

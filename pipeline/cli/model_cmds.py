@@ -56,33 +56,50 @@ def train_cmd(
     data: Annotated[Path, typer.Argument(help="Labelled answers (text and labels columns).", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")] = DEFAULT_MODEL,
     taxonomy: Annotated[
-        Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML); labels must come from it. Default: themes from the data.")
+        Path | None,
+        typer.Option(
+            "--taxonomy", "-t", help="Theme file (YAML); labels must come from it. Default: themes from the data."
+        ),
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
-    labels_column: Annotated[str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")] = None,
-    separator: Annotated[str | None, typer.Option("--sep", help="Separator between themes in a cell [default ';'].")] = None,
+    labels_column: Annotated[
+        str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")
+    ] = None,
+    separator: Annotated[
+        str | None, typer.Option("--sep", help="Separator between themes in a cell [default ';'].")
+    ] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Train a theme classifier on labelled answers and save it with a model card."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator)
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator
+    )
     card = train_file(data, output, cfg, taxonomy, progress=say)
     cv = card["cv_scores"]
-    out.print(scores_table(
-        f"cross-validated ({card['training']['cv_folds']} folds, {card['mode']})",
-        {"consult": cv, **card["cv_baselines"]},
-    ))
+    out.print(
+        scores_table(
+            f"cross-validated ({card['training']['cv_folds']} folds, {card['mode']})",
+            {"consult": cv, **card["cv_baselines"]},
+        )
+    )
     out.print(per_theme_table(cv))
-    say(f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})")
+    say(
+        f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})"
+    )
 
 
 @handle_errors
 def label_cmd(
     file: Annotated[Path, typer.Argument(help="Answers to label.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)
+    ],
     model: Annotated[Path, typer.Option("--model", "-m", help="Model directory.")] = DEFAULT_MODEL,
-    entities: Annotated[bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")] = True,
+    entities: Annotated[
+        bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")
+    ] = True,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
     config: ConfigOpt = None,
@@ -102,17 +119,22 @@ def evaluate_cmd(
     data: Annotated[Path, typer.Argument(help="Labelled answers held out from training.", show_default=False)],
     json_out: Annotated[Path | None, typer.Option("--json", "-j", help="Write all figures as JSON here.")] = None,
     train: Annotated[
-        Path | None, typer.Option("--train", help="Training data for the baselines [default: the path in the model card].")
+        Path | None,
+        typer.Option("--train", help="Training data for the baselines [default: the path in the model card]."),
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
-    labels_column: Annotated[str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")] = None,
+    labels_column: Annotated[
+        str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")
+    ] = None,
     separator: Annotated[str | None, typer.Option("--sep", help="Separator between themes [default ';'].")] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Score a model on labelled data: micro, macro, samples F1 with 95% intervals, per theme, and baselines."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator)
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator
+    )
     res = evaluate_file(model_dir, data, cfg, train)
     rows = {"consult": res["model_scores"], **(res["baselines"] or {})}
     out.print(scores_table(f"{data} ({res['rows_scored']} answers, {res['mode']})", rows))

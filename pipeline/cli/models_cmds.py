@@ -55,23 +55,32 @@ def list_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
         card = read_card(root / v)
         cv = (card.get("cv_scores") or {}).get("macro_f1", {}).get("value")
         t.add_row(
-            "*" if v == cur else "", v, str(card.get("parent_version") or ""), str(card.get("created", "")),
-            str(card.get("training_data", {}).get("rows_used", "")), "" if cv is None else f"{cv:.3f}",
-            _f1(card, "held_out"), _decision(card),
+            "*" if v == cur else "",
+            v,
+            str(card.get("parent_version") or ""),
+            str(card.get("created", "")),
+            str(card.get("training_data", {}).get("rows_used", "")),
+            "" if cv is None else f"{cv:.3f}",
+            _f1(card, "held_out"),
+            _decision(card),
         )
     out.print(t)
 
 
 @app.command("show")
 @handle_errors
-def show_cmd(version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT) -> None:
+def show_cmd(
+    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT
+) -> None:
     """Print a version's model card (JSON)."""
     out.print_json(json.dumps(read_card(version_dir(_registry(model), version))))
 
 
 @app.command("promote")
 @handle_errors
-def promote_cmd(version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT) -> None:
+def promote_cmd(
+    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT
+) -> None:
     """Make a version current (whatever its scores)."""
     e = promote(_registry(model), version)
     say(f"{model}: current version {e['from']} → {e['to']}")
@@ -96,28 +105,40 @@ def history_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
 @handle_errors
 def retrain_cmd(
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model registry [config: retrain.model].")] = None,
-    data: Annotated[Path | None, typer.Option("--data", help="Base labelled answers [config: retrain.base_data].")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Base labelled answers [config: retrain.base_data].")
+    ] = None,
     audit: Annotated[Path | None, typer.Option("--audit", help="Audit store [config: review.audit_path].")] = None,
-    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML) the labels must come from.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Make the new version current even if it scores worse.")] = False,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML) the labels must come from.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Make the new version current even if it scores worse.")
+    ] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Train a new version on the base data plus every review; it becomes current only if not worse."""
     cfg = make_config(config, set_)
-    res = retrain(cfg, model_root=model, base_path=data, audit_path=audit, taxonomy_path=taxonomy, force=force, progress=say)
+    res = retrain(
+        cfg, model_root=model, base_path=data, audit_path=audit, taxonomy_path=taxonomy, force=force, progress=say
+    )
     root = model or cfg.retrain.model
     for name in ("held_out", "random_review_slice"):
         f = res.comparison.get(name, {})
         if f.get("answers"):
             cur = f.get("macro_f1_current")
-            say(f"{name} ({f['answers']} answers{'' if f.get('gated') else ', not gated'}): macro-F1 new "
-                f"{f['macro_f1_new']:.3f}" + ("" if cur is None else f", current {cur:.3f}"))
+            say(
+                f"{name} ({f['answers']} answers{'' if f.get('gated') else ', not gated'}): macro-F1 new "
+                f"{f['macro_f1_new']:.3f}" + ("" if cur is None else f", current {cur:.3f}")
+            )
     if res.promoted:
         say(f"{root}/{res.version} is now current ({res.reason})")
     else:
-        say(f"{root}/{res.version} saved but NOT current: {res.reason}. "
-            f"Promote it anyway with 'consult models promote {res.version}' or retrain with --force")
+        say(
+            f"{root}/{res.version} saved but NOT current: {res.reason}. "
+            f"Promote it anyway with 'consult models promote {res.version}' or retrain with --force"
+        )
 
 
 def register(app_: typer.Typer) -> None:

@@ -9,26 +9,39 @@ import typer
 from rich.table import Table
 
 from ..label import label_file
+from ..registry import current_version, is_registry
 from ..report import CountsResult, report_file
 from ..report.render import summary_markdown
 from ..tables import read_table
 from ..taxonomy import DEFAULT_TAXONOMY, load_taxonomy
-from ..registry import current_version, is_registry
 from ..train import train_file
 from ._common import (
-    ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, load_config, make_config, out, progress_bar, say,
+    ConfigOpt,
+    IdColOpt,
+    SetOpt,
+    TextColOpt,
+    handle_errors,
+    load_config,
+    make_config,
+    out,
+    progress_bar,
+    say,
 )
 from .model_cmds import scores_table
 
 TaxOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", "-t", help="Theme file for theme names [default: configs/themes.yaml if present].")
+    Path | None,
+    typer.Option("--taxonomy", "-t", help="Theme file for theme names [default: configs/themes.yaml if present]."),
 ]
 
 
 def counts_table(res: CountsResult, title: str) -> Table:
     b = res.basis
-    t = Table(title=title, caption=f"{b.counted} counted of {b.answers} answers "
-              f"({b.non_substantive} non-substantive, {b.empty} empty, {b.duplicates_excluded} campaign copies left out)")
+    t = Table(
+        title=title,
+        caption=f"{b.counted} counted of {b.answers} answers "
+        f"({b.non_substantive} non-substantive, {b.empty} empty, {b.duplicates_excluded} campaign copies left out)",
+    )
     for c in ("rank", "theme", "count", "share", "95% interval"):
         t.add_column(c, justify="left" if c == "theme" else "right")
     for r in res.counts.itertuples(index=False):
@@ -49,10 +62,22 @@ def _split(values: list[str] | None) -> list[str]:
 @handle_errors
 def report_cmd(
     labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the report (replaced if it holds an earlier report).", show_default=False)],
-    by: Annotated[list[str] | None, typer.Option("--by", help="Column to break counts down by, e.g. borough (repeatable, or comma-separated).")] = None,
-    compare: Annotated[Path | None, typer.Option("--compare", help="Previous round: its labelled file or report folder.")] = None,
-    count_duplicates: Annotated[bool, typer.Option("--count-duplicates", help="Count every copy of a campaign answer (default: once).")] = False,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder for the report (replaced if it holds an earlier report).", show_default=False
+        ),
+    ],
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Column to break counts down by, e.g. borough (repeatable, or comma-separated)."),
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="Previous round: its labelled file or report folder.")
+    ] = None,
+    count_duplicates: Annotated[
+        bool, typer.Option("--count-duplicates", help="Count every copy of a campaign answer (default: once).")
+    ] = False,
     taxonomy: TaxOpt = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
@@ -62,8 +87,9 @@ def report_cmd(
     """Theme counts with intervals, breakdowns by group, co-occurrence, places, quotes and change since the
     last round: CSV tables, report.xlsx, PNG charts and report.html in the output folder; a summary here."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
-    rep = report_file(labelled, output, _taxonomy(taxonomy), cfg, by=_split(by), compare=compare,
-                      count_duplicates=count_duplicates)
+    rep = report_file(
+        labelled, output, _taxonomy(taxonomy), cfg, by=_split(by), compare=compare, count_duplicates=count_duplicates
+    )
     out.print(summary_markdown(rep, output), markup=False, highlight=False, soft_wrap=True)
 
 
@@ -82,8 +108,10 @@ def demo_cmd(
     cfg = load_config(config, set_)
     tax_path = DEFAULT_TAXONOMY if DEFAULT_TAXONOMY.is_file() else None
     if is_registry(model):
-        say(f"{model} holds reviewed versions: labelling with its current version {current_version(model)} "
-            "(run 'consult retrain' to train a new one)")
+        say(
+            f"{model} holds reviewed versions: labelling with its current version {current_version(model)} "
+            "(run 'consult retrain' to train a new one)"
+        )
     else:
         say(f"training on {data_dir / 'consultation_labelled.csv'}")
         card = train_file(data_dir / "consultation_labelled.csv", model, cfg, tax_path, progress=say)

@@ -10,8 +10,10 @@ import typer
 from ..review import export_for_review, import_reviews
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
 
-app = typer.Typer(help="Review the answers the model is least sure of, and keep every verdict in an audit store.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Review the answers the model is least sure of, and keep every verdict in an audit store.",
+    no_args_is_help=True,
+)
 
 AuditOpt = Annotated[Path | None, typer.Option("--audit", help="Audit store [config: review.audit_path].")]
 TaxonomyOpt = Annotated[
@@ -24,15 +26,18 @@ TaxonomyOpt = Annotated[
 def export_cmd(
     labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
     n: Annotated[int, typer.Option("-n", help="How many answers to review.")] = 200,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Review file: .xlsx (sheets with theme list) or .csv.")] = Path(
-        "data/reviews/review.xlsx"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Review file: .xlsx (sheets with theme list) or .csv.")
+    ] = Path("data/reviews/review.xlsx"),
     random_share: Annotated[
         float | None, typer.Option("--random-share", help="Share drawn at random [config: review.random_share, 0.2].")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the random slice [config: review.seed].")] = None,
     model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model (registry or directory) that labelled the file [config: retrain.model].")
+        Path | None,
+        typer.Option(
+            "--model", "-m", help="Model (registry or directory) that labelled the file [config: retrain.model]."
+        ),
     ] = None,
     taxonomy: TaxonomyOpt = None,
     audit: AuditOpt = None,
@@ -43,11 +48,22 @@ def export_cmd(
 ) -> None:
     """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
-    res = export_for_review(labelled, output, cfg, n=n, model_path=model, random_share=random_share, seed=seed,
-                            taxonomy_path=taxonomy, audit_path=audit)
-    say(f"{len(res.rows)} answers → {res.path}: {res.uncertain} least sure, {res.random} at random "
+    res = export_for_review(
+        labelled,
+        output,
+        cfg,
+        n=n,
+        model_path=model,
+        random_share=random_share,
+        seed=seed,
+        taxonomy_path=taxonomy,
+        audit_path=audit,
+    )
+    say(
+        f"{len(res.rows)} answers → {res.path}: {res.uncertain} least sure, {res.random} at random "
         f"(from {res.candidates} candidates; not offered: {res.skipped_copies} campaign copies, "
-        f"{res.skipped_reviewed} already reviewed, {res.skipped_not_labelled} empty or non-substantive)")
+        f"{res.skipped_reviewed} already reviewed, {res.skipped_not_labelled} empty or non-substantive)"
+    )
     say("fill in reviewed_themes (ids separated by ';') and reviewer, then: consult review import " + str(res.path))
 
 
@@ -58,7 +74,9 @@ def import_cmd(
     labelled: Annotated[
         Path | None, typer.Option("--labelled", help="Labelled file it was exported from [default: named in the file].")
     ] = None,
-    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Reviewer for rows whose reviewer cell is empty.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Reviewer for rows whose reviewer cell is empty.")
+    ] = None,
     taxonomy: TaxonomyOpt = None,
     audit: AuditOpt = None,
     text_column: TextColOpt = None,
@@ -69,5 +87,7 @@ def import_cmd(
     """Check every row, then append the reviews to the audit store (nothing is written if a row is wrong)."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
     res = import_reviews(file, cfg, labelled_path=labelled, reviewer=reviewer, audit_path=audit, taxonomy_path=taxonomy)
-    say(f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "
-        f"{res.skipped_blank} blank row(s) skipped (of {res.rows})")
+    say(
+        f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "
+        f"{res.skipped_blank} blank row(s) skipped (of {res.rows})"
+    )

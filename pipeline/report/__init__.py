@@ -10,7 +10,6 @@ formats in :mod:`.render`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .. import __version__
 from ..config import Config, ReportConfig
 from ..entities import parse_entities
 from ..errors import ConsultError
+from ..modelstore import sha256_file
 from ..redact import Redactor
 from ..tables import read_table
 from ..taxonomy import Taxonomy
@@ -79,20 +79,17 @@ class Report:
         out = {"theme_counts": self.counts.counts}
         for col, tab in self.groups.items():
             out[f"by_{col}"] = tab
-        out.update(cooccurrence=self.cooccurrence, theme_pairs=self.pairs, entities=self.entities,
-                   quotes=self.quotes, campaigns=self.campaigns)
+        out.update(
+            cooccurrence=self.cooccurrence,
+            theme_pairs=self.pairs,
+            entities=self.entities,
+            quotes=self.quotes,
+            campaigns=self.campaigns,
+        )
         if self.compare is not None:
             out["compare"] = self.compare
         out["provenance"] = self.provenance
         return out
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def theme_counts(
@@ -112,7 +109,8 @@ def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: boo
     if path.is_dir():
         if not (path / "theme_counts.csv").is_file():
             raise ConsultError(
-                f"--compare folder {path} has no theme_counts.csv", "Give a labelled file or a folder written by 'consult report'"
+                f"--compare folder {path} has no theme_counts.csv",
+                "Give a labelled file or a folder written by 'consult report'",
             )
         path = path / "theme_counts.csv"
     df, _ = read_table(path)
@@ -120,10 +118,14 @@ def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: boo
         try:
             out = df.assign(count=pd.to_numeric(df["count"]).astype(int), base=pd.to_numeric(df["base"]).astype(int))
         except (ValueError, TypeError):
-            raise ConsultError(f"--compare file {path} has counts that are not whole numbers",
-                               "Give the theme_counts.csv of a report unchanged, or the labelled file") from None
+            raise ConsultError(
+                f"--compare file {path} has counts that are not whole numbers",
+                "Give the theme_counts.csv of a report unchanged, or the labelled file",
+            ) from None
         if out["base"].nunique() != 1:
-            raise ConsultError(f"--compare file {path} has more than one base", "Give the theme_counts.csv of one report")
+            raise ConsultError(
+                f"--compare file {path} has more than one base", "Give the theme_counts.csv of one report"
+            )
         return out
     try:
         return theme_counts(df, taxonomy, count_duplicates=count_duplicates, level=level).counts
@@ -149,7 +151,9 @@ def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
 
     names = set()
     if "entities" in df.columns:
-        names |= {n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab in PLACE_LABELS}
+        names |= {
+            n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab in PLACE_LABELS
+        }
     path = config.entities.patterns
     if path is not None and Path(path).is_file():
         try:
@@ -171,8 +175,14 @@ def _ner(config: Config):  # type: ignore[no-untyped-def]
 
 
 def build_report(
-    df: pd.DataFrame, config: Config | None = None, taxonomy: Taxonomy | None = None, *, by: list[str] | None = None,
-    previous: pd.DataFrame | None = None, count_duplicates: bool = False, source: dict[str, str] | None = None,
+    df: pd.DataFrame,
+    config: Config | None = None,
+    taxonomy: Taxonomy | None = None,
+    *,
+    by: list[str] | None = None,
+    previous: pd.DataFrame | None = None,
+    count_duplicates: bool = False,
+    source: dict[str, str] | None = None,
     nlp: object = None,
 ) -> Report:
     """All tables of a report on the labelled table ``df``.
@@ -197,7 +207,11 @@ def build_report(
     b = analysis.basis(df, themes, count_duplicates)
     counted = df[b.mask]
     counts = CountsResult(analysis.counts_table(counted, themes, names, cfg.interval_level), b)
-    ids = (df[id_col].astype(str) if id_col in df.columns else pd.Series([str(i + 1) for i in range(len(df))], index=df.index))
+    ids = (
+        df[id_col].astype(str)
+        if id_col in df.columns
+        else pd.Series([str(i + 1) for i in range(len(df))], index=df.index)
+    )
     if nlp is None and cfg.quotes_per_theme > 0:
         nlp = _ner(config)
     redactor = Redactor(_person_names(df), nlp, _place_names(df, config))
@@ -216,7 +230,10 @@ def build_report(
         ("duplicate_copies_excluded", b.duplicates_excluded),
         ("answers_counted", b.counted),
         ("counted_with_no_theme", b.no_theme),
-        ("duplicates_policy", "every copy counted" if count_duplicates else "campaign copies counted once (first answer)"),
+        (
+            "duplicates_policy",
+            "every copy counted" if count_duplicates else "campaign copies counted once (first answer)",
+        ),
         ("min_group_size", cfg.min_group_size),
         ("interval", f"Wilson {cfg.interval_level:.0%}"),
         ("representation_test", f"two-proportion z (group vs rest), Benjamini-Hochberg q < {cfg.alpha}"),
@@ -224,20 +241,39 @@ def build_report(
         ("consult_version", __version__),
     ]
     return Report(
-        counts=counts, names=names, config=cfg,
+        counts=counts,
+        names=names,
+        config=cfg,
         provenance=pd.DataFrame(prov, columns=["field", "value"]).astype({"value": str}),
-        groups=groups, cooccurrence=matrix, pairs=pairs,
+        groups=groups,
+        cooccurrence=matrix,
+        pairs=pairs,
         entities=analysis.entity_table(counted, themes, names, cfg),
-        quotes=analysis.quote_table(counted, themes, names, cfg, text_col, ids[b.mask], redactor,
-                                    copied=set(analysis.duplicate_column(df)) - {""}),
+        quotes=analysis.quote_table(
+            counted,
+            themes,
+            names,
+            cfg,
+            text_col,
+            ids[b.mask],
+            redactor,
+            copied=set(analysis.duplicate_column(df)) - {""},
+        ),
         campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars),
         compare=compare,
     )
 
 
 def report_file(
-    labelled: Path, out_dir: Path, taxonomy: Taxonomy | None = None, config: Config | None = None, *,
-    by: list[str] | None = None, compare: Path | None = None, count_duplicates: bool = False, nlp: object = None,
+    labelled: Path,
+    out_dir: Path,
+    taxonomy: Taxonomy | None = None,
+    config: Config | None = None,
+    *,
+    by: list[str] | None = None,
+    compare: Path | None = None,
+    count_duplicates: bool = False,
+    nlp: object = None,
 ) -> Report:
     """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``."""
     from .render import check_out_dir, write_report
@@ -247,7 +283,7 @@ def report_file(
     check_out_dir(Path(out_dir), labelled, compare)
     df, _ = read_table(labelled)
     check_labelled(df, f"{labelled}")
-    source = {"input_file": str(labelled), "input_sha256": sha256(labelled)}
+    source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
     previous = None
     if compare is not None:
         compare = Path(compare)
@@ -255,9 +291,10 @@ def report_file(
             raise ConsultError(f"--compare file {compare} not found", "Check the path of the previous round's file")
         previous = previous_counts(compare, taxonomy, count_duplicates, config.report.interval_level)
         prev_file = compare / "theme_counts.csv" if compare.is_dir() else compare
-        source.update(previous_file=str(prev_file), previous_sha256=sha256(prev_file))
-    rep = build_report(df, config, taxonomy, by=by, previous=previous, count_duplicates=count_duplicates,
-                       source=source, nlp=nlp)
+        source.update(previous_file=str(prev_file), previous_sha256=sha256_file(prev_file))
+    rep = build_report(
+        df, config, taxonomy, by=by, previous=previous, count_duplicates=count_duplicates, source=source, nlp=nlp
+    )
     rep.title = f"Consultation themes: {labelled.name}"
     write_report(rep, Path(out_dir))
     return rep

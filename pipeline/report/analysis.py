@@ -98,9 +98,14 @@ def basis(df: pd.DataFrame, themes: list[str], count_duplicates: bool = False) -
     labels = label_matrix(df[mask], themes)
     no_theme = int((~labels.any(axis=1)).sum()) if len(labels) else 0
     b = Basis(
-        answers=len(df), empty=int(empty.sum()), non_substantive=int(non_sub.sum()),
-        duplicate_copies=int(copies.sum()), duplicates_counted=count_duplicates, counted=int(mask.sum()),
-        no_theme=no_theme, mask=mask,
+        answers=len(df),
+        empty=int(empty.sum()),
+        non_substantive=int(non_sub.sum()),
+        duplicate_copies=int(copies.sum()),
+        duplicates_counted=count_duplicates,
+        counted=int(mask.sum()),
+        no_theme=no_theme,
+        mask=mask,
     )
     assert b.counted + b.empty + b.non_substantive + b.duplicates_excluded == b.answers  # every answer, once
     return b
@@ -124,13 +129,23 @@ def counts_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], lev
         lo, hi = wilson_interval(k, n, level)
         p = probabilities(df, t)
         expected = round(float(p.fillna(0).sum()), 1) if p.notna().any() else math.nan
-        rows.append({
-            "theme": t, "name": names[t], "count": k, "share": round(k / n, 4) if n else math.nan,
-            "ci_low": round(lo, 4), "ci_high": round(hi, 4), "expected": expected,
-            "count_minus_expected": round(k - expected, 1) if not math.isnan(expected) else math.nan, "base": n,
-        })
-    table = pd.DataFrame(rows, columns=["theme", "name", "count", "share", "ci_low", "ci_high", "expected",
-                                        "count_minus_expected", "base"])
+        rows.append(
+            {
+                "theme": t,
+                "name": names[t],
+                "count": k,
+                "share": round(k / n, 4) if n else math.nan,
+                "ci_low": round(lo, 4),
+                "ci_high": round(hi, 4),
+                "expected": expected,
+                "count_minus_expected": round(k - expected, 1) if not math.isnan(expected) else math.nan,
+                "base": n,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=["theme", "name", "count", "share", "ci_low", "ci_high", "expected", "count_minus_expected", "base"],
+    )
     table = table.sort_values(["count", "theme"], ascending=[False, True], kind="stable").reset_index(drop=True)
     table.insert(0, "rank", table["count"].rank(method="min", ascending=False).astype(int))
     return table
@@ -188,13 +203,36 @@ def group_table(
             z, p = two_proportion_z(k, int(n_g), k_all - k, n_all - int(n_g))
             overall = k_all / n_all if n_all else math.nan
             row.update(
-                answers=int(n_g), suppressed=False, count=k, share=round(k / n_g, 4), ci_low=round(lo, 4),
-                ci_high=round(hi, 4), share_all=round(overall, 4),
-                lift=round((k / n_g) / overall, 2) if overall else math.nan, z=round(z, 3), p=p,
+                answers=int(n_g),
+                suppressed=False,
+                count=k,
+                share=round(k / n_g, 4),
+                ci_low=round(lo, 4),
+                ci_high=round(hi, 4),
+                share_all=round(overall, 4),
+                lift=round((k / n_g) / overall, 2) if overall else math.nan,
+                z=round(z, 3),
+                p=p,
             )
             rows.append(row)
-    cols = ["column", "group", "answers", "suppressed", "theme", "name", "count", "share", "ci_low", "ci_high",
-            "share_all", "lift", "z", "p", "q", "signal"]
+    cols = [
+        "column",
+        "group",
+        "answers",
+        "suppressed",
+        "theme",
+        "name",
+        "count",
+        "share",
+        "ci_low",
+        "ci_high",
+        "share_all",
+        "lift",
+        "z",
+        "p",
+        "q",
+        "signal",
+    ]
     table = pd.DataFrame(rows).reindex(columns=cols)
     tested = ~table["suppressed"].astype(bool) & table["p"].notna()
     q = benjamini_hochberg(table.loc[tested, "p"].astype(float).to_numpy())
@@ -205,7 +243,9 @@ def group_table(
     table.loc[flag & (table["z"].astype(float) < 0), "signal"] = "under"
     table["p"] = table["p"].astype(float).round(4)
     table["q"] = table["q"].astype(float).round(4)
-    table["count"] = pd.Series([None if pd.isna(v) else int(v) for v in table["count"]], index=table.index, dtype=object)
+    table["count"] = pd.Series(
+        [None if pd.isna(v) else int(v) for v in table["count"]], index=table.index, dtype=object
+    )
     return table
 
 
@@ -230,16 +270,23 @@ def cooccurrence(df: pd.DataFrame, themes: list[str], names: dict[str, str]) -> 
     n = len(df)
     pairs = []
     for i, a in enumerate(themes):
-        for b in themes[i + 1:]:
+        for b in themes[i + 1 :]:
             both = int(m.loc[a, b])
             if both == 0:
                 continue
             ca, cb = int(m.loc[a, a]), int(m.loc[b, b])
-            pairs.append({
-                "theme_a": a, "name_a": names[a], "theme_b": b, "name_b": names[b], "both": both,
-                "share_of_a": round(both / ca, 4), "share_of_b": round(both / cb, 4),
-                "lift": round(both * n / (ca * cb), 2),
-            })
+            pairs.append(
+                {
+                    "theme_a": a,
+                    "name_a": names[a],
+                    "theme_b": b,
+                    "name_b": names[b],
+                    "both": both,
+                    "share_of_a": round(both / ca, 4),
+                    "share_of_b": round(both / cb, 4),
+                    "lift": round(both * n / (ca * cb), 2),
+                }
+            )
     cols = ["theme_a", "name_a", "theme_b", "name_b", "both", "share_of_a", "share_of_b", "lift"]
     pair_tab = pd.DataFrame(pairs, columns=cols)
     pair_tab = pair_tab.sort_values(["both", "lift"], ascending=[False, False], kind="stable").reset_index(drop=True)
@@ -252,8 +299,11 @@ def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg
     if "entities" not in df.columns:
         return pd.DataFrame(columns=cols)
     keep = set(cfg.entity_labels)
-    ents = df["entities"].fillna("").astype(str).map(
-        lambda c: {(lab, name) for lab, name in parse_entities(c) if lab in keep and name}
+    ents = (
+        df["entities"]
+        .fillna("")
+        .astype(str)
+        .map(lambda c: {(lab, name) for lab, name in parse_entities(c) if lab in keep and name})
     )
     labels = label_matrix(df, themes)
     rows = []
@@ -262,7 +312,9 @@ def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg
         for s in ents[labels[t]]:
             for e in s:
                 tally[e] = tally.get(e, 0) + 1
-        ranked = sorted(((c, e) for e, c in tally.items() if c >= cfg.min_entity_answers), key=lambda x: (-x[0], x[1][1], x[1][0]))
+        ranked = sorted(
+            ((c, e) for e, c in tally.items() if c >= cfg.min_entity_answers), key=lambda x: (-x[0], x[1][1], x[1][0])
+        )
         for i, (c, (lab, name)) in enumerate(ranked[: cfg.top_entities], start=1):
             rows.append({"theme": t, "name": names[t], "rank": i, "label": lab, "entity": name, "answers": c})
     return pd.DataFrame(rows, columns=cols)
@@ -273,14 +325,20 @@ def shorten(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     cut = text[: max_chars - 1]
-    if " " in cut[max_chars // 2:]:
+    if " " in cut[max_chars // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:") + "…"
 
 
 def quote_table(
-    df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig, text_column: str,
-    ids: pd.Series, redactor: Redactor, copied: set[str],
+    df: pd.DataFrame,
+    themes: list[str],
+    names: dict[str, str],
+    cfg: ReportConfig,
+    text_column: str,
+    ids: pd.Series,
+    redactor: Redactor,
+    copied: set[str],
 ) -> pd.DataFrame:
     """Up to ``cfg.quotes_per_theme`` representative answers per theme: carrying the theme with probability
     at least ``cfg.quote_min_probability``, not a campaign copy nor in ``copied`` (answers that others copy),
@@ -306,16 +364,26 @@ def quote_table(
                 continue
             used.add(r.id)
             picked += 1
-            rows.append({"theme": t, "name": names[t], "rank": picked, "id": r.id, "probability": round(float(r.p), 3),
-                         "quote": redactor(shorten(r.text, cfg.quote_max_chars))})
+            rows.append(
+                {
+                    "theme": t,
+                    "name": names[t],
+                    "rank": picked,
+                    "id": r.id,
+                    "probability": round(float(r.p), 3),
+                    "quote": redactor(shorten(r.text, cfg.quote_max_chars)),
+                }
+            )
     table = pd.DataFrame(rows, columns=cols)
     pos = {t: i for i, t in enumerate(themes)}
-    return table.sort_values(["theme", "rank"], key=lambda s: s.map(pos) if s.name == "theme" else s,
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["theme", "rank"], key=lambda s: s.map(pos) if s.name == "theme" else s, kind="stable"
+    ).reset_index(drop=True)
 
 
-def campaign_table(df: pd.DataFrame, ids: pd.Series, text_column: str | None, redactor: Redactor,
-                   max_chars: int) -> pd.DataFrame:
+def campaign_table(
+    df: pd.DataFrame, ids: pd.Series, text_column: str | None, redactor: Redactor, max_chars: int
+) -> pd.DataFrame:
     """Each answer that was copied: how many copies, its themes and a redacted excerpt."""
     cols = ["original_id", "copies", "answers_in_campaign", "themes", "excerpt"]
     dup = duplicate_column(df)
@@ -324,11 +392,15 @@ def campaign_table(df: pd.DataFrame, ids: pd.Series, text_column: str | None, re
     for orig, n in copies.items():
         hit = df[ids == orig]
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
-        rows.append({
-            "original_id": orig, "copies": int(n), "answers_in_campaign": int(n) + (1 if len(hit) else 0),
-            "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
-            "excerpt": redactor(shorten(text, max_chars)) if text else "",
-        })
+        rows.append(
+            {
+                "original_id": orig,
+                "copies": int(n),
+                "answers_in_campaign": int(n) + (1 if len(hit) else 0),
+                "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
+                "excerpt": redactor(shorten(text, max_chars)) if text else "",
+            }
+        )
     tab = pd.DataFrame(rows, columns=cols)
     return tab.sort_values(["copies", "original_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
@@ -348,12 +420,22 @@ def compare_table(now: pd.DataFrame, before: pd.DataFrame, names: dict[str, str]
         z, p = two_proportion_z(k1, n_now, k0, n_before)
         s1 = k1 / n_now if n_now else math.nan
         s0 = k0 / n_before if n_before else math.nan
-        rows.append({
-            "theme": t, "name": names.get(t, str(b.loc[t, "name"]) if t in b.index and "name" in b.columns else t),
-            "count_before": k0, "count_now": k1, "change": k1 - k0, "share_before": round(s0, 4),
-            "share_now": round(s1, 4), "change_points": round(100 * (s1 - s0), 1), "z": round(z, 3), "p": p,
-            "in_before": t in b.index, "in_now": t in a.index,
-        })
+        rows.append(
+            {
+                "theme": t,
+                "name": names.get(t, str(b.loc[t, "name"]) if t in b.index and "name" in b.columns else t),
+                "count_before": k0,
+                "count_now": k1,
+                "change": k1 - k0,
+                "share_before": round(s0, 4),
+                "share_now": round(s1, 4),
+                "change_points": round(100 * (s1 - s0), 1),
+                "z": round(z, 3),
+                "p": p,
+                "in_before": t in b.index,
+                "in_now": t in a.index,
+            }
+        )
     tab = pd.DataFrame(rows)
     tab["q"] = benjamini_hochberg(tab["p"].to_numpy()).round(4) if len(tab) else []
     tab["p"] = tab["p"].round(4)
@@ -363,10 +445,29 @@ def compare_table(now: pd.DataFrame, before: pd.DataFrame, names: dict[str, str]
     tab.loc[sig & (tab["z"] < 0), "signal"] = "down"
     tab["base_before"] = n_before
     tab["base_now"] = n_now
-    tab = tab[["theme", "name", "count_before", "count_now", "change", "share_before", "share_now", "change_points",
-               "z", "p", "q", "signal", "base_before", "base_now", "in_before", "in_now"]]
-    return tab.sort_values(["change_points", "theme"], key=lambda s: -s.abs() if s.name == "change_points" else s,
-                           kind="stable").reset_index(drop=True)
+    tab = tab[
+        [
+            "theme",
+            "name",
+            "count_before",
+            "count_now",
+            "change",
+            "share_before",
+            "share_now",
+            "change_points",
+            "z",
+            "p",
+            "q",
+            "signal",
+            "base_before",
+            "base_now",
+            "in_before",
+            "in_now",
+        ]
+    ]
+    return tab.sort_values(
+        ["change_points", "theme"], key=lambda s: -s.abs() if s.name == "change_points" else s, kind="stable"
+    ).reset_index(drop=True)
 
 
 def by_columns_allowed(df: pd.DataFrame, by: list[str], themes: list[str]) -> None:

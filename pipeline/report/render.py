@@ -48,7 +48,9 @@ def check_out_dir(out_dir: Path, *inputs: Path | None) -> None:
         if p is not None and Path(p).exists() and out_dir.exists():
             rp, ro = Path(p).resolve(), out_dir.resolve()
             if rp == ro or ro in rp.parents:
-                raise ConsultError(f"The input {p} is inside the output folder {out_dir}", "Write the report to another folder")
+                raise ConsultError(
+                    f"The input {p} is inside the output folder {out_dir}", "Write the report to another folder"
+                )
 
 
 # ---------------------------------------------------------------- charts
@@ -76,7 +78,9 @@ def chart_shares(report: Report, path: Path) -> None:
     ax = fig.add_subplot()
     y = np.arange(len(tab))
     share = tab["share"].fillna(0).to_numpy() * 100
-    err = np.vstack([share - tab["ci_low"].fillna(0).to_numpy() * 100, tab["ci_high"].fillna(0).to_numpy() * 100 - share])
+    err = np.vstack(
+        [share - tab["ci_low"].fillna(0).to_numpy() * 100, tab["ci_high"].fillna(0).to_numpy() * 100 - share]
+    )
     ax.barh(y, share, color="#3b6ea5", xerr=np.clip(err, 0, None), error_kw={"ecolor": "#222", "capsize": 3, "lw": 1})
     ax.set_yticks(y, [_wrap(n, 40) for n in tab["name"]], fontsize=8)
     for yi, s, c in zip(y, share, tab["count"], strict=True):
@@ -97,7 +101,9 @@ def chart_heatmap(report: Report, column: str, path: Path) -> bool:
         return False
     groups = list(dict.fromkeys(shown["group"]))
     themes = report.themes
-    grid = shown.pivot(index="group", columns="theme", values="share").reindex(index=groups, columns=themes).astype(float)
+    grid = (
+        shown.pivot(index="group", columns="theme", values="share").reindex(index=groups, columns=themes).astype(float)
+    )
     signal = shown.pivot(index="group", columns="theme", values="signal").reindex(index=groups, columns=themes)
     fig = _figure(max(6.0, 0.6 * len(themes) + 2.5), 0.38 * len(groups) + 2.6)
     ax = fig.add_subplot()
@@ -110,7 +116,9 @@ def chart_heatmap(report: Report, column: str, path: Path) -> bool:
         for j, t in enumerate(themes):
             v = grid.loc[g, t] * 100
             mark = {"over": "▲", "under": "▼"}.get(str(signal.loc[g, t]), "")
-            ax.text(j, i, f"{v:.0f}{mark}", ha="center", va="center", fontsize=6, color="white" if v > top * 0.6 else "#111")
+            ax.text(
+                j, i, f"{v:.0f}{mark}", ha="center", va="center", fontsize=6, color="white" if v > top * 0.6 else "#111"
+            )
     fig.colorbar(im, ax=ax, label="share of the group's answers (%)", shrink=0.8)
     hidden = tab.loc[tab["suppressed"].astype(bool), "group"].nunique()
     note = f"; {hidden} group(s) under {report.config.min_group_size} answers not shown" if hidden else ""
@@ -150,7 +158,11 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
     else:
         excl += f", {b.duplicate_copies} campaign copies (counted once)"
     lines.append(f"{b.counted} of {b.answers} answers counted ({excl}). Model {prov.get('model_version', '?')}.")
-    lines += ["", f"## Themes (share with {report.config.interval_level:.0%} interval; expected = sum of probabilities)", ""]
+    lines += [
+        "",
+        f"## Themes (share with {report.config.interval_level:.0%} interval; expected = sum of probabilities)",
+        "",
+    ]
     lines.append(_md_row(["rank", "theme", "count", "share", "interval", "expected"]))
     lines.append(_md_row(["---:", "---", "---:", "---:", "---", "---:"]))
     for r in report.counts.counts.itertuples(index=False):
@@ -167,7 +179,9 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
         if f.empty:
             lines.append("No group stands out beyond chance.")
         for r in f.reindex(f["z"].abs().sort_values(ascending=False).index).head(top).itertuples(index=False):
-            lines.append(f"- {r.col} = {r.group}: {r.name} {r.signal} ({pct(r.share)} vs {pct(r.share_all)} overall, n={r.answers})")
+            lines.append(
+                f"- {r.col} = {r.group}: {r.name} {r.signal} ({pct(r.share)} vs {pct(r.share_all)} overall, n={r.answers})"
+            )
         if len(f) > top:
             lines.append(f"- … {len(f) - top} more in the by_*.csv tables")
     if report.compare is not None:
@@ -177,7 +191,9 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
         if sig.empty:
             lines.append("No theme's share changed beyond chance.")
         for r in sig.itertuples(index=False):
-            lines.append(f"- {r.name}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points, {r.signal})")
+            lines.append(
+                f"- {r.name}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points, {r.signal})"
+            )
     if out_dir is not None:
         lines += ["", f"Report: {out_dir / 'report.html'} · tables: CSV and report.xlsx in {out_dir}"]
     return "\n".join(lines) + "\n"
@@ -192,8 +208,11 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["pct"] = pct
     env.filters["interval"] = interval
@@ -225,10 +244,20 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
         ents.setdefault(e["theme"], []).append(e)
     b = report.counts.basis
     return env.get_template("report.html.j2").render(
-        r=report, b=b, cfg=report.config, counts=_records(report.counts.counts), names=report.names,
-        themes=report.themes, groups=groups, pairs=_records(report.pairs.head(15)), quotes=quotes, ents=ents,
-        campaigns=_records(report.campaigns), compare=_records(report.compare) if report.compare is not None else None,
-        provenance=_records(report.provenance), shares_chart=images.get("theme_shares"),
+        r=report,
+        b=b,
+        cfg=report.config,
+        counts=_records(report.counts.counts),
+        names=report.names,
+        themes=report.themes,
+        groups=groups,
+        pairs=_records(report.pairs.head(15)),
+        quotes=quotes,
+        ents=ents,
+        campaigns=_records(report.campaigns),
+        compare=_records(report.compare) if report.compare is not None else None,
+        provenance=_records(report.provenance),
+        shares_chart=images.get("theme_shares"),
         n_charts=len(images),
     )
 
