@@ -219,6 +219,8 @@ def main() -> None:
     else:
         print(json.dumps({"bench": "active_learning", "dataset": "nhs_fft_phase1", "skipped": f"{NHS} not found"}))
     df = pd.read_csv(SHIPPED, dtype=str, keep_default_na=False)
+    # Non-substantive answers (no theme) are never offered for review by the export: keep them out here too.
+    df = df[df["labels"].str.strip() != ""].reset_index(drop=True)
     test = np.random.default_rng(0).random(len(df)) < 0.3
     labels = [split_labels(c, ";") for c in df["labels"]]
     summaries.append(
