@@ -14,7 +14,7 @@ n_jobs=1). Prints one JSON line per round and strategy, then a summary line per 
 reviewed answers uncertainty-first needs to reach the random strategy's final macro-F1. Plot:
 bench/output/active_learning.png.
 
-    python bench/active_learning.py [--seeds 2] [--quick]
+    python bench/active_learning.py [--seeds 5] [--quick]
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def plot(summaries: list[dict[str, Any]]) -> Path | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="fewer rounds, one seed (a smoke run)")
     args = ap.parse_args()
     seeds = list(range(1 if args.quick else args.seeds))
