@@ -61,9 +61,7 @@ class NonSubstantive:
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.patterns = list(patterns)
-        self._re = (
-            re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE) if patterns else None
-        )
+        self._re = re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE) if patterns else None
 
     def __call__(self, text: str) -> bool:
         core = _PUNCT_EDGE.sub("", text.strip().lower())

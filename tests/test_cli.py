@@ -244,3 +244,8 @@ def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> N
     assert code == 0, text
     themes = pd.read_csv(out)["themes"].tolist()
     assert themes[0].startswith("licht") and "streife" in themes[1]
+
+
+def test_help_shows_config_keys_in_brackets() -> None:
+    code, text = run("train", "--help")
+    assert code == 0 and "[config: ingest.labels_column" in text and "[config: ingest.text_column" in text

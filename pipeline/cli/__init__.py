@@ -7,6 +7,7 @@ import typer
 from . import data_cmds, model_cmds, models_cmds, report_cmds, review_cmds
 
 app = typer.Typer(
+    rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
     name="consult",
     help="Turn free-text consultation answers into reviewed theme labels and theme counts.",
     no_args_is_help=True,

@@ -31,6 +31,14 @@ TextColOpt = Annotated[
     str | None,
     typer.Option("--text-column", help="Column with the answers [config: ingest.text_column, default 'text']."),
 ]
+LabelsColOpt = Annotated[
+    str | None,
+    typer.Option("--labels-column", help="Column with themes [config: ingest.labels_column, default 'labels']."),
+]
+SepOpt = Annotated[
+    str | None,
+    typer.Option("--sep", help="Separator between themes in a cell [config: ingest.label_separator, default ';']."),
+]
 IdColOpt = Annotated[
     str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
 ]

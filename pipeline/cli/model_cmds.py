@@ -13,7 +13,19 @@ from ..evaluate import evaluate_file
 from ..label import label_file
 from ..tables import atomic_path
 from ..train import train_file
-from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, progress_bar, say
+from ._common import (
+    ConfigOpt,
+    IdColOpt,
+    LabelsColOpt,
+    SepOpt,
+    SetOpt,
+    TextColOpt,
+    handle_errors,
+    make_config,
+    out,
+    progress_bar,
+    say,
+)
 
 DEFAULT_MODEL = Path("models/default")
 
@@ -63,12 +75,8 @@ def train_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
-    labels_column: Annotated[
-        str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")
-    ] = None,
-    separator: Annotated[
-        str | None, typer.Option("--sep", help="Separator between themes in a cell [default ';'].")
-    ] = None,
+    labels_column: LabelsColOpt = None,
+    separator: SepOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -124,10 +132,8 @@ def evaluate_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
-    labels_column: Annotated[
-        str | None, typer.Option("--labels-column", help="Column with themes [default 'labels'].")
-    ] = None,
-    separator: Annotated[str | None, typer.Option("--sep", help="Separator between themes [default ';'].")] = None,
+    labels_column: LabelsColOpt = None,
+    separator: SepOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:

@@ -15,7 +15,7 @@ from ..registry import current_version, history, is_registry, list_versions, pro
 from ..retrain import retrain
 from ._common import ConfigOpt, SetOpt, handle_errors, make_config, out, say
 
-app = typer.Typer(help="Model versions: list, show, promote, roll back.", no_args_is_help=True)
+app = typer.Typer(help="Model versions: list, show, promote, roll back.", no_args_is_help=True, rich_markup_mode=None)
 
 RootOpt = Annotated[Path, typer.Option("--model", "-m", help="Model registry.")]
 DEFAULT_ROOT = Path("models/default")

@@ -11,6 +11,7 @@ from ..review import export_for_review, import_reviews
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
 
 app = typer.Typer(
+    rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
     help="Review the answers the model is least sure of, and keep every verdict in an audit store.",
     no_args_is_help=True,
 )
