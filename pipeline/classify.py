@@ -73,26 +73,22 @@ class RegexTokenizer:
 
 def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
     tokenizer: Callable[[str], list[str]] = SpacyTokenizer(lang) if config.tokenizer == "spacy" else RegexTokenizer()
+    common: dict[str, Any] = {
+        "lowercase": True,
+        "min_df": config.min_df,
+        "max_df": config.max_df,
+        "sublinear_tf": config.sublinear_tf,
+        "dtype": np.float32,
+    }
     word = TfidfVectorizer(
         tokenizer=tokenizer,
         token_pattern=None,
-        lowercase=True,
         ngram_range=tuple(config.word_ngram_range),
-        min_df=config.min_df,
-        max_df=config.max_df,
-        sublinear_tf=config.sublinear_tf,
         max_features=config.max_features_word,
-        dtype=np.float32,
+        **common,
     )
     char = TfidfVectorizer(
-        analyzer="char_wb",
-        lowercase=True,
-        ngram_range=tuple(config.char_ngram_range),
-        min_df=config.min_df,
-        max_df=config.max_df,
-        sublinear_tf=config.sublinear_tf,
-        max_features=config.max_features_char,
-        dtype=np.float32,
+        analyzer="char_wb", ngram_range=tuple(config.char_ngram_range), max_features=config.max_features_char, **common
     )
     return FeatureUnion([("word", word), ("char", char)])
 

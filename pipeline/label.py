@@ -81,7 +81,10 @@ def label_answers(
     texts = cleaned["clean_text"].tolist()
     if on_start:
         on_start(len(idx) + (len(texts) if with_entities else 0))
-    proba = predict_themes(model, [texts[i] for i in idx], tick=tick)
+    # The model's Pipeline normalises text itself (as in training): give it the raw answers, cut to length.
+    max_chars = config.ingest.max_cell_chars
+    raw = [str(answers.texts[i])[:max_chars] for i in idx]
+    proba = predict_themes(model, raw, tick=tick)
     clf = model.pipeline.named_steps["classify"]
     pred = clf.decide(proba)
     conf = confidence(proba, pred, model.mode)
