@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
@@ -22,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
 
 from .clean import normalise_text
 from .config import ModelConfig
@@ -71,6 +73,65 @@ class RegexTokenizer:
         return _WORD.findall(text)
 
 
+class CharWbNgrams:
+    """scikit-learn's ``char_wb`` analyzer: character n-grams inside space-padded, lower-cased words."""
+
+    def __init__(self, ngram_range: tuple[int, int]) -> None:
+        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+
+    def word(self, word: str) -> list[str]:
+        w = f" {word} "
+        n_chars = len(w)
+        out: list[str] = []
+        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+            if n_chars <= n:  # a short word counts once, whole
+                out.append(w)
+                break
+            out.extend(w[i : i + n] for i in range(n_chars - n + 1))
+        return out
+
+    def __call__(self, text: str) -> list[str]:
+        return [g for w in text.lower().split() for g in self.word(w)]
+
+
+class CharTfidfVectorizer(TfidfVectorizer):
+    """TF-IDF over :class:`CharWbNgrams`, with a fast ``transform``: each distinct word is cut into n-grams and
+    looked up in the vocabulary once, then cached (answers repeat the same words). Same output as the plain
+    vectorizer; the cache is not pickled."""
+
+    _cache_limit = 500_000
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_word_ids", None)
+        return state
+
+    def transform(self, raw_documents: Any) -> Any:
+        check_is_fitted(self, "vocabulary_")
+        if not isinstance(self.analyzer, CharWbNgrams):
+            return super().transform(raw_documents)
+        vocab = self.vocabulary_
+        cache: dict[str, list[int]] = self.__dict__.setdefault("_word_ids", {})
+        cut = self.analyzer.word
+        indices: list[int] = []
+        indptr = [0]
+        for doc in raw_documents:
+            for word in doc.lower().split():
+                ids = cache.get(word)
+                if ids is None:
+                    ids = [vocab[g] for g in cut(word) if g in vocab]
+                    if len(cache) < self._cache_limit:
+                        cache[word] = ids
+                indices.extend(ids)
+            indptr.append(len(indices))
+        counts = sp.csr_matrix(
+            (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(indptr) - 1, len(vocab)),
+        )
+        counts.sum_duplicates()
+        return self._tfidf.transform(counts, copy=False)
+
+
 def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
     tokenizer: Callable[[str], list[str]] = SpacyTokenizer(lang) if config.tokenizer == "spacy" else RegexTokenizer()
     common: dict[str, Any] = {
@@ -87,8 +148,10 @@ def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
         max_features=config.max_features_word,
         **common,
     )
-    char = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=tuple(config.char_ngram_range), max_features=config.max_features_char, **common
+    char = CharTfidfVectorizer(
+        analyzer=CharWbNgrams(tuple(config.char_ngram_range)),  # type: ignore[arg-type]
+        max_features=config.max_features_char,
+        **common,
     )
     return FeatureUnion([("word", word), ("char", char)])
 

@@ -28,6 +28,7 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
+_TERMINAL_ESCAPE = re.compile(r"\033\[((?:\d|;)*)([a-zA-Z])")  # as ftfy's remove_terminal_escapes
 _PUNCT_EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -47,7 +48,10 @@ def normalise_text(
         text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     if max_chars is not None and len(text) > max_chars:
         text = text[:max_chars]
-    text = ftfy.fix_text(text, normalization="NFC") if fix_unicode else unicodedata.normalize("NFC", text)
+    if text.isascii():  # nothing for ftfy to repair but terminal escapes; NFC is the identity (fast path)
+        text = _TERMINAL_ESCAPE.sub("", text) if fix_unicode else text
+    else:
+        text = ftfy.fix_text(text, normalization="NFC") if fix_unicode else unicodedata.normalize("NFC", text)
     if strip_html:
         text = html.unescape(_TAG.sub(" ", text))
     if strip_urls:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.classify import decide, tune_class_weights, tune_thresholds
+from pipeline.classify import CharTfidfVectorizer, CharWbNgrams, decide, tune_class_weights, tune_thresholds
 from pipeline.config import Config
 from pipeline.evaluate import headline, majority_baseline, score
 from pipeline.train import choose_mode, prepare_training_data, train_model
@@ -148,3 +149,15 @@ def test_train_learns_the_tiny_corpus(multi: bool) -> None:
     if not multi:
         assert np.allclose(proba.sum(axis=1), 1.0) and (pred.sum(axis=1) == 1).all()
     assert report["cv_scores"]["macro_f1"]["value"] > report["baselines"]["majority"]["macro_f1"]["value"]
+
+
+@pytest.mark.parametrize("ngrams", [(1, 1), (2, 5), (3, 6)])
+def test_fast_char_features_equal_sklearn_char_wb(ngrams: tuple[int, int]) -> None:
+    train = LIGHT + PATROL + COURT
+    new = ["Dark STATION  lights\tat night", "", "zzqx unseen words", "a", "Straße café"]
+    kw = {"min_df": 1, "sublinear_tf": True, "dtype": np.float32}
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, **kw).fit(train)
+    fast = CharTfidfVectorizer(analyzer=CharWbNgrams(ngrams), **kw).fit(train)
+    assert fast.vocabulary_ == ref.vocabulary_
+    for _ in range(2):  # second pass runs from the word cache
+        assert abs(fast.transform(new) - ref.transform(new)).max() == 0

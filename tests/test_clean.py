@@ -40,3 +40,9 @@ def test_clean_flags_every_row() -> None:
     assert res["flag_empty"].tolist() == [True, False, False, True]
     assert res["flag_non_substantive"].tolist() == [False, True, False, False]
     assert len(res) == 4
+
+
+def test_ascii_fast_path_matches_ftfy() -> None:
+    # Plain ASCII skips ftfy; what ftfy would still change there (terminal escapes) is removed the same way.
+    assert normalise_text("\x1b[31mred\x1b[0m alert &amp; more\r\nlines") == "red alert & more lines"
+    assert normalise_text("caf\u00c3\u00a9 ok") == "caf\u00e9 ok"  # non-ASCII still goes through ftfy
