@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -210,6 +210,74 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
+def nb_ratios(X: Any, Y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of every feature for every theme, shape (themes, features): how much more
+    often the feature occurs in answers with the theme than in answers without it (on presence counts)."""
+    B = X.copy().tocsr()
+    B.data[:] = 1.0
+    pos = np.asarray(B.T @ Y.astype(np.float32)).T  # (themes, features)
+    neg = np.asarray(B.sum(axis=0)).ravel()[None, :] - pos
+    p = alpha + pos
+    q = alpha + neg
+    return (np.log(p / p.sum(axis=1, keepdims=True)) - np.log(q / q.sum(axis=1, keepdims=True))).astype(np.float32)
+
+
+@dataclass
+class NBMember:
+    """The second member of the ensemble: NB-SVM (Wang & Manning 2012). For each theme the features are scaled
+    by their naive-Bayes log-count ratios and a linear SVM is fitted on them; the ratios are then folded into
+    its weights, so scoring is one sparse-dense product, as cheap as the first member."""
+
+    coef: np.ndarray  # (themes, features), float32
+    intercept: np.ndarray  # (themes,)
+
+    @classmethod
+    def fit(cls, X: Any, Y: np.ndarray, config: ModelConfig, C: float, mode: str) -> NBMember:
+        """One SVM per theme. Single-label: each answer weighted by its theme's class weight, as the one-vs-rest
+        models of the first member are; multi-label: each theme's own balanced weights."""
+        X = X.tocsr()
+        ratios = nb_ratios(X, Y)
+        sample_weight = None
+        if mode == "single":
+            y_all = Y.argmax(axis=1)
+            cw = class_weights(y_all, config.class_weight)
+            sample_weight = None if cw is None else np.array([cw[int(c)] for c in y_all])
+        coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
+        intercept = np.zeros(Y.shape[1])
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            if y.min() == y.max():
+                intercept[j] = 1e3 if y.max() else -1e3
+                continue
+            svm = LinearSVC(
+                C=C,
+                class_weight=None if mode == "single" else class_weights(y, config.class_weight),
+                dual="auto",
+                max_iter=5000,
+                random_state=config.random_state,
+            )
+            svm.fit(X @ sp.diags(ratios[j]), y, sample_weight=sample_weight)
+            coef[j] = svm.coef_.ravel() * ratios[j]
+            intercept[j] = svm.intercept_[0]
+        return cls(coef, intercept)
+
+    def scores(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
+
+
+def calibrate_scores(calibration: list[Platt] | float, scores: np.ndarray, mode: str) -> np.ndarray:
+    """Probabilities from raw scores: softmax with temperature (single-label) or Platt per theme."""
+    if mode == "single":
+        return softmax(scores / float(calibration), axis=1)  # type: ignore[arg-type]
+    return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(calibration)])  # type: ignore[union-attr]
+
+
+def combine_members(scores: Sequence[np.ndarray], calibrations: Sequence[list[Platt] | float], mode: str) -> np.ndarray:
+    """The ensemble's probabilities: the mean of each member's calibrated probabilities."""
+    probs = [calibrate_scores(cal, s, mode) for s, cal in zip(scores, calibrations, strict=True)]
+    return probs[0] if len(probs) == 1 else np.mean(probs, axis=0)
+
+
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
     """Linear theme models with calibrated probabilities and tuned decisions.
 
@@ -217,14 +285,20 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     threshold, and a row with none gets its most probable theme. ``mode="single"``: one model over all
     themes; the prediction is the theme with the highest weighted probability.
 
+    With ``nb_C`` set, an :class:`NBMember` is fitted too and the probabilities are the mean of the two
+    members' calibrated probabilities.
+
     Calibration and thresholds are set by :func:`train_model` from out-of-fold predictions; ``fit`` alone
     fits the linear models and keeps whatever calibration is already set.
     """
 
-    def __init__(self, config: ModelConfig | None = None, C: float = 1.0, mode: str = "multilabel") -> None:
+    def __init__(
+        self, config: ModelConfig | None = None, C: float = 1.0, mode: str = "multilabel", nb_C: float | None = None
+    ) -> None:
         self.config = config
         self.C = C
         self.mode = mode
+        self.nb_C = nb_C
 
     @property
     def _cfg(self) -> ModelConfig:
@@ -244,10 +318,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                     self.estimators_.append(float(y.max()))
                 else:
                     self.estimators_.append(_base_estimator(self._cfg, self.C, y).fit(X, y))
+        self.nb_ = NBMember.fit(X, Y, self._cfg, self.nb_C, self.mode) if self.nb_C is not None else None
         if not hasattr(self, "calibration_"):
             self.calibration_: list[Platt] | float = (
                 1.0 if self.mode == "single" else [Platt() for _ in range(self.n_themes_)]
             )
+        if self.nb_ is not None and not hasattr(self, "nb_calibration_"):
+            self.nb_calibration_: list[Platt] | float = self.calibration_
         if not hasattr(self, "thresholds_"):
             self.thresholds_ = np.full(self.n_themes_, self._cfg.default_threshold if self.mode != "single" else 1.0)
         return self
@@ -270,14 +347,22 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 cols.append(_scores(est, X)[:, -1])
         return np.column_stack(cols)
 
+    def member_scores(self, X: Any) -> list[np.ndarray]:
+        """Raw scores of each ensemble member: the linear models, then the NB-SVM member if there is one."""
+        out = [self.decision_scores(X)]
+        if getattr(self, "nb_", None) is not None:
+            out.append(self.nb_.scores(X))
+        return out
+
     def calibrate(self, scores: np.ndarray) -> np.ndarray:
-        if self.mode == "single":
-            return softmax(scores / float(self.calibration_), axis=1)  # type: ignore[arg-type]
-        return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(self.calibration_)])  # type: ignore[union-attr]
+        """Probabilities from the first member's raw scores."""
+        return calibrate_scores(self.calibration_, scores, self.mode)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probability of each theme, shape (n, themes)."""
-        return self.calibrate(self.decision_scores(X))
+        scores = self.member_scores(X)
+        cals = [self.calibration_] + ([self.nb_calibration_] if len(scores) > 1 else [])
+        return combine_members(scores, cals, self.mode)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Binary theme matrix from probabilities (thresholds, at least one theme per row)."""
@@ -363,24 +448,6 @@ def cv_splits(Y: np.ndarray, mode: str, folds: int, seed: int) -> list[tuple[np.
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     return list(MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X_dummy, Y))
-
-
-@dataclass
-class SearchResult:
-    best_C: float
-    tried: list[dict[str, float]] = field(default_factory=list)
-    oof_scores: np.ndarray | None = None
-    stopped_by_budget: bool = False
-
-
-def oof_scores(X: Any, Y: np.ndarray, clf: ThemeClassifier, splits: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Out-of-fold raw scores of ``clf`` (refitted per fold)."""
-    out = np.zeros(Y.shape, dtype=np.float64)
-    for tr, te in splits:
-        m = clone(clf)
-        m.fit(X[tr], Y[tr])
-        out[te] = m.decision_scores(X[te])
-    return out
 
 
 def fit_calibration(scores: np.ndarray, Y: np.ndarray, mode: str) -> list[Platt] | float:

@@ -121,7 +121,13 @@ class ModelConfig(_Strict):
     class_weight: Literal["balanced", "balanced_sqrt", "none"] = "balanced_sqrt"
     """Weight of rare themes: ``balanced`` (n / (k * n_theme)), ``balanced_sqrt`` (its square root) or ``none``."""
     c_grid: list[float] = Field(default_factory=lambda: [0.1, 0.3, 1.0])
-    """Inverse regularisation strengths tried by cross-validation."""
+    """Inverse regularisation strengths tried by cross-validation, in order; a larger C that scores below the
+    best so far ends the search."""
+    nb_member: bool = True
+    """Also try an NB-SVM member (a linear SVM on naive-Bayes-scaled features) whose calibrated probabilities
+    are averaged with the first member's; it is kept only when it raises the cross-fitted macro-F1."""
+    nb_C: float = Field(0.05, gt=0)
+    """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
     """Grid search stops trying new values once this much time has passed (the best so far is kept)."""

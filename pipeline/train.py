@@ -2,12 +2,14 @@
 
 Procedure (all on the training data only):
 1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used).
-2. For each C in ``model.c_grid`` (until ``model.time_budget_seconds`` is spent), out-of-fold scores come
-   from stratified folds (iteratively stratified for multi-label data); calibration and thresholds are
-   fitted on them and the C with the best macro-F1 is kept.
-3. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
-   out-of-fold scores and applied to that fold. The same folds score two baselines.
-4. The final model is fitted on all rows; its calibration and thresholds come from the out-of-fold scores.
+2. For each C in ``model.c_grid`` (until ``model.time_budget_seconds`` is spent, or until a larger C scores
+   below the best so far), out-of-fold scores come from stratified folds (iteratively stratified for
+   multi-label data); calibration and thresholds are fitted on them and the C with the best macro-F1 is kept.
+3. With ``model.nb_member`` (and time left), out-of-fold scores of an NB-SVM member on the same folds.
+4. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
+   out-of-fold scores and applied to that fold. They decide whether the NB-SVM member is used and whether
+   tuned thresholds (or class weights) beat the defaults; the same folds score two baselines.
+5. The final model is fitted on all rows; its calibration and thresholds come from the out-of-fold scores.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from sklearn.pipeline import Pipeline
 
 from . import evaluate as ev
 from .classify import (
+    NBMember,
     TextNormaliser,
     ThemeClassifier,
     build_features,
+    combine_members,
     cv_splits,
     decide,
     fit_calibration,
@@ -119,28 +123,42 @@ def _fold_scores(clf: ThemeClassifier, X: Any, Y: np.ndarray, tr: np.ndarray, te
     return m.decision_scores(X[te])
 
 
+def _fold_nb_scores(X: Any, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, cfg: Any, mode: str) -> np.ndarray:
+    return NBMember.fit(X[tr], Y[tr], cfg, cfg.nb_C, mode).scores(X[te])
+
+
 def _oof(
-    clf: ThemeClassifier, X: Any, Y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], n_jobs: int
+    clf: ThemeClassifier | None,
+    X: Any,
+    Y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    n_jobs: int,
+    cfg: Any = None,
+    mode: str = "multilabel",
 ) -> np.ndarray:
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_fold_scores)(clf, X, Y, tr, te) for tr, te in splits)
+    """Out-of-fold raw scores of ``clf``'s linear models, or of the NB-SVM member when ``clf`` is None."""
+    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_fold_scores)(clf, X, Y, tr, te)
+        if clf is not None
+        else delayed(_fold_nb_scores)(X, Y, tr, te, cfg, mode)
+        for tr, te in splits
+    )
     out = np.zeros(Y.shape)
     for (_, te), s in zip(splits, parts, strict=True):
         out[te] = s
     return out
 
 
-def _decisions(
-    clf: ThemeClassifier, scores: np.ndarray, Y: np.ndarray, mode: str, cfg: Any, tune: bool = True
-) -> tuple[Any, np.ndarray]:
-    cal = fit_calibration(scores, Y, mode)
-    clf.calibration_ = cal
-    proba = clf.calibrate(scores)
-    return cal, tune_decisions(proba, Y, mode, cfg, tune)
+def fit_decisions(
+    members: list[np.ndarray], Y: np.ndarray, mode: str, cfg: Any, tune: bool = True
+) -> tuple[list[Any], np.ndarray]:
+    """Calibration of each member and the thresholds (or class weights) of their combined probabilities."""
+    cals = [fit_calibration(s, Y, mode) for s in members]
+    return cals, tune_decisions(combine_members(members, cals, mode), Y, mode, cfg, tune)
 
 
 def cross_fitted_predictions(
-    clf: ThemeClassifier,
-    scores: np.ndarray,
+    members: list[np.ndarray],
     Y: np.ndarray,
     splits: list[tuple[np.ndarray, np.ndarray]],
     mode: str,
@@ -150,8 +168,8 @@ def cross_fitted_predictions(
     """Predictions for each fold with calibration and thresholds fitted on the other folds only."""
     pred = np.zeros(Y.shape, dtype=np.int8)
     for tr, te in splits:
-        _, th = _decisions(clf, scores[tr], Y[tr], mode, cfg, tune)
-        pred[te] = decide(clf.calibrate(scores[te]), th, mode)
+        cals, th = fit_decisions([s[tr] for s in members], Y[tr], mode, cfg, tune)
+        pred[te] = decide(combine_members([s[te] for s in members], cals, mode), th, mode)
     return pred
 
 
@@ -175,6 +193,10 @@ def train_model(
     X = features.fit_transform(texts).tocsr()
     Y = data.Y
     splits = cv_splits(Y, mode, cfg.cv_folds, cfg.random_state)
+
+    def macro(pred: np.ndarray) -> float:
+        return float(ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"])
+
     tried: list[dict[str, float]] = []
     best: tuple[float, float, np.ndarray] | None = None
     budget_hit = False
@@ -183,46 +205,61 @@ def train_model(
             budget_hit = True
             say(f"time budget of {cfg.time_budget_seconds:.0f}s spent; keeping C={best[0]}")
             break
-        clf = ThemeClassifier(config=cfg, C=C, mode=mode)
-        scores = _oof(clf, X, Y, splits, cfg.n_jobs)
-        _, th = _decisions(clf, scores, Y, mode, cfg, cfg.tune_thresholds)
-        pred = decide(clf.calibrate(scores), th, mode)
-        macro = ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"]
-        tried.append({"C": C, "macro_f1": macro, "seconds": round(time.perf_counter() - t0, 2)})
-        say(f"C={C}: out-of-fold macro-F1 {macro:.3f}")
-        if best is None or macro > best[1]:
-            best = (C, macro, scores)
+        scores = _oof(ThemeClassifier(config=cfg, C=C, mode=mode), X, Y, splits, cfg.n_jobs)
+        cals, th = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
+        f1 = macro(decide(combine_members([scores], cals, mode), th, mode))
+        tried.append({"C": C, "macro_f1": f1, "seconds": round(time.perf_counter() - t0, 2)})
+        say(f"C={C}: out-of-fold macro-F1 {f1:.3f}")
+        if best is None or f1 > best[1]:
+            best = (C, f1, scores)
+        elif best[0] < C:
+            say(f"C={C} scores below C={best[0]}: larger values are not tried")  # past the peak
+            break
     assert best is not None
     best_C, _, oof = best
-    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode)
-    cv_pred = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg, tune=False)
-    tuned = False
-    if cfg.tune_thresholds:
-        # Keep tuned thresholds / weights only if they help on folds they were not tuned on.
-        cv_tuned = cross_fitted_predictions(clf, oof, Y, splits, mode, cfg, tune=True)
-        plain_f1 = ev.headline(ev.score(Y, cv_pred, data.themes, mode, bootstrap=0))["macro_f1"]
-        tuned_f1 = ev.headline(ev.score(Y, cv_tuned, data.themes, mode, bootstrap=0))["macro_f1"]
-        tuned = tuned_f1 >= plain_f1
-        say(
-            f"tuned {'thresholds' if mode == 'multilabel' else 'class weights'}: cross-fitted macro-F1 "
-            f"{tuned_f1:.3f} vs {plain_f1:.3f} untuned; {'kept' if tuned else 'not used'}"
-        )
-        if tuned:
-            cv_pred = cv_tuned
+    members = [oof]
+    if cfg.nb_member:
+        if time.perf_counter() - t0 > cfg.time_budget_seconds:
+            budget_hit = True
+            say(f"time budget of {cfg.time_budget_seconds:.0f}s spent; the NB-SVM member is not tried")
+        else:
+            say(f"trying the NB-SVM member (C={cfg.nb_C})")
+            members.append(_oof(None, X, Y, splits, cfg.n_jobs, cfg, mode))
+    # Choose the ensemble and whether to tune decisions by cross-fitted macro-F1: thresholds (or weights) and
+    # calibration are fitted on the other folds only, so the comparison is honest.
+    choices = []
+    for n_members in range(1, len(members) + 1):
+        for tune in [False, True] if cfg.tune_thresholds else [False]:
+            pred = cross_fitted_predictions(members[:n_members], Y, splits, mode, cfg, tune)
+            choices.append((macro(pred), n_members, tune, pred))
+            say(
+                f"cross-fitted macro-F1 {choices[-1][0]:.3f}: "
+                f"{'linear + NB-SVM' if n_members == 2 else 'linear'}, "
+                f"{'tuned' if tune else 'default'} {'thresholds' if mode == 'multilabel' else 'class weights'}"
+            )
+    # Ties go to the simpler choice (fewer members, untuned).
+    cv_macro, n_members, tuned, cv_pred = max(choices, key=lambda c: (c[0], -c[1], -int(c[2])))
+    use_nb = n_members == 2
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
-    say(f"fitting the final model (C={best_C}) on all {len(texts)} answers")
-    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode).fit(X, Y)
-    cal, th = _decisions(clf, oof, Y, mode, cfg, tuned)
-    clf.calibration_ = cal
+    say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(texts)} answers")
+    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None).fit(X, Y)
+    cals, th = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
+    clf.calibration_ = cals[0]
+    if use_nb:
+        clf.nb_calibration_ = cals[1]
     clf.thresholds_ = th
     pipe = Pipeline([("normalise", normaliser), ("features", features), ("classify", clf)])
     report = {
         "mode": mode,
         "best_C": best_C,
+        "nb_member": use_nb,
         "tuned_decisions": tuned,
         "grid": tried,
+        "choices": [
+            {"nb_member": c[1] == 2, "tuned_decisions": c[2], "cross_fitted_macro_f1": round(c[0], 4)} for c in choices
+        ],
         "grid_stopped_by_time_budget": budget_hit,
         "cv_folds": len(splits),
         "cv_scores": cv_scores,

@@ -2,9 +2,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
-from pipeline.classify import CharTfidfVectorizer, CharWbNgrams, decide, tune_class_weights, tune_thresholds
+from pipeline.classify import (
+    CharTfidfVectorizer,
+    CharWbNgrams,
+    NBMember,
+    ThemeClassifier,
+    calibrate_scores,
+    class_weights,
+    decide,
+    nb_ratios,
+    tune_class_weights,
+    tune_thresholds,
+)
 from pipeline.config import Config
 from pipeline.evaluate import headline, majority_baseline, score
 from pipeline.train import choose_mode, prepare_training_data, train_model
@@ -161,3 +174,56 @@ def test_fast_char_features_equal_sklearn_char_wb(ngrams: tuple[int, int]) -> No
     assert fast.vocabulary_ == ref.vocabulary_
     for _ in range(2):  # second pass runs from the word cache
         assert abs(fast.transform(new) - ref.transform(new)).max() == 0
+
+
+def test_nb_ratios_hand_checked() -> None:
+    # Feature 0 occurs in both answers with the theme and in none without; feature 1 in one of each.
+    X = sp.csr_matrix(np.array([[0.5, 0.0], [0.2, 0.9], [0.0, 0.4]]))
+    r = nb_ratios(X, np.array([[1], [1], [0]]), alpha=1.0)
+    # p = (1 + [2, 1]) / 5, q = (1 + [0, 1]) / 3
+    assert np.allclose(r[0], np.log([(3 / 5) / (1 / 3), (2 / 5) / (2 / 3)]))
+
+
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_nb_member_scores_equal_an_svm_on_scaled_features(mode: str) -> None:
+    # The ratios are folded into the weights: scoring raw features must equal the SVM on scaled features.
+    data = _data(multi=mode == "multilabel")
+    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
+    cfg = _cfg().model
+    member = NBMember.fit(X, data.Y, cfg, C=0.5, mode=mode)
+    r = nb_ratios(X, data.Y)
+    for j in range(data.Y.shape[1]):
+        # The tiny single-label corpus is balanced (every class weight 1); multi-label weighs each theme.
+        cw = class_weights(data.Y[:, j], cfg.class_weight) if mode == "multilabel" else None
+        svm = LinearSVC(C=0.5, class_weight=cw, dual="auto", max_iter=5000, random_state=cfg.random_state)
+        svm.fit(X @ sp.diags(r[j]), data.Y[:, j])
+        assert np.allclose(member.scores(X)[:, j], svm.decision_function(X @ sp.diags(r[j])), atol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_ensemble_probability_is_the_mean_of_its_members(mode: str) -> None:
+    data = _data(multi=mode == "multilabel")
+    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
+    clf = ThemeClassifier(config=_cfg().model, C=1.0, mode=mode, nb_C=0.05).fit(X, data.Y)
+    first, second = clf.member_scores(X)
+    expected = (
+        calibrate_scores(clf.calibration_, first, mode) + calibrate_scores(clf.nb_calibration_, second, mode)
+    ) / 2
+    assert np.allclose(clf.predict_proba(X), expected)
+    if mode == "single":
+        assert np.allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_train_reports_and_keeps_the_best_cross_fitted_choice() -> None:
+    _, report = train_model(_data(multi=True), _cfg(), "en")
+    choices = report["choices"]
+    assert {(c["nb_member"], c["tuned_decisions"]) for c in choices} == {(a, b) for a in (0, 1) for b in (0, 1)}
+    best = max(c["cross_fitted_macro_f1"] for c in choices)
+    kept = next(
+        c for c in choices if (c["nb_member"], c["tuned_decisions"]) == (report["nb_member"], report["tuned_decisions"])
+    )
+    assert kept["cross_fitted_macro_f1"] == best
+    cfg = _cfg()
+    cfg.model.nb_member = False
+    _, plain = train_model(_data(multi=True), cfg, "en")
+    assert not plain["nb_member"] and all(not c["nb_member"] for c in plain["choices"])
