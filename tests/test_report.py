@@ -255,3 +255,23 @@ def test_theme_without_probability_column_is_still_counted() -> None:
     df.loc[df["id"] == "s9", "themes"] = "noise"  # e.g. added by a reviewer
     t = by_theme(theme_counts(df).counts)
     assert t["noise"]["count"] == 1 and np.isnan(t["noise"]["expected"])
+
+
+def test_summary_lists_signals_of_several_by_columns_strongest_first() -> None:
+    # Two --by columns with signals: their tables share index labels; the summary merges them, by |z|.
+    from pipeline.report.render import summary_markdown
+
+    df = hand_example()
+    df["area_copy"] = df["area"]
+    rep = build_report(df, cfg(), TAXONOMY, by=["area", "area_copy"])
+    area, copy = rep.groups["area"], rep.groups["area_copy"]
+    flagged = area["signal"] != ""
+    area.loc[flagged, "z"] = [1.0, -3.0]  # North, South: made unequal so the order across tables is mixed
+    copy.loc[flagged, "z"] = [2.0, -2.0]
+    lines = [ln for ln in summary_markdown(rep).splitlines() if ln.startswith("- area")]
+    assert [ln.split(":")[0] for ln in lines] == [
+        "- area = South",
+        "- area_copy = North",
+        "- area_copy = South",
+        "- area = North",
+    ]

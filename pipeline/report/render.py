@@ -174,11 +174,11 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
         f["col"] = col
         flagged.append(f)
     if flagged:
-        f = pd.concat(flagged)
+        f = pd.concat(flagged, ignore_index=True)  # tables of different --by columns share index labels
         lines += ["", f"## Over/under-represented (two-proportion z vs rest, BH q < {report.config.alpha})", ""]
         if f.empty:
             lines.append("No group stands out beyond chance.")
-        for r in f.reindex(f["z"].abs().sort_values(ascending=False).index).head(top).itertuples(index=False):
+        for r in f.sort_values("z", key=abs, ascending=False, kind="stable").head(top).itertuples(index=False):
             lines.append(
                 f"- {r.col} = {r.group}: {r.name} {r.signal} ({pct(r.share)} vs {pct(r.share_all)} overall, n={r.answers})"
             )
