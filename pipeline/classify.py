@@ -1,9 +1,9 @@
 """Stage 4 — themes: a scikit-learn multi-label (or single-label) theme classifier.
 
 The saved object is one sklearn ``Pipeline``: text normalisation → word and character n-gram TF-IDF →
-:class:`ThemeClassifier` (one linear model per theme, probabilities calibrated on out-of-fold scores,
-per-theme decision thresholds). Text preparation travels with the model, so it cannot drift between
-training and labelling.
+:class:`ThemeClassifier` (one linear model per theme, optionally averaged with an NB-SVM member;
+probabilities calibrated on out-of-fold scores; per-theme decision thresholds). Text preparation travels
+with the model, so it cannot drift between training and labelling.
 """
 
 from __future__ import annotations

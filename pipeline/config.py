@@ -126,7 +126,7 @@ class ModelConfig(_Strict):
     nb_member: bool = True
     """Also try an NB-SVM member (a linear SVM on naive-Bayes-scaled features) whose calibrated probabilities
     are averaged with the first member's; it is kept only when it raises the cross-fitted macro-F1."""
-    nb_C: float = Field(0.05, gt=0)
+    nb_C: float = Field(0.1, gt=0)
     """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
