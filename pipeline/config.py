@@ -130,7 +130,9 @@ class ModelConfig(_Strict):
     """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
-    """Grid search stops trying new values once this much time has passed (the best so far is kept)."""
+    """The search (C grid, then the NB-SVM member) starts a step only when it is expected to end within this
+    many seconds, a step being expected to take as long as the last C's cross-validation; the best so far
+    is kept."""
     tune_thresholds: bool = True
     """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold
     predictions; they are kept only when they also raise the cross-fitted macro-F1."""

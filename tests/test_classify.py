@@ -227,3 +227,12 @@ def test_train_reports_and_keeps_the_best_cross_fitted_choice() -> None:
     cfg.model.nb_member = False
     _, plain = train_model(_data(multi=True), cfg, "en")
     assert not plain["nb_member"] and all(not c["nb_member"] for c in plain["choices"])
+
+
+def test_time_budget_stops_the_search_after_the_first_step() -> None:
+    cfg = _cfg()
+    cfg.model.time_budget_seconds = 1e-6  # any step would pass it: only the first C is tried, no NB-SVM member
+    _, report = train_model(_data(multi=False), cfg, "en")
+    assert [g["C"] for g in report["grid"]] == [cfg.model.c_grid[0]]
+    assert report["grid_stopped_by_time_budget"] and not report["nb_member"]
+    assert all(not c["nb_member"] for c in report["choices"])
