@@ -3,8 +3,9 @@
 Procedure (all on the training data only):
 1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used).
 2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the last,
-   fits in ``model.time_budget_seconds``, and until a larger C scores below the best so far), out-of-fold scores come from stratified folds (iteratively stratified for
-   multi-label data); calibration and thresholds are fitted on them and the C with the best macro-F1 is kept.
+   fits in ``model.time_budget_seconds``, and until a larger C scores below the best so far), out-of-fold
+   scores come from stratified folds (iteratively stratified for multi-label data); calibration and
+   thresholds are fitted on them and the C with the best macro-F1 is kept.
 3. With ``model.nb_member`` (and time for it), out-of-fold scores of an NB-SVM member on the same folds.
 4. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
    out-of-fold scores and applied to that fold. They decide whether the NB-SVM member is used and whether
