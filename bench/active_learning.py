@@ -12,9 +12,9 @@ macro-F1 on a fixed test set the loop never sees. Several seeds; the curves are 
     makes both strategies end on the same answers, and so the same score, whatever the order.
 
 Training uses the project's classifier with a fast recipe (3 folds, C=0.3, no bootstrap, regex tokens,
-n_jobs=1; the rest, the NB-SVM member included, as configured). Prints one JSON line per round and strategy, then a summary line per dataset with how many fewer
-reviewed answers uncertainty-first needs to reach the random strategy's final macro-F1. Plot:
-bench/output/active_learning.png.
+n_jobs=1; the rest, the NB-SVM member included, as configured). Prints one JSON line per round and
+strategy, then a summary line per dataset with how many fewer reviewed answers uncertainty-first needs to
+reach the random strategy's final macro-F1. Plot: bench/output/active_learning.png.
 
     python bench/active_learning.py [--seeds 10] [--quick]
 """
