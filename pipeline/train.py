@@ -119,31 +119,14 @@ def choose_mode(Y: np.ndarray, requested: str) -> str:
     return "single" if bool((Y.sum(axis=1) == 1).all()) else "multilabel"
 
 
-def _fold_scores(clf: ThemeClassifier, X: Any, Y: np.ndarray, tr: np.ndarray, te: np.ndarray) -> np.ndarray:
-    m = clone(clf).fit(X[tr], Y[tr])
-    return m.decision_scores(X[te])
-
-
-def _fold_nb_scores(X: Any, Y: np.ndarray, tr: np.ndarray, te: np.ndarray, cfg: Any, mode: str) -> np.ndarray:
-    return NBMember.fit(X[tr], Y[tr], cfg, cfg.nb_C, mode).scores(X[te])
-
-
 def _oof(
-    clf: ThemeClassifier | None,
-    X: Any,
+    fold_scores: Callable[[np.ndarray, np.ndarray], np.ndarray],
     Y: np.ndarray,
     splits: list[tuple[np.ndarray, np.ndarray]],
     n_jobs: int,
-    cfg: Any = None,
-    mode: str = "multilabel",
 ) -> np.ndarray:
-    """Out-of-fold raw scores of ``clf``'s linear models, or of the NB-SVM member when ``clf`` is None."""
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fold_scores)(clf, X, Y, tr, te)
-        if clf is not None
-        else delayed(_fold_nb_scores)(X, Y, tr, te, cfg, mode)
-        for tr, te in splits
-    )
+    """Out-of-fold raw scores: ``fold_scores(train_rows, test_rows)`` for each fold, in threads."""
+    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fold_scores)(tr, te) for tr, te in splits)
     out = np.zeros(Y.shape)
     for (_, te), s in zip(splits, parts, strict=True):
         out[te] = s
@@ -212,7 +195,10 @@ def train_model(
             say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; keeping C={best[0]}")
             break
         t_step = time.perf_counter()
-        scores = _oof(ThemeClassifier(config=cfg, C=C, mode=mode), X, Y, splits, cfg.n_jobs)
+        clf = ThemeClassifier(config=cfg, C=C, mode=mode)
+        scores = _oof(
+            lambda tr, te, clf=clf: clone(clf).fit(X[tr], Y[tr]).decision_scores(X[te]), Y, splits, cfg.n_jobs
+        )
         step = time.perf_counter() - t_step
         cals, th = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
         f1 = macro(decide(combine_members([scores], cals, mode), th, mode))
@@ -232,7 +218,8 @@ def train_model(
             say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; the NB-SVM member is not tried")
         else:
             say(f"trying the NB-SVM member (C={cfg.nb_C})")
-            members.append(_oof(None, X, Y, splits, cfg.n_jobs, cfg, mode))
+            nb_scores = lambda tr, te: NBMember.fit(X[tr], Y[tr], cfg, cfg.nb_C, mode).scores(X[te])  # noqa: E731
+            members.append(_oof(nb_scores, Y, splits, cfg.n_jobs))
     # Choose the ensemble and whether to tune decisions by cross-fitted macro-F1: thresholds (or weights) and
     # calibration are fitted on the other folds only, so the comparison is honest.
     choices = []
