@@ -354,10 +354,6 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             out.append(self.nb_.scores(X))
         return out
 
-    def calibrate(self, scores: np.ndarray) -> np.ndarray:
-        """Probabilities from the first member's raw scores."""
-        return calibrate_scores(self.calibration_, scores, self.mode)
-
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probability of each theme, shape (n, themes)."""
         scores = self.member_scores(X)

@@ -233,7 +233,7 @@ def train_model(
                 f"{'tuned' if tune else 'default'} {'thresholds' if mode == 'multilabel' else 'class weights'}"
             )
     # Ties go to the simpler choice (fewer members, untuned).
-    cv_macro, n_members, tuned, cv_pred = max(choices, key=lambda c: (c[0], -c[1], -int(c[2])))
+    _, n_members, tuned, cv_pred = max(choices, key=lambda c: (c[0], -c[1], -int(c[2])))
     use_nb = n_members == 2
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
     say("scoring baselines on the same folds")
