@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,30 @@ def _summary(Yt: np.ndarray, Yp: np.ndarray, w: np.ndarray, mode: str) -> dict[s
     return out
 
 
+def _resample_weights(n: int, resamples: int, rng: np.random.Generator, chunk: int = 200) -> Iterator[np.ndarray]:
+    """Bootstrap resamples of ``n`` rows as count matrices (resamples × rows), in chunks to keep memory small."""
+    for start in range(0, resamples, chunk):
+        b = min(chunk, resamples - start)
+        idx = rng.integers(0, n, size=(b, n))
+        w = np.zeros((b, n))
+        np.add.at(w, (np.repeat(np.arange(b), n), idx.ravel()), 1.0)
+        yield w
+
+
+def paired_bootstrap_macro_f1(
+    Y_true: np.ndarray, preds: Sequence[np.ndarray], mode: str, resamples: int = 200, seed: int = 0
+) -> np.ndarray:
+    """Macro-F1 of several predictions of the same rows on the same bootstrap resamples, shape
+    (predictions, resamples): differences between rows of it measure how much a comparison could be noise."""
+    Y_true = np.asarray(Y_true)
+    rng = np.random.default_rng(seed)
+    out: list[list[np.ndarray]] = [[] for _ in preds]
+    for w in _resample_weights(Y_true.shape[0], resamples, rng):
+        for i, p in enumerate(preds):
+            out[i].append(_summary(Y_true, np.asarray(p), w, mode)["macro_f1"])
+    return np.array([np.concatenate(o) for o in out])
+
+
 def score(
     Y_true: np.ndarray,
     Y_pred: np.ndarray,
@@ -59,11 +83,7 @@ def score(
     if bootstrap and n > 1:
         rng = np.random.default_rng(seed)
         intervals: dict[str, list[np.ndarray]] = {k: [] for k in point}
-        for start in range(0, bootstrap, 200):  # chunks keep memory small for big test sets
-            b = min(200, bootstrap - start)
-            idx = rng.integers(0, n, size=(b, n))
-            w = np.zeros((b, n))
-            np.add.at(w, (np.repeat(np.arange(b), n), idx.ravel()), 1.0)
+        for w in _resample_weights(n, bootstrap, rng):
             for k, v in _summary(Y_true, Y_pred, w, mode).items():
                 intervals[k].append(v)
         for k, v in point.items():

@@ -9,7 +9,9 @@ Procedure (all on the training data only):
 3. With ``model.nb_member`` (and time for it), out-of-fold scores of an NB-SVM member on the same folds.
 4. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
    out-of-fold scores and applied to that fold. They decide whether the NB-SVM member is used and whether
-   tuned thresholds (or class weights) beat the defaults; the same folds score two baselines.
+   tuned thresholds (or class weights) are: the simplest choice within one standard error (paired bootstrap)
+   of the best is kept, so a gain smaller than its own noise does not add parts. The same folds score two
+   baselines.
 5. The final model is fitted on all rows; its calibration and thresholds come from the out-of-fold scores.
 """
 
@@ -157,6 +159,17 @@ def cross_fitted_predictions(
     return pred
 
 
+def simplest_within_noise(scores: Sequence[float], resampled: np.ndarray) -> int:
+    """The one-standard-error rule: index of the first (simplest) choice whose score is within one standard
+    error of the best score. ``resampled`` holds each choice's score on the same bootstrap resamples (choices ×
+    resamples); the standard error of a comparison is the spread of the paired difference."""
+    best = int(np.argmax(scores))
+    for i, s in enumerate(scores):
+        if s >= scores[best] - float(np.std(resampled[best] - resampled[i])):
+            return i
+    return best
+
+
 def train_model(
     data: TrainingData, config: Config, lang: str, progress: Progress | None = None
 ) -> tuple[Pipeline, dict[str, Any]]:
@@ -221,7 +234,7 @@ def train_model(
             nb_scores = lambda tr, te: NBMember.fit(X[tr], Y[tr], cfg, cfg.nb_C, mode).scores(X[te])  # noqa: E731
             members.append(_oof(nb_scores, Y, splits, cfg.n_jobs))
     # Choose the ensemble and whether to tune decisions by cross-fitted macro-F1: thresholds (or weights) and
-    # calibration are fitted on the other folds only, so the comparison is honest.
+    # calibration are fitted on the other folds only, so the comparison is honest. Choices run simplest first.
     choices = []
     for n_members in range(1, len(members) + 1):
         for tune in [False, True] if cfg.tune_thresholds else [False]:
@@ -232,8 +245,10 @@ def train_model(
                 f"{'linear + NB-SVM' if n_members == 2 else 'linear'}, "
                 f"{'tuned' if tune else 'default'} {'thresholds' if mode == 'multilabel' else 'class weights'}"
             )
-    # Ties go to the simpler choice (fewer members, untuned).
-    _, n_members, tuned, cv_pred = max(choices, key=lambda c: (c[0], -c[1], -int(c[2])))
+    boot = ev.paired_bootstrap_macro_f1(Y, [c[3] for c in choices], mode, seed=cfg.random_state)
+    chosen = simplest_within_noise([c[0] for c in choices], boot)
+    best_i = int(np.argmax([c[0] for c in choices]))
+    _, n_members, tuned, cv_pred = choices[chosen]
     use_nb = n_members == 2
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
     say("scoring baselines on the same folds")
@@ -253,8 +268,15 @@ def train_model(
         "tuned_decisions": tuned,
         "grid": tried,
         "choices": [
-            {"nb_member": c[1] == 2, "tuned_decisions": c[2], "cross_fitted_macro_f1": round(c[0], 4)} for c in choices
+            {
+                "nb_member": c[1] == 2,
+                "tuned_decisions": c[2],
+                "cross_fitted_macro_f1": round(c[0], 4),
+                "standard_error_vs_best": round(float(np.std(boot[best_i] - boot[i])), 4),
+            }
+            for i, c in enumerate(choices)
         ],
+        "choice_rule": "the simplest choice whose cross-fitted macro-F1 is within one standard error of the best",
         "grid_stopped_by_time_budget": budget_hit,
         "cv_folds": len(splits),
         "cv_scores": cv_scores,
