@@ -248,6 +248,12 @@ def train_model(
     boot = ev.paired_bootstrap_macro_f1(Y, [c[3] for c in choices], mode, seed=cfg.random_state)
     chosen = simplest_within_noise([c[0] for c in choices], boot)
     best_i = int(np.argmax([c[0] for c in choices]))
+    if chosen != best_i:
+        se = float(np.std(boot[best_i] - boot[chosen]))
+        say(
+            f"keeping the simpler choice: the best is only {choices[best_i][0] - choices[chosen][0]:.3f} higher, "
+            f"within one standard error ({se:.3f})"
+        )
     _, n_members, tuned, cv_pred = choices[chosen]
     use_nb = n_members == 2
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
