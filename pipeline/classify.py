@@ -174,7 +174,8 @@ def _base_estimator(config: ModelConfig, C: float, y: np.ndarray) -> BaseEstimat
     cw = class_weights(y, config.class_weight)
     if config.estimator == "svm":
         return LinearSVC(C=C, class_weight=cw, dual="auto", max_iter=5000, random_state=config.random_state)
-    return LogisticRegression(C=C, class_weight=cw, max_iter=2000, solver="saga", random_state=config.random_state)
+    solver = "saga" if len(np.unique(y)) > 2 else "lbfgs"  # the faster of the two for each case
+    return LogisticRegression(C=C, class_weight=cw, max_iter=2000, solver=solver, random_state=config.random_state)
 
 
 def _scores(est: Any, X: Any) -> np.ndarray:
