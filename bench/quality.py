@@ -1,7 +1,8 @@
 """Real-data benchmark: train on split == train of the shared NHS feedback, score split == test.
 
 Prints one JSON line per target (label: 9 themes, subcategory: 44) with accuracy, F1 scores and their 95%
-intervals, the two baselines, training seconds and labelling speed (classifier stage alone, no NER).
+intervals, the calibration of the probabilities (expected calibration error, Brier score), the two
+baselines, training seconds and labelling speed (classifier stage alone, no NER).
 Uses the project's default settings (configs/consult.toml) for both targets. ``--mode multilabel`` runs the
 multi-label path on the same data instead (one binary model and threshold per theme; the goals are for the
 default single-label run).
@@ -78,6 +79,7 @@ def run(data: Path, target: str, config_path: Path | None, mode: str = "auto") -
         "micro_f1": head["micro_f1"],
         "samples_f1": head["samples_f1"],
         "ci95": {k: scores[k]["ci95"] for k in head},
+        "calibration": {k: v for k, v in ev.calibration(Y, proba, mode).items() if k != "bins"},
         "baseline_majority": ev.headline(maj),
         "baseline_tfidf_logreg": ev.headline(lr),
         "goal": GOALS.get(target) if mode == "auto" else None,

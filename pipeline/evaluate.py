@@ -115,6 +115,47 @@ def score(
     return result
 
 
+def calibration(Y_true: np.ndarray, proba: np.ndarray, mode: str, bins: int = 10) -> dict[str, Any]:
+    """How far the probabilities are from observed frequencies.
+
+    Single-label: the top probability against whether the top theme is right. Multi-label: every theme's
+    probability against whether the answer has the theme. ``ece`` (expected calibration error) is the
+    row-weighted mean gap between mean probability and observed share over ``bins`` equal-width bins;
+    ``brier`` the mean squared error of the probabilities (single-label: summed over themes, per answer).
+    """
+    Y_true = np.asarray(Y_true)
+    proba = np.asarray(proba, dtype=float)
+    if len(Y_true) == 0:
+        return {"ece": None, "brier": None, "bins": []}
+    if mode == "single":
+        p = proba.max(axis=1)
+        hit = Y_true[np.arange(len(Y_true)), proba.argmax(axis=1)].astype(float)
+        brier = float(((proba - Y_true) ** 2).sum(axis=1).mean())
+    else:
+        p = proba.ravel()
+        hit = Y_true.ravel().astype(float)
+        brier = float(((p - hit) ** 2).mean())
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    rows = []
+    ece = 0.0
+    for b in range(bins):
+        m = which == b
+        if not m.any():
+            continue
+        mean_p, share = float(p[m].mean()), float(hit[m].mean())
+        ece += m.sum() / len(p) * abs(mean_p - share)
+        rows.append(
+            {
+                "from": b / bins,
+                "to": (b + 1) / bins,
+                "n": int(m.sum()),
+                "mean_probability": round(mean_p, 4),
+                "observed": round(share, 4),
+            }
+        )
+    return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": rows}
+
+
 def headline(scores: dict[str, Any]) -> dict[str, float]:
     """Just the point values of the summary scores."""
     return {k: v["value"] for k, v in scores.items() if isinstance(v, dict) and "value" in v}
@@ -203,6 +244,7 @@ def evaluate_file(
         "rows_skipped": data.skipped_unlabelled,
         "mode": model.mode,
         "model_scores": score(Y, pred, model.themes, model.mode, bootstrap=b, seed=config.model.random_state),
+        "calibration": calibration(Y, proba, model.mode),
     }
     tp = train_path
     td = model.card.get("training_data", {})

@@ -107,6 +107,23 @@ def test_single_label_accuracy() -> None:
     assert s["macro_f1"]["value"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3, abs=1e-4)
 
 
+def test_calibration_hand_checked() -> None:
+    from pipeline.evaluate import calibration
+
+    # Single-label: top probabilities 0.82 (right), 0.88 (wrong), 0.62 (right), 0.68 (right).
+    Yt = np.eye(2, dtype=int)[[0, 1, 0, 1]]
+    P = np.array([[0.82, 0.18], [0.88, 0.12], [0.62, 0.38], [0.32, 0.68]])
+    c = calibration(Yt, P, "single")
+    # bin 0.8-0.9: mean 0.85, observed 0.5; bin 0.6-0.7: mean 0.65, observed 1 -> (2*0.35 + 2*0.35) / 4
+    assert c["ece"] == pytest.approx(0.35, abs=1e-4)
+    # Brier per answer: 2*0.18^2, 2*0.88^2, 2*0.38^2, 2*0.32^2
+    assert c["brier"] == pytest.approx((0.0648 + 1.5488 + 0.2888 + 0.2048) / 4, abs=1e-4)
+    assert [b["n"] for b in c["bins"]] == [2, 2]
+    # Multi-label: every (answer, theme) probability is one forecast; perfect ones have no error.
+    perfect = calibration(np.array([[1, 0], [0, 1]]), np.array([[1.0, 0.0], [0.0, 1.0]]), "multilabel")
+    assert perfect["ece"] == 0 and perfect["brier"] == 0
+
+
 def test_majority_baseline_predicts_most_frequent() -> None:
     Ytr = np.array([[1, 0], [0, 1], [0, 1]])
     assert majority_baseline(Ytr, 2, "multilabel").tolist() == [[0, 1], [0, 1]]

@@ -131,6 +131,7 @@ def test_evaluate_and_report(model: Path, labelled: Path, new_answers: Path, tmp
         assert 0 <= res["model_scores"][k]["value"] <= 1
     assert {r["theme"] for r in res["model_scores"]["per_theme"]} == {"court", "light", "patrol"}
     assert set(res["baselines"]) == {"majority", "tfidf_logreg"}
+    assert 0 <= res["calibration"]["ece"] <= 1 and "expected calibration error" in text
     out = tmp_path / "labelled.csv"
     assert run("label", new_answers, "-o", out, "--model", model, "--no-entities")[0] == 0
     code, text = run("report", out, "-o", tmp_path / "rep")

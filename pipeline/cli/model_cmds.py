@@ -137,7 +137,8 @@ def evaluate_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Score a model on labelled data: micro, macro, samples F1 with 95% intervals, per theme, and baselines."""
+    """Score a model on labelled data: micro, macro, samples F1 with 95% intervals, per theme, baselines and
+    calibration of the probabilities."""
     cfg = make_config(
         config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator
     )
@@ -145,6 +146,10 @@ def evaluate_cmd(
     rows = {"consult": res["model_scores"], **(res["baselines"] or {})}
     out.print(scores_table(f"{data} ({res['rows_scored']} answers, {res['mode']})", rows))
     out.print(per_theme_table(res["model_scores"]))
+    cal = res["calibration"]
+    if cal["ece"] is not None:
+        what = "top-theme probabilities" if res["mode"] == "single" else "theme probabilities"
+        say(f"calibration of the {what}: expected calibration error {cal['ece']:.3f}, Brier score {cal['brier']:.3f}")
     if res.get("baselines_note"):
         say(res["baselines_note"])
     if json_out is not None:
