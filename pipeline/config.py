@@ -125,17 +125,18 @@ class ModelConfig(_Strict):
     best so far ends the search."""
     nb_member: bool = True
     """Also try an NB-SVM member (a linear SVM on naive-Bayes-scaled features) whose calibrated probabilities
-    are averaged with the first member's; it is kept only when it raises the cross-fitted macro-F1."""
+    are averaged with the first member's; it is kept only when it raises the cross-fitted macro-F1 by more
+    than one standard error."""
     nb_C: float = Field(0.1, gt=0)
     """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
     """The search (C grid, then the NB-SVM member) starts a step only when it is expected to end within this
-    many seconds, a step being expected to take as long as the last C's cross-validation; the best so far
-    is kept."""
+    many seconds, a step being expected to take as long as the longest C cross-validation so far; the best so
+    far is kept."""
     tune_thresholds: bool = True
     """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold
-    predictions; they are kept only when they also raise the cross-fitted macro-F1."""
+    predictions; they are kept only when they raise the cross-fitted macro-F1 by more than one standard error."""
     default_threshold: float = Field(0.5, gt=0.0, lt=1.0)
     min_label_count: int = Field(2, ge=1)
     """Themes with fewer training rows than this are left out of the model (reported)."""

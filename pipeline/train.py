@@ -2,8 +2,8 @@
 
 Procedure (all on the training data only):
 1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used).
-2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the last,
-   fits in ``model.time_budget_seconds``, and until a larger C scores below the best so far), out-of-fold
+2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
+   so far, fits in ``model.time_budget_seconds``, and until a larger C scores below the best so far), out-of-fold
    scores come from stratified folds (iteratively stratified for multi-label data); calibration and
    thresholds are fitted on them and the C with the best macro-F1 is kept.
 3. With ``model.nb_member`` (and time for it), out-of-fold scores of an NB-SVM member on the same folds.
@@ -197,7 +197,7 @@ def train_model(
     tried: list[dict[str, float]] = []
     best: tuple[float, float, np.ndarray] | None = None
     budget_hit = False
-    step = 0.0  # seconds the last cross-validation took: the expected cost of the next one
+    step = 0.0  # seconds the longest cross-validation so far took: the expected cost of the next step
 
     def over_budget() -> bool:
         return time.perf_counter() - t0 + step > cfg.time_budget_seconds
@@ -212,7 +212,7 @@ def train_model(
         scores = _oof(
             lambda tr, te, clf=clf: clone(clf).fit(X[tr], Y[tr]).decision_scores(X[te]), Y, splits, cfg.n_jobs
         )
-        step = time.perf_counter() - t_step
+        step = max(step, time.perf_counter() - t_step)
         cals, th = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
         f1 = macro(decide(combine_members([scores], cals, mode), th, mode))
         tried.append({"C": C, "macro_f1": f1, "seconds": round(time.perf_counter() - t0, 2)})
