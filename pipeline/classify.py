@@ -9,6 +9,7 @@ with the model, so it cannot drift between training and labelling.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -436,12 +437,16 @@ def tune_class_weights(proba: np.ndarray, y: np.ndarray, rounds: int = 3) -> np.
 
 
 def cv_splits(Y: np.ndarray, mode: str, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Folds that keep every theme represented: stratified (single) or iteratively stratified (multi)."""
+    """Stratified (single) or iteratively stratified (multi-label) folds. A theme with fewer answers than folds
+    is missing from some test folds but, with at least two answers, from no training fold; it does not lower
+    the number of folds for the other themes."""
     n = Y.shape[0]
-    folds = max(2, min(folds, int(Y.sum(axis=0)[Y.sum(axis=0) > 0].min()) if mode == "single" else folds))
+    folds = max(2, min(folds, n, int(Y.sum(axis=0).max()) if mode == "single" else n))
     X_dummy = np.zeros((n, 1))
     if mode == "single":
-        return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X_dummy, Y.argmax(1)))
+        with warnings.catch_warnings():  # "the least populated class has only k members": expected, see above
+            warnings.simplefilter("ignore", UserWarning)
+            return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X_dummy, Y.argmax(1)))
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     return list(MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X_dummy, Y))

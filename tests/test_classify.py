@@ -14,6 +14,7 @@ from pipeline.classify import (
     ThemeClassifier,
     calibrate_scores,
     class_weights,
+    cv_splits,
     decide,
     nb_ratios,
     tune_class_weights,
@@ -273,3 +274,15 @@ def test_paired_bootstrap_macro_f1_resamples_rows_jointly() -> None:
     assert boot.shape == (3, 50)
     assert np.allclose(boot[0], boot[1])  # same rows in every resample
     assert np.allclose(boot[0], 1.0) and np.allclose(boot[2], 0.0)
+
+
+def test_a_rare_theme_does_not_lower_the_number_of_folds() -> None:
+    y = np.array([0] * 30 + [1] * 30 + [2] * 2)  # theme 2 has two answers
+    Y = np.eye(3, dtype=np.int8)[y]
+    splits = cv_splits(Y, "single", 5, 0)
+    assert len(splits) == 5
+    for tr, _ in splits:
+        assert set(y[tr]) == {0, 1, 2}  # every theme is in every training fold
+    assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(len(y)))
+    # Fewer answers than folds: as many folds as the largest theme allows.
+    assert len(cv_splits(np.eye(2, dtype=np.int8)[[0, 0, 0, 1, 1]], "single", 5, 0)) == 3
