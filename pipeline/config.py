@@ -31,6 +31,10 @@ class IngestConfig(_Strict):
     """Column holding the themes of a labelled answer."""
     label_separator: str = Field(";", min_length=1)
     """Separator between several themes in one cell."""
+    theme_columns: list[str] = Field(default_factory=list)
+    """Labels given as indicator columns instead of one labels column: each column is a theme (its name is the
+    theme id); a cell of 1, true, yes or x marks an answer with the theme, 0, false, no or empty without it.
+    An entry ``"FIRST..LAST"`` takes every column from FIRST to LAST in file order."""
     max_cell_chars: int = Field(20_000, ge=100)
     """Answers longer than this are cut to this length for processing and flagged ``too_long``."""
     sheet: str | int = 0

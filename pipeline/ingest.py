@@ -71,11 +71,76 @@ def load_answers(
         raise ConsultError(f"{path} has no columns", "Give a file whose first row names the columns")
     _require_column(df, config.text_column, "text", "--text-column", Path(path))
     _require_column(df, config.id_column, "id", "--id-column", Path(path))
-    if require_labels:
-        _require_column(df, config.labels_column, "labels", "--labels-column", Path(path))
     if len(df) == 0:
         raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
+    if require_labels and config.theme_columns:
+        if config.labels_column in df.columns:
+            raise ConsultError(
+                f"{path} has a labels column '{config.labels_column}' and theme columns are set too",
+                "Use one of them: drop ingest.theme_columns (--theme-column), or name another --labels-column",
+            )
+        df = df.copy()
+        df[config.labels_column] = labels_from_theme_columns(df, config, Path(path))
+    elif require_labels:
+        _require_column(df, config.labels_column, "labels", "--labels-column or --theme-column", Path(path))
     return Answers(df=df, info=info, id_column=config.id_column, text_column=config.text_column)
+
+
+_YES = {"1", "1.0", "true", "yes", "y", "x"}
+_NO = {"", "0", "0.0", "false", "no", "n", "nan", "na", "n/a", "none"}
+
+
+def resolve_theme_columns(columns: list[str], wanted: list[str], path: Path) -> list[str]:
+    """The columns named by ``wanted`` (names, or ``FIRST..LAST`` ranges in file order), each once."""
+    out: list[str] = []
+    for entry in wanted:
+        if entry in columns:
+            picked = [entry]
+        elif ".." in entry and all(part in columns for part in entry.split("..", 1)):
+            first, last = (columns.index(part) for part in entry.split("..", 1))
+            if first > last:
+                raise ConsultError(
+                    f"Theme column range '{entry}' runs backwards in {path}", "Name the first column, then the last"
+                )
+            picked = columns[first : last + 1]
+        else:
+            shown = ", ".join(repr(c) for c in columns[:30]) + (" ..." if len(columns) > 30 else "")
+            raise ConsultError(
+                f"{path} has no theme column '{entry}' (columns: {shown})",
+                "Name existing columns with --theme-column NAME (repeatable) or a range FIRST..LAST",
+            )
+        out += [c for c in picked if c not in out]
+    return out
+
+
+def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path) -> pd.Series:
+    """One labels cell per row (themes joined by the separator) from 0/1 indicator columns."""
+    cols = resolve_theme_columns(list(df.columns), config.theme_columns, path)
+    bad = [c for c in cols if c in (config.id_column, config.text_column)]
+    if bad:
+        raise ConsultError(
+            f"'{bad[0]}' is the id or text column, not a theme column", "Leave it out of the theme columns"
+        )
+    sep = config.label_separator
+    clash = [c for c in cols if sep in c]
+    if clash:
+        raise ConsultError(
+            f"Theme column '{clash[0]}' contains the label separator '{sep}'",
+            "Choose a separator no theme name contains, e.g. --sep '|'",
+        )
+    marks = {}
+    for c in cols:
+        v = df[c].astype(str).str.strip().str.lower()
+        odd = ~v.isin(_YES | _NO)
+        if odd.any():
+            row = int(odd.to_numpy().argmax())
+            raise ConsultError(
+                f"Column '{c}' is not a theme indicator: answer '{df[config.id_column].iloc[row]}' has "
+                f"'{df[c].iloc[row]}' in it",
+                "Theme columns hold 1/0 (or true/false, yes/no, x/empty); leave other columns out of --theme-column",
+            )
+        marks[c] = v.isin(_YES).to_numpy()
+    return pd.Series([sep.join(c for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object)
 
 
 def empty_mask(texts: pd.Series) -> pd.Series:
@@ -93,7 +158,9 @@ def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport
     dup_answers = int((norm.duplicated(keep="first") & ~empty).sum())
     ids = df[answers.id_column].astype(str).str.strip()
     labelled = None
-    if config.labels_column in df.columns:
+    if config.theme_columns:
+        labelled = int((labels_from_theme_columns(df, config, Path(path)) != "").sum())
+    elif config.labels_column in df.columns:
         labelled = int((df[config.labels_column].astype(str).str.strip() != "").sum())
     return ValidationReport(
         path=str(path),

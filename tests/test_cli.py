@@ -250,3 +250,23 @@ def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> N
 def test_help_shows_config_keys_in_brackets() -> None:
     code, text = run("train", "--help")
     assert code == 0 and "[config: ingest.labels_column" in text and "[config: ingest.text_column" in text
+
+
+def test_train_and_evaluate_on_theme_indicator_columns(labelled: Path, tmp_path: Path) -> None:
+    df = pd.read_csv(labelled, keep_default_na=False)
+    wide = df[["id", "text"]].copy()
+    for theme in ("light", "patrol", "court"):
+        wide[theme] = [int(theme in cell.split(";")) for cell in df["labels"]]
+    wide["score"] = 7  # not a theme column: left out of the range
+    p = tmp_path / "wide.csv"
+    wide.to_csv(p, index=False)
+    out = tmp_path / "wide_model"
+    code, text = run("train", p, "-o", out, "--theme-column", "light..court", *FAST)
+    assert code == 0, text
+    card = json.loads((out / CARD_FILE).read_text())
+    assert sorted(card["themes"]) == ["court", "light", "patrol"] and card["mode"] == "multilabel"
+    code, text = run("evaluate", out, p, "--theme-column", "light..court")
+    assert code == 0, text
+    code, text = run("train", p, "-o", tmp_path / "bad", "--theme-column", "light..score", *FAST)
+    assert code == 1 and "not a theme indicator" in text and "Traceback" not in text
+    assert not (tmp_path / "bad").exists()

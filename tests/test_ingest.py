@@ -123,3 +123,51 @@ def test_huge_cell_is_read_whole(tmp_path: Path) -> None:
     p.write_text(f'id,text\n1,"{big}"\n', encoding="utf-8")
     rep = validate(p)
     assert rep.too_long == 1
+
+
+INDICATORS = (
+    "id,text,Staff manner,Waiting time,Food & drink,Sentiment\n"
+    "1,Kind nurses,1,,0,5\n"
+    "2,Waited four hours for food,,1,1,2\n"
+    "3,Nothing to say,0,0,0,3\n"
+)
+
+
+def test_theme_columns_become_a_labels_cell(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(INDICATORS, encoding="utf-8")
+    before = f.read_bytes()
+    cfg = IngestConfig(theme_columns=["Staff manner..Food & drink"])
+    a = load_answers(f, cfg, require_labels=True)
+    assert a.df["labels"].tolist() == ["Staff manner", "Waiting time;Food & drink", ""]
+    assert list(a.df.columns)[:6] == ["id", "text", "Staff manner", "Waiting time", "Food & drink", "Sentiment"]
+    assert f.read_bytes() == before  # the input is never modified
+    by_name = load_answers(f, IngestConfig(theme_columns=["Food & drink", "Staff manner"]), require_labels=True)
+    assert by_name.df["labels"].tolist() == ["Staff manner", "Food & drink", ""]
+    assert validate(f, cfg).labelled_rows == 2
+
+
+@pytest.mark.parametrize(
+    ("columns", "match"),
+    [
+        (["Staff manner..Sentiment"], "'Sentiment' is not a theme indicator: answer '1' has '5'"),
+        (["Staf manner"], "no theme column 'Staf manner'"),
+        (["Food & drink..Staff manner"], "runs backwards"),
+        (["text"], "is the id or text column"),
+    ],
+)
+def test_bad_theme_columns_name_the_problem(tmp_path: Path, columns: list[str], match: str) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(INDICATORS, encoding="utf-8")
+    with pytest.raises(ConsultError, match=match):
+        load_answers(f, IngestConfig(theme_columns=columns), require_labels=True)
+
+
+def test_theme_columns_and_a_labels_column_together_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text("id,text,labels,A\n1,x,A,1\n", encoding="utf-8")
+    with pytest.raises(ConsultError, match="labels column 'labels' and theme columns"):
+        load_answers(f, IngestConfig(theme_columns=["A"]), require_labels=True)
+    f.write_text("id,text,A;B\n1,x,1\n", encoding="utf-8")
+    with pytest.raises(ConsultError, match="contains the label separator"):
+        load_answers(f, IngestConfig(theme_columns=["A;B"]), require_labels=True)

@@ -39,6 +39,16 @@ SepOpt = Annotated[
     str | None,
     typer.Option("--sep", help="Separator between themes in a cell [config: ingest.label_separator, default ';']."),
 ]
+ThemeColsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--theme-column",
+        metavar="<column>",
+        help="Labels as 0/1 columns, one per theme, instead of a labels column: a column name, or FIRST..LAST for "
+        "every column between (repeatable) [config: ingest.theme_columns].",
+        show_default=False,
+    ),
+]
 IdColOpt = Annotated[
     str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
 ]
@@ -69,8 +79,9 @@ def make_config(
     id_column: str | None = None,
     labels_column: str | None = None,
     separator: str | None = None,
+    theme_columns: list[str] | None = None,
 ) -> Config:
-    extra = []
+    extra = [f"ingest.theme_columns={_quote_list(theme_columns)}"] if theme_columns else []
     for key, value in (
         ("ingest.text_column", text_column),
         ("ingest.id_column", id_column),
@@ -86,6 +97,12 @@ def _quote(value: str) -> str:
     import json
 
     return json.dumps(value)
+
+
+def _quote_list(values: list[str]) -> str:
+    import json
+
+    return json.dumps(values)
 
 
 def say(msg: str) -> None:

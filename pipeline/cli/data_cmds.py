@@ -15,7 +15,18 @@ from ..entities import EntityExtractor, format_entities
 from ..errors import ConsultError
 from ..ingest import load_answers, validate
 from ..tables import check_output_path, write_table
-from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, progress_bar, say
+from ._common import (
+    ConfigOpt,
+    IdColOpt,
+    SetOpt,
+    TextColOpt,
+    ThemeColsOpt,
+    handle_errors,
+    make_config,
+    out,
+    progress_bar,
+    say,
+)
 
 InFile = Annotated[Path, typer.Argument(help="Answers file: .csv .tsv .xlsx .jsonl or .parquet.", show_default=False)]
 OutFile = Annotated[
@@ -28,12 +39,13 @@ def validate_cmd(
     file: InFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Report rows, empty and duplicate answers, encoding and columns of FILE, without processing it."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, theme_columns=theme_columns)
     rep = validate(file, cfg.ingest)
     if as_json:
         out.print_json(json.dumps(dataclasses.asdict(rep)))

@@ -20,6 +20,7 @@ from ._common import (
     SepOpt,
     SetOpt,
     TextColOpt,
+    ThemeColsOpt,
     handle_errors,
     make_config,
     out,
@@ -77,12 +78,19 @@ def train_cmd(
     id_column: IdColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
+    theme_columns: ThemeColsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Train a theme classifier on labelled answers and save it with a model card."""
     cfg = make_config(
-        config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator
+        config,
+        set_,
+        text_column=text_column,
+        id_column=id_column,
+        labels_column=labels_column,
+        separator=separator,
+        theme_columns=theme_columns,
     )
     card = train_file(data, output, cfg, taxonomy, progress=say)
     cv = card["cv_scores"]
@@ -134,13 +142,20 @@ def evaluate_cmd(
     id_column: IdColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
+    theme_columns: ThemeColsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Score a model on labelled data: micro, macro, samples F1 with 95% intervals, per theme, baselines and
     calibration of the probabilities."""
     cfg = make_config(
-        config, set_, text_column=text_column, id_column=id_column, labels_column=labels_column, separator=separator
+        config,
+        set_,
+        text_column=text_column,
+        id_column=id_column,
+        labels_column=labels_column,
+        separator=separator,
+        theme_columns=theme_columns,
     )
     res = evaluate_file(model_dir, data, cfg, train)
     rows = {"consult": res["model_scores"], **(res["baselines"] or {})}
