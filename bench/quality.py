@@ -34,9 +34,9 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.cs
 GOALS = {"label": {"accuracy": 0.73, "macro_f1": 0.63}, "subcategory": {"accuracy": 0.62, "macro_f1": 0.40}}
 
 
-def run(data: Path, target: str, config_path: Path | None, mode: str = "auto") -> dict[str, object]:
+def run(data: Path, target: str, config_path: Path | None, requested_mode: str = "auto") -> dict[str, object]:
     cfg = load_config(config_path)
-    cfg.model.mode = mode
+    cfg.model.mode = requested_mode
     df = pd.read_csv(data, dtype=str, keep_default_na=False)
     train, test = df[df["split"] == "train"], df[df["split"] == "test"]
     lang = spacy_language(cfg.entities.spacy_model)
@@ -82,8 +82,8 @@ def run(data: Path, target: str, config_path: Path | None, mode: str = "auto") -
         "calibration": {k: v for k, v in ev.calibration(Y, proba, mode).items() if k != "bins"},
         "baseline_majority": ev.headline(maj),
         "baseline_tfidf_logreg": ev.headline(lr),
-        "goal": GOALS.get(target) if mode == "auto" else None,
-        "meets_goal": all(head.get(k, 0) >= v for k, v in GOALS[target].items()) if mode == "auto" else None,
+        "goal": GOALS[target] if requested_mode == "auto" else None,
+        "meets_goal": all(head.get(k, 0) >= v for k, v in GOALS[target].items()) if requested_mode == "auto" else None,
         "best_C": report["best_C"],
         "grid": report["grid"],
         "nb_member": report["nb_member"],
