@@ -417,17 +417,25 @@ def macro_f1_single(y: np.ndarray, pred: np.ndarray, k: int) -> float:
 
 def tune_class_weights(proba: np.ndarray, y: np.ndarray, rounds: int = 3) -> np.ndarray:
     """Single-label: per-class multiplicative weights on probabilities, by coordinate ascent on macro-F1."""
-    k = proba.shape[1]
+    n, k = proba.shape
     w = np.ones(k)
     grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 17))
     best = macro_f1_single(y, (proba * w).argmax(1), k)
+    rows = np.arange(n)
     for _ in range(rounds):
         improved = False
         for j in range(k):
+            # Only class j's weight moves: each row goes to j or stays with its best other class (argmax's
+            # tie rule: the lower index wins), so one pass over the other classes serves the whole grid.
+            others = proba * w
+            others[:, j] = -np.inf
+            other = others.argmax(axis=1)
+            other_score = others[rows, other]
             keep = w[j]
             for g in grid:
-                w[j] = g
-                f = macro_f1_single(y, (proba * w).argmax(1), k)
+                sj = proba[:, j] * g
+                pred = np.where((sj > other_score) | ((sj == other_score) & (j < other)), j, other)
+                f = macro_f1_single(y, pred, k)
                 if f > best + 1e-9:
                     best, keep, improved = f, g, True
             w[j] = keep

@@ -16,6 +16,7 @@ from pipeline.classify import (
     class_weights,
     cv_splits,
     decide,
+    macro_f1_single,
     nb_ratios,
     tune_class_weights,
     tune_thresholds,
@@ -286,3 +287,34 @@ def test_a_rare_theme_does_not_lower_the_number_of_folds() -> None:
     assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(len(y)))
     # Fewer answers than folds: as many folds as the largest theme allows.
     assert len(cv_splits(np.eye(2, dtype=np.int8)[[0, 0, 0, 1, 1]], "single", 5, 0)) == 3
+
+
+def _tune_class_weights_by_full_argmax(proba: np.ndarray, y: np.ndarray, rounds: int = 3) -> np.ndarray:
+    """The plain coordinate ascent, one full argmax per grid value: the reference for the fast version."""
+    k = proba.shape[1]
+    w = np.ones(k)
+    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 17))
+    best = macro_f1_single(y, (proba * w).argmax(1), k)
+    for _ in range(rounds):
+        improved = False
+        for j in range(k):
+            keep = w[j]
+            for g in grid:
+                w[j] = g
+                f = macro_f1_single(y, (proba * w).argmax(1), k)
+                if f > best + 1e-9:
+                    best, keep, improved = f, g, True
+            w[j] = keep
+        if not improved:
+            break
+    return w
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fast_class_weight_tuning_equals_the_plain_search(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    k = 6
+    y = rng.integers(0, k, 300)
+    proba = rng.dirichlet(np.ones(k), 300) + 0.3 * np.eye(k)[y] * rng.random((300, 1))
+    proba = np.round(proba / proba.sum(axis=1, keepdims=True), 2)  # rounding makes ties, as real data has
+    assert np.array_equal(tune_class_weights(proba, y), _tune_class_weights_by_full_argmax(proba, y))
