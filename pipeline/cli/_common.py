@@ -81,7 +81,7 @@ def make_config(
     separator: str | None = None,
     theme_columns: list[str] | None = None,
 ) -> Config:
-    extra = [f"ingest.theme_columns={_quote_list(theme_columns)}"] if theme_columns else []
+    extra = [f"ingest.theme_columns={_quote(theme_columns)}"] if theme_columns else []
     for key, value in (
         ("ingest.text_column", text_column),
         ("ingest.id_column", id_column),
@@ -93,16 +93,11 @@ def make_config(
     return load_config(config, [*(overrides or []), *extra])
 
 
-def _quote(value: str) -> str:
+def _quote(value: str | list[str]) -> str:
+    """A value as the JSON that ``--set`` parses."""
     import json
 
     return json.dumps(value)
-
-
-def _quote_list(values: list[str]) -> str:
-    import json
-
-    return json.dumps(values)
 
 
 def say(msg: str) -> None:
