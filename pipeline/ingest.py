@@ -79,8 +79,7 @@ def load_answers(
                 f"{path} has a labels column '{config.labels_column}' and theme columns are set too",
                 "Use one of them: drop ingest.theme_columns (--theme-column), or name another --labels-column",
             )
-        df = df.copy()
-        df[config.labels_column] = labels_from_theme_columns(df, config, Path(path))
+        df[config.labels_column] = labels_from_theme_columns(df, config, Path(path))  # the frame just read
     elif require_labels:
         _require_column(df, config.labels_column, "labels", "--labels-column or --theme-column", Path(path))
     return Answers(df=df, info=info, id_column=config.id_column, text_column=config.text_column)
