@@ -79,7 +79,7 @@ def run(data: Path, target: str, config_path: Path | None, requested_mode: str =
         "micro_f1": head["micro_f1"],
         "samples_f1": head["samples_f1"],
         "ci95": {k: scores[k]["ci95"] for k in head},
-        "calibration": {k: v for k, v in ev.calibration(Y, proba, mode).items() if k != "bins"},
+        "calibration": {k: v for k, v in ev.calibration(Y, proba, mode, pred=pred).items() if k != "bins"},
         "baseline_majority": ev.headline(maj),
         "baseline_tfidf_logreg": ev.headline(lr),
         "goal": GOALS[target] if requested_mode == "auto" else None,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax, logit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -274,6 +274,49 @@ def calibrate_scores(calibration: list[Platt] | float, scores: np.ndarray, mode:
     return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(calibration)])  # type: ignore[union-attr]
 
 
+def _decided(proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return (proba * weights).argmax(axis=1)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return logit(np.clip(p, 1e-6, 1 - 1e-6))
+
+
+def fit_top_calibration(proba: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> Platt | None:
+    """Single-label: a Platt map from the logit of the decided theme's probability to the share of such
+    decisions that are right, fitted on out-of-fold probabilities. ``None`` when the fitted map does not
+    increase (too few or uninformative rows): then the probabilities are left as they are."""
+    if len(proba) == 0 or proba.shape[1] < 2:
+        return None
+    rows = np.arange(len(proba))
+    d = _decided(proba, weights)
+    top = Platt.fit(_logit(proba[rows, d]), Y[rows, d].astype(int))
+    return top if top.a > 0 else None
+
+
+def recalibrate_top(proba: np.ndarray, weights: np.ndarray, top: Platt) -> np.ndarray:
+    """The decided theme gets ``top``'s probability and the other themes share the rest in proportion to their
+    own, so rows still sum to one and no decision changes (where the map would change one, the decided theme
+    keeps just enough probability to stay decided)."""
+    n, k = proba.shape
+    if n == 0 or k < 2:
+        return proba
+    rows = np.arange(n)
+    d = _decided(proba, weights)
+    p = proba[rows, d]
+    rest = proba.sum(axis=1) - p
+    weighted = proba * weights
+    weighted[rows, d] = -np.inf
+    m = weighted.max(axis=1) / np.maximum(weights[d], 1e-300)
+    # decided stays decided: w_d * q > w_j * p_j * (1 - q) / rest for all j  <=>  q > m / (rest + m)
+    q_min = m / np.maximum(rest + m, 1e-300)
+    q = np.maximum(top(_logit(p)), q_min * (1 + 1e-9) + 1e-12)
+    q = np.where(rest > 0, np.minimum(q, 1.0), p)
+    out = proba * ((1 - q) / np.where(rest > 0, rest, 1.0))[:, None]
+    out[rows, d] = q
+    return out
+
+
 def combine_members(scores: Sequence[np.ndarray], calibrations: Sequence[list[Platt] | float], mode: str) -> np.ndarray:
     """The ensemble's probabilities: the mean of each member's calibrated probabilities."""
     probs = [calibrate_scores(cal, s, mode) for s, cal in zip(scores, calibrations, strict=True)]
@@ -329,6 +372,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             self.nb_calibration_: list[Platt] | float = self.calibration_
         if not hasattr(self, "thresholds_"):
             self.thresholds_ = np.full(self.n_themes_, self._cfg.default_threshold if self.mode != "single" else 1.0)
+        if not hasattr(self, "top_calibration_"):
+            self.top_calibration_: Platt | None = None
         return self
 
     def decision_scores(self, X: Any) -> np.ndarray:
@@ -360,7 +405,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated probability of each theme, shape (n, themes)."""
         scores = self.member_scores(X)
         cals = [self.calibration_] + ([self.nb_calibration_] if len(scores) > 1 else [])
-        return combine_members(scores, cals, self.mode)
+        proba = combine_members(scores, cals, self.mode)
+        top = getattr(self, "top_calibration_", None)  # absent in models saved before it existed
+        return proba if top is None else recalibrate_top(proba, self.thresholds_, top)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Binary theme matrix from probabilities (thresholds, at least one theme per row)."""

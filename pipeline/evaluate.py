@@ -115,10 +115,13 @@ def score(
     return result
 
 
-def calibration(Y_true: np.ndarray, proba: np.ndarray, mode: str, bins: int = 10) -> dict[str, Any]:
+def calibration(
+    Y_true: np.ndarray, proba: np.ndarray, mode: str, bins: int = 10, pred: np.ndarray | None = None
+) -> dict[str, Any]:
     """How far the probabilities are from observed frequencies.
 
-    Single-label: the top probability against whether the top theme is right. Multi-label: every theme's
+    Single-label: the probability of the predicted theme (``pred``, one-hot; by default the most probable
+    theme) against whether it is right. Multi-label: every theme's
     probability against whether the answer has the theme. ``ece`` (expected calibration error) is the
     row-weighted mean gap between mean probability and observed share over ``bins`` equal-width bins;
     ``brier`` the mean squared error of the probabilities (single-label: summed over themes, per answer).
@@ -128,8 +131,10 @@ def calibration(Y_true: np.ndarray, proba: np.ndarray, mode: str, bins: int = 10
     if len(Y_true) == 0:
         return {"ece": None, "brier": None, "bins": []}
     if mode == "single":
-        p = proba.max(axis=1)
-        hit = Y_true[np.arange(len(Y_true)), proba.argmax(axis=1)].astype(float)
+        rows = np.arange(len(Y_true))
+        chosen = proba.argmax(axis=1) if pred is None else np.asarray(pred).argmax(axis=1)
+        p = proba[rows, chosen]
+        hit = Y_true[rows, chosen].astype(float)
         brier = float(((proba - Y_true) ** 2).sum(axis=1).mean())
     else:
         p = proba.ravel()
@@ -244,7 +249,7 @@ def evaluate_file(
         "rows_skipped": data.skipped_unlabelled,
         "mode": model.mode,
         "model_scores": score(Y, pred, model.themes, model.mode, bootstrap=b, seed=config.model.random_state),
-        "calibration": calibration(Y, proba, model.mode),
+        "calibration": calibration(Y, proba, model.mode, pred=pred),
     }
     tp = train_path
     td = model.card.get("training_data", {})

@@ -34,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from . import evaluate as ev
 from .classify import (
     NBMember,
+    Platt,
     TextNormaliser,
     ThemeClassifier,
     build_features,
@@ -41,6 +42,8 @@ from .classify import (
     cv_splits,
     decide,
     fit_calibration,
+    fit_top_calibration,
+    recalibrate_top,
     tune_decisions,
 )
 from .config import Config
@@ -140,12 +143,27 @@ def _oof(
     return out
 
 
-def fit_decisions(
-    members: list[np.ndarray], Y: np.ndarray, mode: str, cfg: Any, tune: bool = True
-) -> tuple[list[Any], np.ndarray]:
-    """Calibration of each member and the thresholds (or class weights) of their combined probabilities."""
+@dataclass
+class Decisions:
+    """How scores become probabilities and themes: each member's calibration, the thresholds (or class
+    weights) and, single-label, the recalibration of the decided theme's probability."""
+
+    calibrations: list[Any]
+    thresholds: np.ndarray
+    top: Platt | None = None
+
+    def proba(self, members: Sequence[np.ndarray], mode: str) -> np.ndarray:
+        proba = combine_members(members, self.calibrations, mode)
+        return proba if self.top is None else recalibrate_top(proba, self.thresholds, self.top)
+
+
+def fit_decisions(members: list[np.ndarray], Y: np.ndarray, mode: str, cfg: Any, tune: bool = True) -> Decisions:
+    """Calibration of each member, the thresholds (or class weights) of their combined probabilities and,
+    single-label, the top-label recalibration: all from out-of-fold scores."""
     cals = [fit_calibration(s, Y, mode) for s in members]
-    return cals, tune_decisions(combine_members(members, cals, mode), Y, mode, cfg, tune)
+    proba = combine_members(members, cals, mode)
+    th = tune_decisions(proba, Y, mode, cfg, tune)
+    return Decisions(cals, th, fit_top_calibration(proba, Y, th) if mode == "single" else None)
 
 
 def cross_fitted_predictions(
@@ -155,13 +173,15 @@ def cross_fitted_predictions(
     mode: str,
     cfg: Any,
     tune: bool = True,
-) -> np.ndarray:
-    """Predictions for each fold with calibration and thresholds fitted on the other folds only."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions and probabilities for each fold with calibration and thresholds fitted on the other folds."""
     pred = np.zeros(Y.shape, dtype=np.int8)
+    proba = np.zeros(Y.shape)
     for tr, te in splits:
-        cals, th = fit_decisions([s[tr] for s in members], Y[tr], mode, cfg, tune)
-        pred[te] = decide(combine_members([s[te] for s in members], cals, mode), th, mode)
-    return pred
+        dec = fit_decisions([s[tr] for s in members], Y[tr], mode, cfg, tune)
+        proba[te] = dec.proba([s[te] for s in members], mode)
+        pred[te] = decide(proba[te], dec.thresholds, mode)
+    return pred, proba
 
 
 def simplest_within_noise(scores: Sequence[float], resampled: np.ndarray) -> int:
@@ -218,8 +238,8 @@ def train_model(
             lambda tr, te, clf=clf: clone(clf).fit(X[tr], Y[tr]).decision_scores(X[te]), Y, splits, cfg.n_jobs
         )
         step = max(step, time.perf_counter() - t_step)
-        cals, th = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
-        f1 = macro(decide(combine_members([scores], cals, mode), th, mode))
+        dec = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
+        f1 = macro(decide(dec.proba([scores], mode), dec.thresholds, mode))
         tried.append({"C": C, "macro_f1": f1, "seconds": round(time.perf_counter() - t0, 2)})
         say(f"C={C}: out-of-fold macro-F1 {f1:.3f}")
         if best is None or f1 > best[1]:
@@ -243,8 +263,8 @@ def train_model(
     choices = []
     for n_members in range(1, len(members) + 1):
         for tune in [False, True] if cfg.tune_thresholds else [False]:
-            pred = cross_fitted_predictions(members[:n_members], Y, splits, mode, cfg, tune)
-            choices.append((macro(pred), n_members, tune, pred))
+            pred, proba = cross_fitted_predictions(members[:n_members], Y, splits, mode, cfg, tune)
+            choices.append((macro(pred), n_members, tune, pred, proba))
             say(
                 f"cross-fitted macro-F1 {choices[-1][0]:.3f}: "
                 f"{'linear + NB-SVM' if n_members == 2 else 'linear'}, "
@@ -259,18 +279,20 @@ def train_model(
             f"keeping the simpler choice: the best is only {choices[best_i][0] - choices[chosen][0]:.3f} higher, "
             f"within one standard error ({se:.3f})"
         )
-    _, n_members, tuned, cv_pred = choices[chosen]
+    _, n_members, tuned, cv_pred, cv_proba = choices[chosen]
     use_nb = n_members == 2
     cv_scores = ev.score(Y, cv_pred, data.themes, mode, bootstrap=cfg.bootstrap, seed=cfg.random_state)
+    cv_calibration = {k: v for k, v in ev.calibration(Y, cv_proba, mode, pred=cv_pred).items() if k != "bins"}
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
     say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(texts)} answers")
     clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None).fit(X, Y)
-    cals, th = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
-    clf.calibration_ = cals[0]
+    dec = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
+    clf.calibration_ = dec.calibrations[0]
     if use_nb:
-        clf.nb_calibration_ = cals[1]
-    clf.thresholds_ = th
+        clf.nb_calibration_ = dec.calibrations[1]
+    clf.thresholds_ = dec.thresholds
+    clf.top_calibration_ = dec.top
     pipe = Pipeline([("normalise", normaliser), ("features", features), ("classify", clf)])
     report = {
         "mode": mode,
@@ -291,6 +313,7 @@ def train_model(
         "grid_stopped_by_time_budget": budget_hit,
         "cv_folds": len(splits),
         "cv_scores": cv_scores,
+        "cv_calibration": cv_calibration,
         "baselines": baselines,
         "train_seconds": round(time.perf_counter() - t0, 2),
         "n_features": int(X.shape[1]),
@@ -378,8 +401,9 @@ def train_file(
         },
         "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
         "config": config.model_dump(mode="json"),
-        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
+        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "cv_calibration", "baselines")},
         "cv_scores": report["cv_scores"],
+        "cv_calibration": report["cv_calibration"],
         "cv_baselines": report["baselines"],
     }
     save_model(pipe, card, model_dir)

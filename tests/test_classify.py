@@ -11,13 +11,16 @@ from pipeline.classify import (
     CharTfidfVectorizer,
     CharWbNgrams,
     NBMember,
+    Platt,
     ThemeClassifier,
     calibrate_scores,
     class_weights,
     cv_splits,
     decide,
+    fit_top_calibration,
     macro_f1_single,
     nb_ratios,
+    recalibrate_top,
     tune_class_weights,
     tune_thresholds,
 )
@@ -121,6 +124,12 @@ def test_calibration_hand_checked() -> None:
     # Brier per answer: 2*0.18^2, 2*0.88^2, 2*0.38^2, 2*0.32^2
     assert c["brier"] == pytest.approx((0.0648 + 1.5488 + 0.2888 + 0.2048) / 4, abs=1e-4)
     assert [b["n"] for b in c["bins"]] == [2, 2]
+    # With class weights the predicted theme need not be the most probable: its probability is the forecast.
+    # Predicted: theme 1 everywhere -> 0.18 (wrong), 0.12 (right), 0.38 (wrong), 0.68 (right).
+    w = calibration(Yt, P, "single", pred=np.eye(2, dtype=int)[[1, 1, 1, 1]])
+    # bin 0.1-0.2: mean 0.15, observed 0.5; 0.38 alone (observed 0); 0.68 alone (observed 1)
+    assert w["ece"] == pytest.approx((2 * 0.35 + 0.38 + 0.32) / 4, abs=1e-4)
+    assert [b["n"] for b in w["bins"]] == [2, 1, 1]
     # Multi-label: every (answer, theme) probability is one forecast; perfect ones have no error.
     perfect = calibration(np.array([[1, 0], [0, 1]]), np.array([[1.0, 0.0], [0.0, 1.0]]), "multilabel")
     assert perfect["ece"] == 0 and perfect["brier"] == 0
@@ -232,6 +241,58 @@ def test_ensemble_probability_is_the_mean_of_its_members(mode: str) -> None:
     assert np.allclose(clf.predict_proba(X), expected)
     if mode == "single":
         assert np.allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_top_calibration_hand_checked() -> None:
+    # Ten answers at 0.9 of which six are right, ten at 0.6 of which four are: the map learns 0.6 and 0.4.
+    proba = np.array([[0.9, 0.05, 0.05]] * 10 + [[0.6, 0.2, 0.2]] * 10)
+    truth = [0] * 6 + [1] * 4 + [0] * 4 + [2] * 6
+    Y = np.eye(3, dtype=np.int8)[truth]
+    w = np.ones(3)
+    top = fit_top_calibration(proba, Y, w)
+    assert top is not None
+    out = recalibrate_top(proba, w, top)
+    assert np.allclose(out[0], [0.6, 0.2, 0.2], atol=1e-3)  # the rest keeps its proportions
+    assert np.allclose(out[10], [0.4, 0.3, 0.3], atol=1e-3)
+    assert ev.calibration(Y, proba, "single")["ece"] == pytest.approx(0.25)  # 10 x 0.3 + 10 x 0.2, over 20
+    assert ev.calibration(Y, out, "single")["ece"] == pytest.approx(0.0, abs=1e-3)
+    # Confidence that does not rise with accuracy gives no map.
+    assert fit_top_calibration(proba, np.eye(3, dtype=np.int8)[[1] * 10 + [0] * 10], w) is None
+
+
+@pytest.mark.parametrize("top", [Platt(0.3, -2.0), Platt(2.0, 1.0)])
+def test_top_recalibration_never_changes_a_decision(top: Platt) -> None:
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(5) * 0.7, size=500)
+    weights = rng.uniform(0.5, 2.0, size=5)
+    out = recalibrate_top(proba, weights, top)
+    assert (decide(out, weights, "single") == decide(proba, weights, "single")).all()
+    assert np.allclose(out.sum(axis=1), 1.0)
+    assert out.min() >= 0 and out.max() <= 1
+    rows = np.arange(len(proba))
+    d = (proba * weights).argmax(axis=1)
+    mapped = top(np.log(proba[rows, d] / (1 - proba[rows, d])))
+    moved = ~np.isclose(out[rows, d], mapped)  # rows where the map alone would have changed the decision
+    if top.a < 1:
+        assert moved.any()
+    assert np.allclose(out[rows, d][~moved], mapped[~moved])
+
+
+def test_single_label_training_recalibrates_and_reports_calibration() -> None:
+    data = _data(multi=False)
+    pipe, report = train_model(data, _cfg(), "en")
+    assert 0 <= report["cv_calibration"]["ece"] <= 1 and report["cv_calibration"]["brier"] >= 0
+    clf = pipe.named_steps["classify"]
+    X = pipe[:-1].transform(data.texts)
+    assert isinstance(clf.top_calibration_, Platt)
+    recalibrated = clf.predict_proba(X)
+    del clf.top_calibration_  # as in a model saved before top-label calibration existed: still labels
+    raw = clf.predict_proba(X)
+    assert not np.allclose(raw, recalibrated)
+    assert (decide(raw, clf.thresholds_, "single") == decide(recalibrated, clf.thresholds_, "single")).all()
+    # Multi-label probabilities are calibrated per theme already: nothing is added.
+    pipe, _ = train_model(_data(multi=True), _cfg(), "en")
+    assert pipe.named_steps["classify"].top_calibration_ is None
 
 
 def test_train_keeps_the_simplest_choice_within_one_standard_error_of_the_best() -> None:

@@ -101,6 +101,9 @@ def train_cmd(
         )
     )
     out.print(per_theme_table(cv))
+    cal = card.get("cv_calibration") or {}
+    if cal.get("ece") is not None:
+        say(f"cross-validated calibration: expected calibration error {cal['ece']:.3f}, Brier score {cal['brier']:.3f}")
     say(
         f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})"
     )
@@ -163,7 +166,7 @@ def evaluate_cmd(
     out.print(per_theme_table(res["model_scores"]))
     cal = res["calibration"]
     if cal["ece"] is not None:
-        what = "top-theme probabilities" if res["mode"] == "single" else "theme probabilities"
+        what = "predicted theme's probability" if res["mode"] == "single" else "theme probabilities"
         say(f"calibration of the {what}: expected calibration error {cal['ece']:.3f}, Brier score {cal['brier']:.3f}")
     if res.get("baselines_note"):
         say(res["baselines_note"])
