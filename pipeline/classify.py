@@ -333,6 +333,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     With ``nb_C`` set, an :class:`NBMember` is fitted too and the probabilities are the mean of the two
     members' calibrated probabilities.
 
+    Single-label, ``top_calibration_`` (when set) recalibrates the decided theme's probability and rescales the
+    others (:func:`recalibrate_top`).
+
     Calibration and thresholds are set by :func:`train_model` from out-of-fold predictions; ``fit`` alone
     fits the linear models and keeps whatever calibration is already set.
     """

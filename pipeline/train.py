@@ -14,6 +14,9 @@ Procedure (all on the training data only):
    of the best is kept, so a gain smaller than its own noise does not add parts. The same folds score two
    baselines.
 5. The final model is fitted on all rows; its calibration and thresholds come from the out-of-fold scores.
+   Single-label, the probability of the decided theme is then recalibrated (a Platt map on its logit, fitted
+   on the same out-of-fold probabilities; no decision changes). The cross-fitted probabilities of the kept
+   choice give the calibration figures stored in the card.
 """
 
 from __future__ import annotations
