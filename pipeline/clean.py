@@ -32,6 +32,64 @@ _TERMINAL_ESCAPE = re.compile(r"\033\[((?:\d|;)*)([a-zA-Z])")  # as ftfy's remov
 _PUNCT_EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
+# Whole answers that say nothing (lower-cased, punctuation trimmed at both ends, spaces collapsed), by language.
+# ``clean.non_substantive = "auto"`` uses the data's language (all of them for "xx", none for a language not
+# listed: then only the neutral ones apply). Other languages: set ``clean.non_substantive`` to a list.
+NEUTRAL_NON_SUBSTANTIVE = ["[-_.?!x/]+", "n/?a", "0"]
+# fmt: off
+NON_SUBSTANTIVE: dict[str, list[str]] = {
+    "en": [
+        "na", "none", "nil", "no", "nope", "nothing", "no comments?", "no comments? (at this time|thanks|thank you)",
+        "nothing (more |else |further )?to (add|say)", "nothing (more|else|further)",
+        "(see|as|same as) (above|before|previous)", "not applicable", "no thanks?( you)?", "don'?t know",
+        "do not know", "dk", "idk", "not sure", "pass",
+    ],
+    "de": [
+        "nein", "nee", "nö", "nichts", "nix", "keine?", "keine angaben?", "k\\.? ?a", "kein(e)? kommentar(e)?",
+        "keine anmerkung(en)?", "nichts (mehr |weiter(es)? )?(hinzuzufügen|zu sagen|zu ergänzen)",
+        "nichts weiter(es)?", "(siehe|wie) (oben|vorher)", "s\\.? ?o", "entfällt", "trifft nicht zu",
+        "wei(ß|ss) (ich )?nicht", "keine ahnung", "nicht sicher", "(nein|nichts),? danke", "keine meinung",
+    ],
+    "fr": [
+        "non", "rien", "aucun(e)?", "néant", "sans objet", "rien (de plus|d'autre)", "rien à (ajouter|signaler|dire)",
+        "pas de commentaires?", "aucun commentaire", "(je )?ne sais pas", "nsp", "sans avis", "pas d'avis",
+        "(voir|cf) (ci-dessus|plus haut)", "non,? merci",
+    ],
+    "es": [
+        "no", "nada", "ningun[oa]", "sin comentarios?", "ningún comentario", "nada (más )?que (añadir|decir)",
+        "nada más", "no (lo )?sé", "ns/nc", "no (aplica|procede)", "(ver|véase) (arriba|anterior)", "no,? gracias",
+    ],
+    "it": [
+        "no", "niente", "nulla", "nessun[oa]", "nessun commento", "(niente|nulla) (da|di) (aggiungere|dire|segnalare)",
+        "non (lo )?so", "non applicabile", "(vedi|come) sopra", "no,? grazie",
+    ],
+    "nl": [
+        "nee", "niets", "niks", "geen", "geen opmerking(en)?", "geen commentaar", "niets (meer |verder )?toe te voegen",
+        "(ik )?weet (het )?niet", "geen idee", "n\\.? ?v\\.? ?t", "zie (boven|hierboven)", "nee,? dank(je|u)( wel)?",
+    ],
+    "pt": [
+        "não", "nao", "nada", "nenhum(a)?", "sem comentários?", "nada a (acrescentar|dizer|declarar)", "não sei",
+        "nao sei", "não se aplica", "(ver|vide) acima", "não,? obrigad[oa]",
+    ],
+}
+# fmt: on
+
+
+def non_substantive_patterns(setting: str | Sequence[str], lang: str) -> list[str]:
+    """The patterns ``clean.non_substantive`` stands for with data in language ``lang``."""
+    if setting != "auto":
+        return list(setting)
+    base = lang.split("-")[0].split("_")[0].lower()
+    if base == "xx":
+        return NEUTRAL_NON_SUBSTANTIVE + [p for ps in NON_SUBSTANTIVE.values() for p in ps]
+    return NEUTRAL_NON_SUBSTANTIVE + NON_SUBSTANTIVE.get(base, [])
+
+
+def has_built_in_phrases(lang: str) -> bool:
+    base = lang.split("-")[0].split("_")[0].lower()
+    return base == "xx" or base in NON_SUBSTANTIVE
+
+
 CLEAN_COLUMNS = ["clean_text", "flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of"]
 
 
@@ -140,9 +198,14 @@ class CleanResult:
 
 
 def clean(
-    ids: Sequence[str], texts: Sequence[str], config: CleanConfig | None = None, max_chars: int = 20_000
+    ids: Sequence[str],
+    texts: Sequence[str],
+    config: CleanConfig | None = None,
+    max_chars: int = 20_000,
+    lang: str = "xx",
 ) -> CleanResult:
-    """Run the clean stage over parallel lists of ids and texts."""
+    """Run the clean stage over parallel lists of ids and texts in language ``lang`` (an ISO code; "xx": any
+    of the languages with built-in non-substantive phrases)."""
     config = config or CleanConfig()
     raw = ["" if t is None else str(t) for t in texts]
     clean_text = [
@@ -156,7 +219,7 @@ def clean(
         for t in raw
     ]
     empty = np.array([c == "" for c in clean_text], dtype=bool)
-    is_ns = NonSubstantive(config.non_substantive)
+    is_ns = NonSubstantive(non_substantive_patterns(config.non_substantive, lang))
     non_sub = np.array([(not e) and is_ns(c) for c, e in zip(clean_text, empty, strict=True)], dtype=bool)
     too_long = np.array([len(t) > max_chars for t in raw], dtype=bool)
     dup = find_duplicates(

@@ -7,6 +7,7 @@ Read with :func:`load_config` from a TOML file (``configs/consult.toml`` by defa
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -45,33 +46,21 @@ class CleanConfig(_Strict):
     fix_unicode: bool = True
     strip_html: bool = True
     strip_urls: bool = True
-    non_substantive: list[str] = Field(
-        default_factory=lambda: [
-            "n/?a",
-            "na",
-            "none",
-            "nil",
-            "no",
-            "nope",
-            "nothing",
-            "no comments?",
-            "no comments? (at this time|thanks|thank you)",
-            "nothing (more |else |further )?to (add|say)",
-            "nothing (more|else|further)",
-            "(see|as|same as) (above|before|previous)",
-            "not applicable",
-            "no thanks?( you)?",
-            "don'?t know",
-            "do not know",
-            "dk",
-            "idk",
-            "not sure",
-            "pass",
-            "[-_.?!x]+",
-        ]
-    )
+    non_substantive: Literal["auto"] | list[str] = "auto"
     """Regular expressions (matched against the whole lower-cased answer, punctuation trimmed) for answers
-    that say nothing. Edit for other languages."""
+    that say nothing. ``"auto"``: the built-in phrases of the data's language (the model's, or that of
+    ``entities.spacy_model``) plus language-neutral ones; see ``pipeline.clean.NON_SUBSTANTIVE``."""
+
+    @field_validator("non_substantive")
+    @classmethod
+    def _compiles(cls, v: Literal["auto"] | list[str]) -> Literal["auto"] | list[str]:
+        for p in [] if v == "auto" else v:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"{p!r} is not a regular expression ({e})") from None
+        return v
+
     duplicate_min_words: int = Field(8, ge=1)
     """Only answers of at least this many words are checked for copy-and-paste repeats; short answers
     ("more patrols") repeat naturally and are not campaigns."""

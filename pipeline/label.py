@@ -75,7 +75,8 @@ def label_answers(
             f"The input already has column(s) {', '.join(clash)} that labelling adds",
             "Rename or remove them first (labelling a file that is already labelled would overwrite them)",
         )
-    cleaned = clean(answers.ids, answers.texts, config.clean, max_chars=config.ingest.max_cell_chars).df
+    lang = str(model.card.get("language") or "xx")
+    cleaned = clean(answers.ids, answers.texts, config.clean, max_chars=config.ingest.max_cell_chars, lang=lang).df
     substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
     idx = np.flatnonzero(substantive)
     texts = cleaned["clean_text"].tolist()

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from pipeline.clean import NonSubstantive, clean, find_duplicates, normalise_text
+import pytest
+from pydantic import ValidationError
+
+from pipeline.clean import (
+    NonSubstantive,
+    clean,
+    find_duplicates,
+    has_built_in_phrases,
+    non_substantive_patterns,
+    normalise_text,
+)
 from pipeline.config import CleanConfig
 
 
@@ -14,11 +24,42 @@ def test_normalise_repairs_and_strips() -> None:
 
 
 def test_non_substantive() -> None:
-    ns = NonSubstantive(CleanConfig().non_substantive)
+    ns = NonSubstantive(non_substantive_patterns(CleanConfig().non_substantive, "en"))
     for t in ["n/a", "N/A.", "No comment", "nothing to add", "See above", "-", "...", "Nothing else.", "no"]:
         assert ns(t), t
     for t in ["No more cuts to patrols", "Nothing will change until vetting does", "CCTV"]:
         assert not ns(t), t
+
+
+def test_non_substantive_phrases_follow_the_language() -> None:
+    de = NonSubstantive(non_substantive_patterns("auto", "de"))
+    for t in ["Nichts.", "k.A.", "Keine Angaben", "siehe oben", "Weiß ich nicht", "nein danke", "-"]:
+        assert de(t), t
+    for t in ["Nichts gegen die Polizei, aber mehr Licht", "Keine Streife im Park", "nothing"]:
+        assert not de(t), t
+    fr = NonSubstantive(non_substantive_patterns("auto", "fr"))
+    assert fr("Rien à ajouter") and fr("Sans objet") and not fr("Rien ne change")
+    # A language without built-in phrases gets the neutral ones only; a list replaces the built-ins.
+    pl = NonSubstantive(non_substantive_patterns("auto", "pl"))
+    assert pl("n/a") and pl("...") and not pl("nie wiem") and not pl("nothing")
+    assert not has_built_in_phrases("pl") and has_built_in_phrases("de") and has_built_in_phrases("xx")
+    assert NonSubstantive(non_substantive_patterns(["nie wiem", "brak"], "pl"))("Nie wiem.")
+    # "xx" (any language): the union.
+    xx = NonSubstantive(non_substantive_patterns("auto", "xx"))
+    assert xx("nichts") and xx("nothing") and xx("rien")
+
+
+def test_language_sets_what_clean_flags() -> None:
+    texts = ["Nichts", "nothing", "Mehr Licht im Park"]
+    assert clean(["1", "2", "3"], texts, lang="de").df["flag_non_substantive"].tolist() == [True, False, False]
+    assert clean(["1", "2", "3"], texts, lang="en").df["flag_non_substantive"].tolist() == [False, True, False]
+
+
+def test_bad_non_substantive_pattern_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        CleanConfig(non_substantive=["(unclosed"])
+    with pytest.raises(ValidationError):
+        CleanConfig(non_substantive="everything")  # type: ignore[arg-type]
 
 
 def test_exact_and_near_duplicates_point_at_first_id() -> None:
@@ -36,7 +77,7 @@ def test_exact_and_near_duplicates_point_at_first_id() -> None:
 
 
 def test_clean_flags_every_row() -> None:
-    res = clean(["1", "2", "3", "4"], ["", "n/a", "Please fund refuges", "   "]).df
+    res = clean(["1", "2", "3", "4"], ["", "n/a", "Please fund refuges", "   "], lang="en").df
     assert res["flag_empty"].tolist() == [True, False, False, True]
     assert res["flag_non_substantive"].tolist() == [False, True, False, False]
     assert len(res) == 4

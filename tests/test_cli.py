@@ -237,14 +237,33 @@ def test_train_and_label_german_with_a_blank_spacy_pipeline(tmp_path: Path) -> N
     assert code == 0, text
     assert json.loads((model / CARD_FILE).read_text())["language"] == "de"
     new = tmp_path / "neu.csv"
-    pd.DataFrame({"id": ["a", "b"], "text": ["Die Laternen sind aus", "Mehr Polizei auf Streife"]}).to_csv(
-        new, index=False
-    )
+    answers = ["Die Laternen sind aus", "Mehr Polizei auf Streife", "Nichts.", "k.A."]
+    pd.DataFrame({"id": ["a", "b", "c", "d"], "text": answers}).to_csv(new, index=False)
     out = tmp_path / "out.csv"
     code, text = run("label", new, "-o", out, "-m", model, *de)
     assert code == 0, text
-    themes = pd.read_csv(out)["themes"].tolist()
+    labelled = pd.read_csv(out, keep_default_na=False)
+    themes = labelled["themes"].tolist()
     assert themes[0].startswith("licht") and "streife" in themes[1]
+    # German answers that say nothing are flagged by the model's language, not labelled.
+    assert labelled["status"].tolist() == ["labelled", "labelled", "non_substantive", "non_substantive"]
+    assert "no built-in phrases" not in text
+
+
+def test_language_without_built_in_phrases_is_noted_and_bad_patterns_refused(tmp_path: Path) -> None:
+    data = tmp_path / "pl.csv"
+    pd.DataFrame({"id": [1, 2, 3], "text": ["Nie wiem", "-", "Więcej patroli w parku"]}).to_csv(data, index=False)
+    pl = ["--set", 'entities.spacy_model="blank:pl"']
+    code, text = run("clean", data, "-o", tmp_path / "c.csv", *pl)
+    assert code == 0 and "no built-in phrases" in text and "'pl'" in text
+    assert pd.read_csv(tmp_path / "c.csv")["flag_non_substantive"].tolist() == [False, True, False]
+    own = ["--set", 'clean.non_substantive=["nie wiem"]']
+    code, text = run("clean", data, "-o", tmp_path / "c2.csv", *pl, *own)
+    assert code == 0 and "no built-in phrases" not in text
+    assert pd.read_csv(tmp_path / "c2.csv")["flag_non_substantive"].tolist() == [True, True, False]  # "-" always
+    bad = ["--set", 'clean.non_substantive=["(nie"]']
+    _assert_clean_failure(*run("clean", data, "-o", tmp_path / "c3.csv", *bad), "not a regular expression")
+    assert not (tmp_path / "c3.csv").exists()
 
 
 def test_help_shows_config_keys_in_brackets() -> None:

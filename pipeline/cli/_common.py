@@ -100,6 +100,17 @@ def _quote(value: str | list[str]) -> str:
     return json.dumps(value)
 
 
+def note_language(cfg: Config, lang: str) -> None:
+    """Say when the data's language has no built-in non-substantive phrases (only neutral ones apply)."""
+    from ..clean import has_built_in_phrases
+
+    if cfg.clean.non_substantive == "auto" and not has_built_in_phrases(lang):
+        say(
+            f"no built-in phrases for answers that say nothing in language '{lang}': only '-', 'n/a' and the like "
+            "are flagged; set clean.non_substantive to a list of patterns for more"
+        )
+
+
 def say(msg: str) -> None:
     err.print(f"[dim]·[/] {msg}", highlight=False)
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..clean import clean
-from ..entities import EntityExtractor, format_entities
+from ..entities import EntityExtractor, format_entities, spacy_language
 from ..errors import ConsultError
 from ..ingest import load_answers, validate
 from ..tables import check_output_path, write_table
@@ -23,6 +23,7 @@ from ._common import (
     ThemeColsOpt,
     handle_errors,
     make_config,
+    note_language,
     out,
     progress_bar,
     say,
@@ -74,7 +75,9 @@ def clean_cmd(
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
     check_output_path(output, file)
     answers = load_answers(file, cfg.ingest)
-    res = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars).df
+    lang = spacy_language(cfg.entities.spacy_model) if cfg.clean.non_substantive == "auto" else "xx"
+    note_language(cfg, lang)
+    res = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars, lang=lang).df
     df = answers.df.copy()
     for c in res.columns:
         if c in df.columns:

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from ..evaluate import evaluate_file
 from ..label import label_file
+from ..modelstore import read_card
+from ..registry import resolve_model_dir
 from ..tables import atomic_path
 from ..train import train_file
 from ._common import (
@@ -23,6 +25,7 @@ from ._common import (
     ThemeColsOpt,
     handle_errors,
     make_config,
+    note_language,
     out,
     progress_bar,
     say,
@@ -128,6 +131,7 @@ def label_cmd(
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
     with progress_bar("labelling") as (start, tick):
         df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
+    note_language(cfg, str(read_card(resolve_model_dir(model)).get("language") or "xx"))
     n_lab = int((df["status"] == "labelled").sum())
     say(f"{len(df)} rows → {output}: {n_lab} labelled, {len(df) - n_lab} empty or non-substantive (kept, flagged)")
 
