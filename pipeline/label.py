@@ -3,7 +3,7 @@
 Every input column and row is kept, in order. Added columns:
 ``themes`` (ids joined by ``;``), ``p_<theme>`` (calibrated probability per theme), ``confidence``
 (multi-label: the model's probability that the predicted set of themes is exactly right, i.e. the product
-of p for predicted themes and 1 - p for the others; single-label: the top probability), ``entities``,
+of p for predicted themes and 1 - p for the others; single-label: the predicted theme's probability), ``entities``,
 the clean-stage flags, ``status`` (``labelled`` or why a row was not) and ``model_version``.
 Empty and non-substantive answers get no themes.
 """
@@ -37,8 +37,8 @@ def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
 
 
 def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
-    if mode == "single":
-        return proba.max(axis=1) if len(proba) else np.zeros(0)
+    if mode == "single":  # the predicted theme's probability (with class weights, not always the largest)
+        return (proba * pred).sum(axis=1) if len(proba) else np.zeros(0)
     p = np.clip(proba, 1e-9, 1 - 1e-9)
     return np.exp(np.where(pred.astype(bool), np.log(p), np.log1p(-p)).sum(axis=1))
 

@@ -1,8 +1,8 @@
 """Stage 6 — human review: export the answers worth checking, import the verdicts into an audit store.
 
 Export (:func:`export_for_review`) ranks the labelled answers by how unsure the model is — multi-label: how
-close the nearest theme's probability is to that theme's threshold; single-label: how low the top
-probability is — and adds a seeded random slice (``review.random_share``) so that the reviewed set is also an
+close the nearest theme's probability is to that theme's threshold; single-label: how low the predicted
+theme's probability is — and adds a seeded random slice (``review.random_share``) so that the reviewed set is also an
 unbiased accuracy sample. A copy-and-paste campaign answer (``duplicate_of`` set) is never offered: its first
 copy is. Answers already in the audit store are not offered again.
 
@@ -69,13 +69,14 @@ def uncertainty(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> tuple[n
     """How sure the model is of each row (lower = less sure) and the theme that makes it unsure.
 
     Multi-label: ``min_j |p_j - threshold_j|``, the distance of the nearest theme to its decision threshold.
-    Single-label: the top probability.
+    Single-label: the probability of the predicted theme (``thresholds`` holds the class weights).
     """
     proba = np.asarray(proba, dtype=float)
     if len(proba) == 0:
         return np.zeros(0), np.zeros(0, dtype=int)
     if mode == "single":
-        return proba.max(axis=1), proba.argmax(axis=1)
+        d = (proba * np.asarray(thresholds, dtype=float)[None, :]).argmax(axis=1)
+        return proba[np.arange(len(proba)), d], d
     gap = np.abs(proba - np.asarray(thresholds, dtype=float)[None, :])
     return gap.min(axis=1), gap.argmin(axis=1)
 
@@ -222,7 +223,7 @@ def export_for_review(
         if rnd:
             why = "random sample (measures accuracy without bias)"
         elif card["mode"] == "single":
-            why = f"least sure: top probability {score[k]:.2f}"
+            why = f"least sure: {t} at {score[k]:.2f}"
         else:
             why = f"least sure: {t} at {proba[r, which[k]]:.2f}, threshold {thresholds[which[k]]:.2f}"
         c = int(n_copies.get(df.at[r, idc], 0))

@@ -135,6 +135,17 @@ def test_calibration_hand_checked() -> None:
     assert perfect["ece"] == 0 and perfect["brier"] == 0
 
 
+def test_confidence_is_that_of_the_prediction() -> None:
+    from pipeline.label import confidence
+
+    proba = np.array([[0.55, 0.45], [0.2, 0.8]])
+    pred = decide(proba, np.array([1.0, 2.0]), "single")  # weights move row 0 to theme 1
+    assert pred.tolist() == [[0, 1], [0, 1]]
+    assert np.allclose(confidence(proba, pred, "single"), [0.45, 0.8])
+    # Multi-label: the probability that the predicted set is exactly right.
+    assert np.allclose(confidence(proba, np.array([[1, 0], [1, 1]]), "multilabel"), [0.55 * 0.55, 0.2 * 0.8])
+
+
 def test_majority_baseline_predicts_most_frequent() -> None:
     Ytr = np.array([[1, 0], [0, 1], [0, 1]])
     assert majority_baseline(Ytr, 2, "multilabel").tolist() == [[0, 1], [0, 1]]

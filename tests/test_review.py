@@ -50,10 +50,13 @@ def test_uncertainty_multilabel_is_distance_to_nearest_threshold() -> None:
     assert np.allclose(score, [0.02, 0.05, 0.1]) and which.tolist() == [0, 1, 1]
 
 
-def test_uncertainty_single_is_top_probability() -> None:
+def test_uncertainty_single_is_the_predicted_themes_probability() -> None:
     proba = np.array([[0.9, 0.1], [0.55, 0.45], [0.3, 0.7]])
     rows, rnd = select_for_review(proba, np.ones(2), "single", 3, 0.0, 0)
     assert rows.tolist() == [1, 2, 0] and not rnd.any()
+    # With class weights the prediction is argmax(p * weight): row 1 predicts theme 1 at 0.45.
+    score, which = uncertainty(proba, np.array([1.0, 2.0]), "single")
+    assert which.tolist() == [0, 1, 1] and np.allclose(score, [0.9, 0.45, 0.7])
 
 
 def test_random_slice_is_seeded_disjoint_and_after_the_uncertain() -> None:
