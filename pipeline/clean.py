@@ -138,6 +138,41 @@ def _dedup_key(text: str) -> str:
     return _SPACE.sub(" ", _NON_WORD.sub(" ", text.casefold())).strip()
 
 
+def _near_copies(candidates: list[int], cand_keys: list[str], similarity: float, root: np.ndarray) -> None:
+    """Point each candidate at the root of the first earlier candidate it nearly repeats.
+
+    Two texts can only reach ``similarity`` (rapidfuzz ratio, 100 * (1 - indel distance / total length)) if
+    the longer is at most ``200 / similarity - 1`` times as long as the shorter, so candidates sorted by length
+    are compared only with those in that window, a chunk at a time.
+    """
+    m = len(candidates)
+    lens = np.array([len(k) for k in cand_keys], dtype=float)
+    order = np.argsort(lens, kind="stable")
+    sorted_lens = lens[order]
+    factor = 200.0 / similarity - 1.0
+    first_match = np.full(m, m)  # per candidate: the earliest earlier candidate it nearly repeats (m: none)
+    chunk = 2000
+    for start in range(0, m, chunk):
+        rows = order[start : start + chunk]
+        lo = np.searchsorted(sorted_lens, sorted_lens[start] / factor - 1e-9, side="left")
+        hi = np.searchsorted(sorted_lens, sorted_lens[start + len(rows) - 1] * factor + 1e-9, side="right")
+        cols = order[lo:hi]
+        scores = process.cdist(
+            [cand_keys[i] for i in rows],
+            [cand_keys[j] for j in cols],
+            scorer=fuzz.ratio,
+            score_cutoff=similarity,
+            workers=-1,
+            dtype=np.uint8,
+        )
+        r, c = np.nonzero(scores)
+        a, b = rows[r], cols[c]
+        earlier = b < a
+        np.minimum.at(first_match, a[earlier], b[earlier])
+    for a in np.flatnonzero(first_match < m):  # in input order: an earlier answer is already resolved
+        root[candidates[a]] = root[candidates[first_match[a]]]
+
+
 def find_duplicates(
     ids: Sequence[str],
     texts: Sequence[str],
@@ -167,22 +202,7 @@ def find_duplicates(
             first_of[k] = int(i)
             candidates.append(int(i))
     if similarity < 100 and len(candidates) > 1:
-        cand_keys = [keys[i] for i in candidates]
-        chunk = 2000
-        for start in range(0, len(candidates), chunk):
-            scores = process.cdist(
-                cand_keys[start : start + chunk],
-                cand_keys,
-                scorer=fuzz.ratio,
-                score_cutoff=similarity,
-                workers=-1,
-                dtype=np.uint8,
-            )
-            for r in range(scores.shape[0]):
-                a = start + r
-                hits = np.flatnonzero(scores[r, :a])
-                if len(hits):  # earlier answers are already resolved to their own first occurrence
-                    root[candidates[a]] = root[candidates[int(hits[0])]]
+        _near_copies(candidates, [keys[i] for i in candidates], similarity, root)
     root = root[root]  # exact repeats of a near-copy point at the near-copy's first occurrence
     return [ids[r] if r != i else "" for i, r in enumerate(root)]
 

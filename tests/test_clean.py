@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -74,6 +75,67 @@ def test_exact_and_near_duplicates_point_at_first_id() -> None:
     ]
     ids = ["a", "b", "c", "d", "e", "f"]
     assert find_duplicates(ids, texts, min_words=8, similarity=92) == ["", "", "a", "a", "", ""]
+
+
+def _duplicates_by_every_pair(ids: list[str], texts: list[str], min_words: int, similarity: float) -> list[str]:
+    """The plain definition: an answer repeats the first earlier one with the same folded text, else the first
+    earlier distinct text it nearly matches (then that one's own first answer), compared with every one."""
+    from rapidfuzz import fuzz
+
+    from pipeline.clean import _dedup_key
+
+    keys = [_dedup_key(t) for t in texts]
+    root = list(range(len(texts)))
+    firsts: list[int] = []  # first answer of each distinct long text so far
+    for i, k in enumerate(keys):
+        if len(k.split()) < min_words:
+            continue
+        same = [j for j in firsts if keys[j] == k]
+        if same:
+            root[i] = same[0]
+            continue
+        near = [j for j in firsts if fuzz.ratio(k, keys[j]) >= similarity]
+        if near:
+            root[i] = root[near[0]]
+        firsts.append(i)
+    root = [root[r] for r in root]
+    return [ids[r] if r != i else "" for i, r in enumerate(root)]
+
+
+@pytest.mark.parametrize("similarity", [80.0, 92.0])
+def test_near_duplicates_match_the_all_pairs_definition(similarity: float) -> None:
+    # Answers of very different lengths, some edited copies of others: comparing only answers of similar
+    # length (the speed-up) must find exactly what comparing every pair finds.
+    rng = np.random.default_rng(1)
+    vocab = [
+        "safe",
+        "street",
+        "lights",
+        "patrol",
+        "police",
+        "station",
+        "night",
+        "bus",
+        "park",
+        "women",
+        "report",
+        "abuse",
+        "court",
+        "trust",
+    ]
+    texts: list[str] = []
+    for _ in range(400):
+        if texts and rng.random() < 0.3:
+            words = rng.choice(texts).split()
+            for _ in range(int(rng.integers(0, 3))):  # a few edits
+                words[int(rng.integers(len(words)))] = str(rng.choice(vocab))
+            texts.append(" ".join(words))
+        else:
+            texts.append(" ".join(rng.choice(vocab, size=int(rng.integers(4, 60)))))
+    ids = [f"r{i}" for i in range(len(texts))]
+    got = find_duplicates(ids, texts, min_words=8, similarity=similarity)
+    assert got == _duplicates_by_every_pair(ids, texts, 8, similarity)
+    assert sum(g != "" for g in got) > 50
 
 
 def test_clean_flags_every_row() -> None:
