@@ -75,18 +75,22 @@ NON_SUBSTANTIVE: dict[str, list[str]] = {
 # fmt: on
 
 
+def _base_language(lang: str) -> str:
+    return lang.split("-")[0].split("_")[0].lower()  # "de-CH" -> "de"
+
+
 def non_substantive_patterns(setting: str | Sequence[str], lang: str) -> list[str]:
     """The patterns ``clean.non_substantive`` stands for with data in language ``lang``."""
     if setting != "auto":
         return list(setting)
-    base = lang.split("-")[0].split("_")[0].lower()
+    base = _base_language(lang)
     if base == "xx":
         return NEUTRAL_NON_SUBSTANTIVE + [p for ps in NON_SUBSTANTIVE.values() for p in ps]
     return NEUTRAL_NON_SUBSTANTIVE + NON_SUBSTANTIVE.get(base, [])
 
 
 def has_built_in_phrases(lang: str) -> bool:
-    base = lang.split("-")[0].split("_")[0].lower()
+    base = _base_language(lang)
     return base == "xx" or base in NON_SUBSTANTIVE
 
 

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..clean import has_built_in_phrases
 from ..config import Config, load_config
 from ..errors import ConsultError
 
@@ -102,8 +103,6 @@ def _quote(value: str | list[str]) -> str:
 
 def note_language(cfg: Config, lang: str) -> None:
     """Say when the data's language has no built-in non-substantive phrases (only neutral ones apply)."""
-    from ..clean import has_built_in_phrases
-
     if cfg.clean.non_substantive == "auto" and not has_built_in_phrases(lang):
         say(
             f"no built-in phrases for answers that say nothing in language '{lang}': only '-', 'n/a' and the like "
