@@ -3,11 +3,13 @@
 Prints one JSON line per target (label: 9 themes, subcategory: 44) with accuracy, F1 scores and their 95%
 intervals, the calibration of the probabilities (expected calibration error, Brier score), the two
 baselines, training seconds and labelling speed (classifier stage alone, no NER).
-Uses the project's default settings (configs/consult.toml) for both targets. ``--mode multilabel`` runs the
-multi-label path on the same data instead (one binary model and threshold per theme; the goals are for the
-default single-label run).
+Uses the project's default settings (configs/consult.toml) for both targets: the file's ``question`` column
+(which of each trust's two questions an answer responds to) is read as ``ingest.question_column``, as
+``consult train`` would. ``--text-only`` leaves it out. ``--mode multilabel`` runs the multi-label path on the
+same data instead (one binary model and threshold per theme; the goals are for the default single-label run).
 
-    python bench/quality.py [--data ../shared/data/nhs_fft_phase1/feedback.csv] [--target label] [--mode multilabel]
+    python bench/quality.py [--data ../shared/data/nhs_fft_phase1/feedback.csv] [--target label]
+                            [--mode multilabel] [--text-only]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import evaluate as ev  # noqa: E402
+from pipeline.classify import model_input  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.entities import spacy_language  # noqa: E402
 from pipeline.train import prepare_training_data, train_model  # noqa: E402
@@ -34,14 +37,24 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.cs
 GOALS = {"label": {"accuracy": 0.73, "macro_f1": 0.63}, "subcategory": {"accuracy": 0.62, "macro_f1": 0.40}}
 
 
-def run(data: Path, target: str, config_path: Path | None, requested_mode: str = "auto") -> dict[str, object]:
+def run(
+    data: Path, target: str, config_path: Path | None, requested_mode: str = "auto", text_only: bool = False
+) -> dict[str, object]:
     cfg = load_config(config_path)
     cfg.model.mode = requested_mode
     df = pd.read_csv(data, dtype=str, keep_default_na=False)
     train, test = df[df["split"] == "train"], df[df["split"] == "test"]
     lang = spacy_language(cfg.entities.spacy_model)
+    qcol = "" if text_only else cfg.ingest.question_column
+    qcol = qcol if qcol in df.columns else ""
     tr = prepare_training_data(
-        train["id"].tolist(), train["text"].tolist(), train[target].tolist(), "\x1f", None, cfg.model.min_label_count
+        train["id"].tolist(),
+        train["text"].tolist(),
+        train[target].tolist(),
+        "\x1f",
+        None,
+        cfg.model.min_label_count,
+        questions=train[qcol].tolist() if qcol else None,
     )
     t0 = time.perf_counter()
     pipe, report = train_model(tr, cfg, lang)
@@ -53,14 +66,16 @@ def run(data: Path, target: str, config_path: Path | None, requested_mode: str =
     Y = np.zeros((len(te), len(themes)), dtype=np.int8)
     Y[np.arange(len(te)), [col[t] for t in te[target]]] = 1
     texts = te["text"].tolist()
-    proba = pipe.predict_proba(texts)
+    questions = te[qcol].tolist() if qcol else None
+    proba = pipe.predict_proba(model_input(texts, questions))
     pred = pipe.named_steps["classify"].decide(proba)
     mode = report["mode"]
     scores = ev.score(Y, pred, themes, mode, bootstrap=cfg.model.bootstrap)
     maj = ev.score(Y, ev.majority_baseline(tr.Y, len(Y), mode), themes, mode, bootstrap=0)
     lr = ev.score(Y, ev.tfidf_lr_baseline(tr.texts, tr.Y, texts, mode), themes, mode, bootstrap=0)
     # Labelling speed, classifier stage alone: 20,000 answers (the test texts repeated), one process.
-    many = (texts * (20_000 // len(texts) + 1))[:20_000]
+    reps = 20_000 // len(texts) + 1
+    many = model_input((texts * reps)[:20_000], (questions * reps)[:20_000] if questions else None)
     t1 = time.perf_counter()
     pipe.named_steps["classify"].decide(pipe.predict_proba(many))
     speed = len(many) / (time.perf_counter() - t1)
@@ -71,6 +86,8 @@ def run(data: Path, target: str, config_path: Path | None, requested_mode: str =
         "target": target,
         "themes": len(themes),
         "mode": mode,
+        "question_column": qcol or None,
+        "questions": report["questions"],
         "train_rows": len(tr.texts),
         "test_rows": int(len(te)),
         "test_rows_unseen_theme": int((~keep).sum()),
@@ -101,12 +118,13 @@ def main() -> None:
     ap.add_argument("--target", choices=["label", "subcategory"], action="append")
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--mode", choices=["auto", "multilabel"], default="auto")
+    ap.add_argument("--text-only", action="store_true", help="leave the question column out of the model")
     args = ap.parse_args()
     if not args.data.is_file():
         print(json.dumps({"bench": "quality", "skipped": f"{args.data} not found"}))
         return
     for target in args.target or ["label", "subcategory"]:
-        print(json.dumps(run(args.data, target, args.config, args.mode)), flush=True)
+        print(json.dumps(run(args.data, target, args.config, args.mode, args.text_only)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Stage 4 — themes: a scikit-learn multi-label (or single-label) theme classifier.
 
-The saved object is one sklearn ``Pipeline``: text normalisation → word and character n-gram TF-IDF →
-:class:`ThemeClassifier` (one linear model per theme, optionally averaged with an NB-SVM member;
+The saved object is one sklearn ``Pipeline``: text normalisation → word and character n-gram TF-IDF (plus, when
+the answers say which question they respond to, a copy of those features per question: :class:`QuestionFeatures`)
+→ :class:`ThemeClassifier` (one linear model per theme, optionally averaged with an NB-SVM member;
 probabilities calibrated on out-of-fold scores; per-theme decision thresholds). Text preparation travels
 with the model, so it cannot drift between training and labelling.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, logit, softmax
@@ -35,13 +37,33 @@ _WORD = re.compile(r"(?u)\b\w+\b")
 # --- text preparation -------------------------------------------------------------------------------------
 
 
+ModelInput = Sequence[str] | pd.DataFrame
+
+
+def model_input(texts: Sequence[str], questions: Sequence[str] | None = None) -> ModelInput:
+    """What a theme Pipeline takes: the answers' texts or, with the question each answers, a frame of both."""
+    if questions is None:
+        return list(texts)
+    return pd.DataFrame({"text": [str(t) for t in texts], "question": [str(q) for q in questions]})
+
+
+def _texts_and_questions(X: ModelInput) -> tuple[list[str], list[str] | None]:
+    if isinstance(X, pd.DataFrame):
+        return X["text"].tolist(), X["question"].tolist()
+    return list(X), None
+
+
 class TextNormaliser(TransformerMixin, BaseEstimator):
     """The clean stage's normalisation as a Pipeline step (stateless)."""
 
-    def fit(self, X: Sequence[str], y: Any = None) -> TextNormaliser:
+    def fit(self, X: ModelInput, y: Any = None) -> TextNormaliser:
         return self
 
-    def transform(self, X: Sequence[str]) -> list[str]:
+    def transform(self, X: ModelInput) -> ModelInput:
+        if isinstance(X, pd.DataFrame):
+            out = X.copy()
+            out["text"] = [normalise_text(x) for x in X["text"]]
+            return out
         return [normalise_text(x) for x in X]
 
 
@@ -155,6 +177,67 @@ def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
         **common,
     )
     return FeatureUnion([("word", word), ("char", char)])
+
+
+class QuestionFeatures(TransformerMixin, BaseEstimator):
+    """Text features, plus a copy of them for each frequent question of the training answers, filled only in
+    the rows answering that question and scaled by ``weight`` (feature augmentation, Daumé III 2007).
+
+    The shared copy learns what words mean in any answer, a question's copy what they mean under that question
+    ("nothing" to "what was good?" and to "what could be better?"). Answers to a question not in the list, and
+    input without questions, get the shared features only.
+    """
+
+    def __init__(
+        self, features: FeatureUnion, weight: float = 0.5, min_answers: int = 30, max_questions: int = 10
+    ) -> None:
+        self.features = features
+        self.weight = weight
+        self.min_answers = min_answers
+        self.max_questions = max_questions
+
+    def _choose(self, questions: list[str] | None) -> list[str]:
+        if questions is None or self.weight <= 0:
+            return []
+        counts = pd.Series(questions).value_counts()
+        counts = counts[(counts >= self.min_answers) & (counts.index.astype(str).str.strip() != "")]
+        return sorted(counts.index[: self.max_questions].astype(str))
+
+    def fit(self, X: ModelInput, y: Any = None) -> QuestionFeatures:
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: ModelInput, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
+        texts, questions = _texts_and_questions(X)
+        self.questions_ = self._choose(questions)
+        return self._augment(self.features.fit_transform(texts).tocsr(), questions)
+
+    def transform(self, X: ModelInput) -> sp.csr_matrix:
+        check_is_fitted(self, "questions_")
+        texts, questions = _texts_and_questions(X)
+        return self._augment(self.features.transform(texts).tocsr(), questions)
+
+    def _augment(self, B: sp.csr_matrix, questions: list[str] | None) -> sp.csr_matrix:
+        k = len(self.questions_)
+        if not k:
+            return B
+        n, d = B.shape
+        if questions is None:
+            return sp.hstack([B, sp.csr_matrix((n, k * d), dtype=B.dtype)], format="csr")
+        block = {q: j for j, q in enumerate(self.questions_)}
+        row_block = np.array([block.get(str(q), -1) for q in questions], dtype=np.int64)
+        copy = sp.diags((row_block >= 0).astype(B.dtype) * self.weight) @ B
+        copy = copy.tocsr()
+        copy.eliminate_zeros()
+        counts = np.diff(copy.indptr)
+        copy.indices = copy.indices.astype(np.int64) + np.repeat(np.maximum(row_block, 0) * d, counts)
+        copy = sp.csr_matrix((copy.data, copy.indices, copy.indptr), shape=(n, k * d))
+        return sp.hstack([B, copy], format="csr")
+
+
+def reads_questions(pipe: Any) -> bool:
+    """Whether a theme Pipeline has per-question features (and so takes :func:`model_input` with questions)."""
+    return bool(getattr(pipe.named_steps.get("features"), "questions_", None))
 
 
 # --- the classifier ----------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ class IngestConfig(_Strict):
     """Column holding the free-text answer."""
     labels_column: str = "labels"
     """Column holding the themes of a labelled answer."""
+    question_column: str = "question"
+    """Column naming the question an answer responds to, when a file has one (several questions, one theme
+    list). The model then also learns what words mean under each question (``model.question_weight``); a model
+    trained with it needs it when labelling. "" = never use a question column."""
     label_separator: str = Field(";", min_length=1)
     """Separator between several themes in one cell."""
     theme_columns: list[str] = Field(default_factory=list)
@@ -107,6 +111,12 @@ class ModelConfig(_Strict):
     max_features_word: int | None = 200_000
     max_features_char: int | None = 300_000
     sublinear_tf: bool = True
+    question_weight: float = Field(0.5, ge=0.0)
+    """Scale of the per-question copy of the features (see ``ingest.question_column``); 0 = ignore questions."""
+    question_min_answers: int = Field(30, ge=1)
+    """A question gets its own copy of the features when it has at least this many training answers."""
+    max_questions: int = Field(10, ge=1)
+    """At most this many questions (the most answered) get their own copy; each adds to the model's size."""
     tokenizer: Literal["spacy", "regex"] = "spacy"
     """Word tokens: the spaCy tokenizer of the configured pipeline's language, or a Unicode word regex."""
     estimator: Literal["logreg", "svm"] = "svm"

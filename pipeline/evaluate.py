@@ -213,6 +213,7 @@ def evaluate_file(
 
     from .errors import ConsultError
     from .ingest import load_answers
+    from .label import model_input_for
     from .modelstore import load_model, sha256_file
     from .taxonomy import from_ids
     from .train import prepare_training_data
@@ -225,7 +226,14 @@ def evaluate_file(
     # Themes unknown to the model cannot be predicted: refuse rather than silently score them as misses.
     try:
         data = prepare_training_data(
-            answers.ids, answers.texts, parsed, ic.label_separator, tax, 1, source=str(data_path)
+            answers.ids,
+            answers.texts,
+            parsed,
+            ic.label_separator,
+            tax,
+            1,
+            source=str(data_path),
+            questions=answers.questions,
         )
     except ConsultError as e:
         if "not in the taxonomy" in e.problem:
@@ -237,7 +245,7 @@ def evaluate_file(
     Y = np.zeros((len(data.texts), len(model.themes)), dtype=np.int8)
     for j, t in enumerate(data.themes):
         Y[:, model.themes.index(t)] = data.Y[:, j]
-    proba = model.pipeline.predict_proba(data.texts)
+    proba = model.pipeline.predict_proba(model_input_for(model, data.texts, data.questions))
     pred = model.pipeline.named_steps["classify"].decide(proba)
     b = config.model.bootstrap if bootstrap is None else bootstrap
     result: dict[str, Any] = {

@@ -20,6 +20,8 @@ class Answers:
     info: ReadInfo
     id_column: str
     text_column: str
+    question_column: str | None = None
+    """The column naming the question each answer responds to, when the file has one."""
 
     @property
     def ids(self) -> list[str]:
@@ -28,6 +30,12 @@ class Answers:
     @property
     def texts(self) -> list[str]:
         return self.df[self.text_column].tolist()
+
+    @property
+    def questions(self) -> list[str] | None:
+        if self.question_column is None:
+            return None
+        return self.df[self.question_column].astype(str).str.strip().tolist()
 
 
 @dataclass
@@ -82,7 +90,15 @@ def load_answers(
         df[config.labels_column] = labels_from_theme_columns(df, config, Path(path))  # the frame just read
     elif require_labels:
         _require_column(df, config.labels_column, "labels", "--labels-column or --theme-column", Path(path))
-    return Answers(df=df, info=info, id_column=config.id_column, text_column=config.text_column)
+    question = config.question_column
+    usable = bool(question) and question in df.columns and question not in (config.id_column, config.text_column)
+    return Answers(
+        df=df,
+        info=info,
+        id_column=config.id_column,
+        text_column=config.text_column,
+        question_column=question if usable else None,
+    )
 
 
 _YES = {"1", "1.0", "true", "yes", "y", "x"}

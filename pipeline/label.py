@@ -10,12 +10,13 @@ Empty and non-substantive answers get no themes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .classify import ModelInput, model_input
 from .clean import clean
 from .config import Config
 from .entities import EntityExtractor, format_entities
@@ -43,8 +44,22 @@ def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
     return np.exp(np.where(pred.astype(bool), np.log(p), np.log1p(-p)).sum(axis=1))
 
 
+def model_input_for(model: LoadedModel, texts: list[str], questions: Sequence[str] | None) -> ModelInput:
+    """The model's input for ``texts``: with the question each responds to, if the model reads them."""
+    if not model.questions:
+        return texts
+    if questions is None:
+        raise ConsultError(
+            f"Model {model.version} reads the question each answer responds to (it was trained on "
+            f"{len(model.questions)}: {', '.join(model.questions[:3])}{' ...' if len(model.questions) > 3 else ''}), "
+            "and this file has no question column",
+            "Add the column (named 'question', or name it with --set ingest.question_column=NAME)",
+        )
+    return model_input(texts, questions)
+
+
 def predict_themes(
-    model: LoadedModel, texts: list[str], batch_size: int = 2000, tick: Tick | None = None
+    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None
 ) -> np.ndarray:
     """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
     parts = []
@@ -85,7 +100,9 @@ def label_answers(
     # The model's Pipeline normalises text itself (as in training): give it the raw answers, cut to length.
     max_chars = config.ingest.max_cell_chars
     raw = [str(answers.texts[i])[:max_chars] for i in idx]
-    proba = predict_themes(model, raw, tick=tick)
+    questions = answers.questions
+    asked = None if questions is None else [questions[i] for i in idx]
+    proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick)
     clf = model.pipeline.named_steps["classify"]
     pred = clf.decide(proba)
     conf = confidence(proba, pred, model.mode)

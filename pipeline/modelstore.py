@@ -63,6 +63,11 @@ class LoadedModel:
     def version(self) -> str:
         return str(self.card.get("version") or self.path.name)
 
+    @property
+    def questions(self) -> list[str]:
+        """The questions the model has per-question features for ([]: it reads the text alone)."""
+        return list(self.card.get("questions") or [])
+
 
 def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
     """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import evaluate as ev
+from .classify import model_input, reads_questions
 from .config import Config
 from .entities import spacy_language
 from .ingest import load_answers
@@ -51,11 +52,14 @@ class Rows:
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     labels: list[list[str]] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    """The question each answer responds to ("" when not known)."""
 
-    def add(self, i: str, text: str, labels: list[str]) -> None:
+    def add(self, i: str, text: str, labels: list[str], question: str = "") -> None:
         self.ids.append(i)
         self.texts.append(text)
         self.labels.append(labels)
+        self.questions.append(question)
 
     def sha256(self) -> str:
         h = hashlib.sha256()
@@ -83,13 +87,16 @@ def build_training_set(
     fraction: float,
     salt: str,
     hold_out_random_slice: bool = True,
+    questions: Sequence[str] | None = None,
 ) -> TrainingSet:
-    """Split base rows and reviews into training rows, the held-out set and the random review slice."""
+    """Split base rows and reviews into training rows, the held-out set and the random review slice.
+    Base rows keep their ``questions``; reviewed answers not in the base data have none ("")."""
     train, hold, rand = Rows(), Rows(), Rows()
     replaced = 0
     differs = []
     base_ids = set()
-    for i, t, cell in zip(ids, texts, labels, strict=True):
+    asked = [""] * len(ids) if questions is None else [str(q) for q in questions]
+    for i, t, cell, q in zip(ids, texts, labels, asked, strict=True):
         i = str(i)
         base_ids.add(i)
         lab = split_labels(cell, sep)
@@ -100,13 +107,13 @@ def build_training_set(
             if rev["text_sha256"] != text_sha256(t):
                 differs.append(i)
         if held_out(i, fraction, salt):
-            hold.add(i, str(t), lab)
+            hold.add(i, str(t), lab, q)
         elif rev is not None and rev.get("selected_as") == "random" and hold_out_random_slice:
-            rand.add(i, str(t), lab)
+            rand.add(i, str(t), lab, q)
         else:
-            train.add(i, str(t), lab)
+            train.add(i, str(t), lab, q)
             if rev is not None and rev.get("selected_as") == "random":
-                rand.add(i, str(t), lab)
+                rand.add(i, str(t), lab, q)
     added = 0
     for i, rev in reviews.items():
         if i in base_ids:
@@ -138,11 +145,12 @@ def _macro_f1(model_themes: list[str], pred: np.ndarray, truth: list[list[str]],
     return float(ev.headline(ev.score(Yt, Yp, space, m, bootstrap=0))["macro_f1"])
 
 
-def _predict(pipe: Any, texts: list[str]) -> np.ndarray:
-    if not texts:
+def _predict(pipe: Any, rows: Rows) -> np.ndarray:
+    if not rows.texts:
         return np.zeros((0, 0), dtype=np.int8)
     clf = pipe.named_steps["classify"]
-    return clf.decide(pipe.predict_proba(texts))
+    X = model_input(rows.texts, rows.questions) if reads_questions(pipe) else rows.texts
+    return clf.decide(pipe.predict_proba(X))
 
 
 @dataclass
@@ -167,8 +175,8 @@ def compare(
     ok = True
     why = []
     for name, rows in sets.items():
-        f_new = _macro_f1(new[1], _predict(new[0], rows.texts), rows.labels, new[2]) if rows.ids else None
-        f_old = _macro_f1(old[1], _predict(old[0], rows.texts), rows.labels, old[2]) if old and rows.ids else None
+        f_new = _macro_f1(new[1], _predict(new[0], rows), rows.labels, new[2]) if rows.ids else None
+        f_old = _macro_f1(old[1], _predict(old[0], rows), rows.labels, old[2]) if old and rows.ids else None
         figures[name] = {
             "answers": len(rows.ids),
             "macro_f1_new": f_new,
@@ -226,6 +234,7 @@ def retrain(
         rc.held_out_fraction,
         rc.held_out_salt,
         rc.hold_out_random_slice,
+        answers.questions,
     )
     say(
         f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
@@ -246,6 +255,7 @@ def retrain(
         taxonomy,
         config.model.min_label_count,
         source="the base data and reviews",
+        questions=ts.train.questions if answers.questions is not None else None,
     )
     pipe, report = train_model(data, config, lang, progress)
     old = None

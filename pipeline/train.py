@@ -1,7 +1,9 @@
 """Training: labelled answers → a saved theme model with a model card.
 
 Procedure (all on the training data only):
-1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used).
+1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used). When the answers
+   say which question they respond to, each frequent question adds a copy of the features filled only in its
+   answers (``classify.QuestionFeatures``).
 2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
    so far, fits in ``model.time_budget_seconds``, and until a larger C scores below the best so far), out-of-fold
    scores come from stratified folds (iteratively stratified for multi-label data); calibration and
@@ -36,8 +38,10 @@ from sklearn.pipeline import Pipeline
 
 from . import evaluate as ev
 from .classify import (
+    ModelInput,
     NBMember,
     Platt,
+    QuestionFeatures,
     TextNormaliser,
     ThemeClassifier,
     build_features,
@@ -46,6 +50,7 @@ from .classify import (
     decide,
     fit_calibration,
     fit_top_calibration,
+    model_input,
     recalibrate_top,
     tune_decisions,
 )
@@ -71,6 +76,11 @@ class TrainingData:
     ids: list[str]
     skipped_unlabelled: int = 0
     dropped_themes: dict[str, int] = field(default_factory=dict)
+    questions: list[str] | None = None
+    """The question each answer responds to, when the data says."""
+
+    def model_input(self) -> ModelInput:
+        return model_input(self.texts, self.questions)
 
 
 def prepare_training_data(
@@ -81,6 +91,7 @@ def prepare_training_data(
     taxonomy: Taxonomy | None,
     min_label_count: int,
     source: str = "the data",
+    questions: Sequence[str] | None = None,
 ) -> TrainingData:
     """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
     parsed = [split_labels(c, sep) for c in labels]
@@ -123,6 +134,7 @@ def prepare_training_data(
         ids=[str(ids[i]) for i in rows],
         skipped_unlabelled=len(parsed) - len(rows),
         dropped_themes=dropped,
+        questions=None if questions is None else [str(questions[i]) for i in rows],
     )
 
 
@@ -212,10 +224,13 @@ def train_model(
         )
     say(f"{len(data.texts)} labelled answers, {len(data.themes)} themes, {mode} mode")
     normaliser = TextNormaliser()
-    features = build_features(cfg, lang)
+    features = QuestionFeatures(
+        build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
+    )
     say("fitting word and character n-gram features")
-    texts = normaliser.transform(data.texts)
-    X = features.fit_transform(texts).tocsr()
+    X = features.fit_transform(normaliser.transform(data.model_input())).tocsr()
+    if features.questions_:
+        say(f"features also per question, for {len(features.questions_)} question(s): {', '.join(features.questions_)}")
     Y = data.Y
     splits = cv_splits(Y, mode, cfg.cv_folds, cfg.random_state)
 
@@ -288,7 +303,7 @@ def train_model(
     cv_calibration = {k: v for k, v in ev.calibration(Y, cv_proba, mode, pred=cv_pred).items() if k != "bins"}
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
-    say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(texts)} answers")
+    say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(data.texts)} answers")
     clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None).fit(X, Y)
     dec = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
     clf.calibration_ = dec.calibrations[0]
@@ -320,6 +335,7 @@ def train_model(
         "baselines": baselines,
         "train_seconds": round(time.perf_counter() - t0, 2),
         "n_features": int(X.shape[1]),
+        "questions": features.questions_,
     }
     return pipe, report
 
@@ -352,6 +368,7 @@ def card_basics(
         "themes": data.themes,
         "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
         "themes_left_out": data.dropped_themes,
+        "questions": report.get("questions", []),
         "mode": report["mode"],
         "thresholds": thresholds_for_card(pipe, data.themes),
         "threshold_meaning": "per-theme probability threshold"
@@ -386,6 +403,7 @@ def train_file(
         taxonomy,
         config.model.min_label_count,
         source=str(data_path),
+        questions=answers.questions,
     )
     if data.skipped_unlabelled:
         say(f"{data.skipped_unlabelled} rows without text or labels are not used for training")
