@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from pipeline import evaluate as ev
@@ -12,6 +13,7 @@ from pipeline.classify import (
     CharWbNgrams,
     NBMember,
     Platt,
+    QuestionFeatures,
     ThemeClassifier,
     calibrate_scores,
     class_weights,
@@ -19,6 +21,7 @@ from pipeline.classify import (
     decide,
     fit_top_calibration,
     macro_f1_single,
+    model_input,
     nb_ratios,
     recalibrate_top,
     tune_class_weights,
@@ -390,3 +393,29 @@ def test_fast_class_weight_tuning_equals_the_plain_search(seed: int) -> None:
     proba = rng.dirichlet(np.ones(k), 300) + 0.3 * np.eye(k)[y] * rng.random((300, 1))
     proba = np.round(proba / proba.sum(axis=1, keepdims=True), 2)  # rounding makes ties, as real data has
     assert np.array_equal(tune_class_weights(proba, y), _tune_class_weights_by_full_argmax(proba, y))
+
+
+def test_question_features_copy_an_answers_features_into_its_questions_block() -> None:
+    texts = ["dark park", "dark street", "more patrols", "patrols please", "dark park", "no patrols"]
+    questions = ["Q1", "Q1", "Q1", "Q2", "Q2", "Q3"]
+    words = lambda: FeatureUnion([("w", TfidfVectorizer())])  # noqa: E731
+    qf = QuestionFeatures(words(), weight=0.5, min_answers=2, max_questions=10)
+    M = qf.fit_transform(model_input(texts, questions)).toarray()
+    B = TfidfVectorizer().fit_transform(texts).toarray()
+    d = B.shape[1]
+    assert qf.questions_ == ["Q1", "Q2"]  # Q3 has one answer, fewer than min_answers
+    assert M.shape == (6, 3 * d)
+    np.testing.assert_allclose(M[:, :d], B, rtol=1e-6)  # the shared copy
+    for row, q in enumerate(questions):
+        for block, name in enumerate(["Q1", "Q2"], start=1):
+            want = 0.5 * B[row] if q == name else np.zeros(d)
+            np.testing.assert_allclose(M[row, block * d : (block + 1) * d], want, rtol=1e-6)
+    # Unseen questions and input without questions get the shared copy only.
+    np.testing.assert_allclose(qf.transform(model_input(["dark park"], ["Q9"])).toarray()[0, d:], 0)
+    plain = qf.transform(["dark park"]).toarray()
+    assert plain.shape == (1, 3 * d) and not plain[0, d:].any()
+    assert QuestionFeatures(words(), 0.5, 2, max_questions=1).fit(model_input(texts, questions)).questions_ == ["Q1"]
+    assert QuestionFeatures(words(), weight=0.0, min_answers=1).fit_transform(model_input(texts, questions)).shape == (
+        6,
+        d,
+    )

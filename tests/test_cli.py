@@ -289,3 +289,63 @@ def test_train_and_evaluate_on_theme_indicator_columns(labelled: Path, tmp_path:
     code, text = run("train", p, "-o", tmp_path / "bad", "--theme-column", "light..score", *FAST)
     assert code == 1 and "not a theme indicator" in text and "Traceback" not in text
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_question_column_lets_the_model_read_an_answer_by_its_question(tmp_path: Path) -> None:
+    # The same words are praise under one question and a request under the other: text alone cannot tell.
+    topics = ["patrols in the park", "street lighting", "the local station", "officers on foot", "the online form"]
+    good, change = "What works well?", "What should change?"
+    rows = [
+        (f"{t}{end}", q, "works" if q == good else "change")
+        for t in topics
+        for end in ["", " mostly", " I think", " for me"]
+        for q in (good, change)
+    ]
+    data = tmp_path / "asked.csv"
+    pd.DataFrame(rows, columns=["text", "question", "labels"]).rename_axis("id").to_csv(data)
+    model = tmp_path / "m"
+    few = ["--set", "model.question_min_answers=5"]
+    code, text = run("train", data, "-o", model, *FAST, *few)
+    assert code == 0, text
+    assert "per question, for 2 question(s)" in text
+    assert json.loads((model / CARD_FILE).read_text())["questions"] == sorted([good, change])
+    new = tmp_path / "new.csv"
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "text": ["street lighting"] * 2 + ["the local station"],
+            "question": [good, change, "Anything else?"],
+        }
+    ).to_csv(new, index=False)
+    out = tmp_path / "out.csv"
+    code, text = run("label", new, "-o", out, "-m", model)
+    assert code == 0, text
+    themes = pd.read_csv(out, keep_default_na=False)["themes"].tolist()
+    assert themes[:2] == ["works", "change"] and themes[2] in ("works", "change")  # an unseen question: text alone
+    code, text = run("evaluate", model, data)
+    assert code == 0, text
+    # A model that reads questions refuses a file without them, rather than labelling it half-blind.
+    pd.DataFrame({"id": [1], "text": ["street lighting"]}).to_csv(tmp_path / "bare.csv", index=False)
+    _assert_clean_failure(
+        *run("label", tmp_path / "bare.csv", "-o", tmp_path / "o2.csv", "-m", model), "no question column"
+    )
+    assert not (tmp_path / "o2.csv").exists()
+    # The column can be named, and ignored.
+    pd.DataFrame({"id": [1], "text": ["street lighting"], "asked": [change]}).to_csv(
+        tmp_path / "named.csv", index=False
+    )
+    code, text = run(
+        "label",
+        tmp_path / "named.csv",
+        "-o",
+        tmp_path / "o3.csv",
+        "-m",
+        model,
+        "--set",
+        'ingest.question_column="asked"',
+    )
+    assert code == 0, text
+    assert pd.read_csv(tmp_path / "o3.csv", keep_default_na=False)["themes"].tolist() == ["change"]
+    code, text = run("train", data, "-o", tmp_path / "m2", *FAST, "--set", 'ingest.question_column=""')
+    assert code == 0 and "per question" not in text
+    assert json.loads((tmp_path / "m2" / CARD_FILE).read_text())["questions"] == []
