@@ -54,6 +54,8 @@ class ValidationReport:
     blank_ids: int
     too_long: int
     labelled_rows: int | None = None
+    question_column: str | None = None
+    answers_per_question: dict[str, int] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -190,5 +192,9 @@ def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport
         blank_ids=int((ids == "").sum()),
         too_long=int((text.str.len() > config.max_cell_chars).sum()),
         labelled_rows=labelled,
+        question_column=answers.question_column,
+        answers_per_question=None
+        if answers.questions is None
+        else {str(k): int(v) for k, v in pd.Series(answers.questions).value_counts().items()},
         notes=list(answers.info.notes),
     )

@@ -115,6 +115,18 @@ def test_validate_counts(tmp_path: Path) -> None:
     rep = validate(p)
     assert (rep.rows, rep.empty_answers, rep.duplicate_answers, rep.duplicate_ids) == (4, 1, 1, 1)
     assert rep.encoding == "utf-8" and rep.columns == ["id", "text"]
+    assert rep.question_column is None and rep.answers_per_question is None
+
+
+def test_question_column_is_found_counted_and_can_be_switched_off(tmp_path: Path) -> None:
+    p = tmp_path / "q.csv"
+    p.write_text("id,text,question\n1,More lights,Q2\n2,Friendly officers, Q1\n3,Faster replies,Q2\n", encoding="utf-8")
+    rep = validate(p)
+    assert rep.question_column == "question" and rep.answers_per_question == {"Q2": 2, "Q1": 1}
+    assert load_answers(p).questions == ["Q2", "Q1", "Q2"]  # stripped, as they will be read by the model
+    assert load_answers(p, IngestConfig(question_column="")).questions is None
+    # A question column that is also the text column is not used as one.
+    assert load_answers(p, IngestConfig(text_column="question")).question_column is None
 
 
 def test_huge_cell_is_read_whole(tmp_path: Path) -> None:

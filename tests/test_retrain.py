@@ -151,3 +151,28 @@ def test_retrain_versions_gate_and_force(tmp_path: Path) -> None:
     forced = retrain(cfg, force=True)
     assert forced.promoted and forced.version == "v0003" and current_version(root) == "v0003"
     assert list_versions(root) == ["v0001", "v0002", "v0003"]
+
+
+def test_retrain_keeps_each_base_answers_question(tmp_path: Path) -> None:
+    base = base_corpus(tmp_path / "base.csv")
+    df = pd.read_csv(base, dtype=str, keep_default_na=False)
+    df["question"] = ["Q1" if i % 2 else "Q2" for i in range(len(df))]
+    df.to_csv(base, index=False)
+    ts = build_training_set(
+        df["id"],
+        df["text"],
+        df["labels"],
+        ";",
+        {"n1": review("n1", "lamps out", ["light"])},
+        0.0,
+        "s",
+        True,
+        df["question"],
+    )
+    assert ts.train.questions == [*df["question"], ""]  # a reviewed answer from outside the base data has none
+    cfg = config(tmp_path, "retrain.held_out_fraction=0.3", "model.question_min_answers=3")
+    AuditStore(cfg.review.audit_path).append([review("n1", "lamps out on my road", ["light"])])
+    first = retrain(cfg)
+    assert first.card["questions"] == ["Q1", "Q2"]
+    second = retrain(cfg)  # scored against a current version that reads questions too
+    assert second.comparison["held_out"]["macro_f1_current"] is not None

@@ -57,7 +57,13 @@ def validate_cmd(
             continue
         t.add_row(
             k.replace("_", " "),
-            ", ".join(map(str, v)) if isinstance(v, list) else repr(v) if k == "delimiter" else str(v),
+            ", ".join(map(str, v))
+            if isinstance(v, list)
+            else "; ".join(f"{q or '(blank)'}: {n}" for q, n in v.items())
+            if isinstance(v, dict)
+            else repr(v)
+            if k == "delimiter"
+            else str(v),
         )
     out.print(t)
 
