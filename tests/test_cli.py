@@ -320,6 +320,7 @@ def test_a_question_column_lets_the_model_read_an_answer_by_its_question(tmp_pat
     out = tmp_path / "out.csv"
     code, text = run("label", new, "-o", out, "-m", model)
     assert code == 0, text
+    assert "1 of 3 answers respond to a question the model was not trained on" in text
     themes = pd.read_csv(out, keep_default_na=False)["themes"].tolist()
     assert themes[:2] == ["works", "change"] and themes[2] in ("works", "change")  # an unseen question: text alone
     code, text = run("evaluate", model, data)
@@ -335,17 +336,10 @@ def test_a_question_column_lets_the_model_read_an_answer_by_its_question(tmp_pat
         tmp_path / "named.csv", index=False
     )
     code, text = run(
-        "label",
-        tmp_path / "named.csv",
-        "-o",
-        tmp_path / "o3.csv",
-        "-m",
-        model,
-        "--set",
-        'ingest.question_column="asked"',
+        "label", tmp_path / "named.csv", "-o", tmp_path / "o3.csv", "-m", model, "--question-column", "asked"
     )
     assert code == 0, text
     assert pd.read_csv(tmp_path / "o3.csv", keep_default_na=False)["themes"].tolist() == ["change"]
-    code, text = run("train", data, "-o", tmp_path / "m2", *FAST, "--set", 'ingest.question_column=""')
+    code, text = run("train", data, "-o", tmp_path / "m2", *FAST, "--question-column", "")
     assert code == 0 and "per question" not in text
     assert json.loads((tmp_path / "m2" / CARD_FILE).read_text())["questions"] == []

@@ -32,6 +32,14 @@ TextColOpt = Annotated[
     str | None,
     typer.Option("--text-column", help="Column with the answers [config: ingest.text_column, default 'text']."),
 ]
+QuestionColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--question-column",
+        help="Column saying which question each answer responds to, read when the file has it; '' for none "
+        "[config: ingest.question_column, default 'question'].",
+    ),
+]
 LabelsColOpt = Annotated[
     str | None,
     typer.Option("--labels-column", help="Column with themes [config: ingest.labels_column, default 'labels']."),
@@ -78,6 +86,7 @@ def make_config(
     *,
     text_column: str | None = None,
     id_column: str | None = None,
+    question_column: str | None = None,
     labels_column: str | None = None,
     separator: str | None = None,
     theme_columns: list[str] | None = None,
@@ -86,6 +95,7 @@ def make_config(
     for key, value in (
         ("ingest.text_column", text_column),
         ("ingest.id_column", id_column),
+        ("ingest.question_column", question_column),
         ("ingest.labels_column", labels_column),
         ("ingest.label_separator", separator),
     ):

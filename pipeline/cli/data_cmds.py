@@ -18,6 +18,7 @@ from ..tables import check_output_path, write_table
 from ._common import (
     ConfigOpt,
     IdColOpt,
+    QuestionColOpt,
     SetOpt,
     TextColOpt,
     ThemeColsOpt,
@@ -40,13 +41,21 @@ def validate_cmd(
     file: InFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    question_column: QuestionColOpt = None,
     theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Report rows, empty and duplicate answers, encoding and columns of FILE, without processing it."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, theme_columns=theme_columns)
+    cfg = make_config(
+        config,
+        set_,
+        text_column=text_column,
+        id_column=id_column,
+        question_column=question_column,
+        theme_columns=theme_columns,
+    )
     rep = validate(file, cfg.ingest)
     if as_json:
         out.print_json(json.dumps(dataclasses.asdict(rep)))

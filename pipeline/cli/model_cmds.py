@@ -19,6 +19,7 @@ from ._common import (
     ConfigOpt,
     IdColOpt,
     LabelsColOpt,
+    QuestionColOpt,
     SepOpt,
     SetOpt,
     TextColOpt,
@@ -79,6 +80,7 @@ def train_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
@@ -91,6 +93,7 @@ def train_cmd(
         set_,
         text_column=text_column,
         id_column=id_column,
+        question_column=question_column,
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
@@ -124,14 +127,23 @@ def label_cmd(
     ] = True,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    question_column: QuestionColOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
     with progress_bar("labelling") as (start, tick):
         df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
-    note_language(cfg, str(read_card(resolve_model_dir(model)).get("language") or "xx"))
+    card = read_card(resolve_model_dir(model))
+    note_language(cfg, str(card.get("language") or "xx"))
+    known, qcol = card.get("questions") or [], cfg.ingest.question_column
+    if known and qcol in df.columns:
+        unseen = int((~df[qcol].astype(str).str.strip().isin(known)).sum())
+        if unseen:
+            say(
+                f"{unseen} of {len(df)} answers respond to a question the model was not trained on; they are labelled from their text alone"
+            )
     n_lab = int((df["status"] == "labelled").sum())
     say(f"{len(df)} rows → {output}: {n_lab} labelled, {len(df) - n_lab} empty or non-substantive (kept, flagged)")
 
@@ -147,6 +159,7 @@ def evaluate_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
@@ -160,6 +173,7 @@ def evaluate_cmd(
         set_,
         text_column=text_column,
         id_column=id_column,
+        question_column=question_column,
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
