@@ -437,6 +437,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, Y: np.ndarray) -> ThemeClassifier:
         Y = np.asarray(Y)
+        self.__dict__.pop("_stacked_cache", None)
         self.n_themes_ = Y.shape[1]
         if self.mode == "single":
             y = Y.argmax(axis=1)
@@ -472,13 +473,32 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             out = np.full((s.shape[0], self.n_themes_), -1e3)
             out[:, est.classes_] = s
             return out
-        cols = []
-        for est in self.estimators_:
-            if isinstance(est, float):
-                cols.append(np.full(X.shape[0], 1e3 if est else -1e3))
-            else:
-                cols.append(_scores(est, X)[:, -1])
-        return np.column_stack(cols)
+        # One sparse-dense product for all themes instead of one decision_function call per theme.
+        W, b, fixed = self._stacked()
+        out = np.empty((X.shape[0], self.n_themes_))
+        fitted = np.flatnonzero(np.isnan(fixed))
+        if len(fitted):
+            out[:, fitted] = np.asarray(X @ W.T) + b
+        for j in np.flatnonzero(~np.isnan(fixed)):
+            out[:, j] = 1e3 if fixed[j] else -1e3
+        return out
+
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Multi-label: the binary models' weights as one matrix, their intercepts, and the constant themes
+        (NaN where a model was fitted). Built once and cached; the cache is not pickled."""
+        cached = self.__dict__.get("_stacked_cache")
+        if cached is None:
+            models = [e for e in self.estimators_ if not isinstance(e, float)]
+            W = np.vstack([m.coef_.reshape(1, -1) for m in models]) if models else np.zeros((0, 0))
+            b = np.array([float(np.ravel(m.intercept_)[0]) for m in models])
+            fixed = np.array([e if isinstance(e, float) else np.nan for e in self.estimators_], dtype=float)
+            cached = self.__dict__["_stacked_cache"] = (W, b, fixed)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_stacked_cache", None)
+        return state
 
     def member_scores(self, X: Any) -> list[np.ndarray]:
         """Raw scores of each ensemble member: the linear models, then the NB-SVM member if there is one."""

@@ -419,3 +419,17 @@ def test_question_features_copy_an_answers_features_into_its_questions_block() -
         6,
         d,
     )
+
+
+def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
+    texts = LIGHT + PATROL + COURT
+    X = TfidfVectorizer().fit_transform(texts)
+    Y = np.zeros((len(texts), 4), dtype=np.int8)
+    Y[:9, 0] = Y[9:18, 1] = Y[18:, 2] = 1
+    Y[:, 3] = 1  # a theme in every row: no model, a constant score
+    clf = ThemeClassifier(config=Config().model, mode="multilabel").fit(X, Y)
+    want = np.column_stack([e.decision_function(X) for e in clf.estimators_[:3]])
+    got = clf.decision_scores(X)
+    np.testing.assert_allclose(got[:, :3], want, rtol=1e-12, atol=1e-12)
+    assert (got[:, 3] == 1e3).all()
+    assert "_stacked_cache" not in clf.__getstate__()  # the cache is rebuilt after loading, not saved
