@@ -438,6 +438,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, Y: np.ndarray) -> ThemeClassifier:
         Y = np.asarray(Y)
         self.__dict__.pop("_stacked_cache", None)
+        if sp.issparse(X) and X.dtype != np.float64:
+            X = sp.csr_matrix(X, dtype=np.float64)  # liblinear needs float64: convert once, not once per theme
         self.n_themes_ = Y.shape[1]
         if self.mode == "single":
             y = Y.argmax(axis=1)
