@@ -134,9 +134,10 @@ class ModelConfig(_Strict):
     """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
     time_budget_seconds: float = Field(60.0, gt=0)
-    """The search (C grid, then the NB-SVM member) starts a step only when it is expected to end within this
-    many seconds, a C step being expected to take as long as the longest so far and the NB-SVM member 2.5 times
-    as long; the best so far is kept."""
+    """The search (C grid, then the NB-SVM member) starts a step only when it and the work after the search are
+    expected to end within this many seconds, a C step being expected to take as long as the longest so far,
+    the NB-SVM member 2.5 times as long and the work after the search (final fit, baselines) one C step; the
+    best so far is kept. The first C is always tried."""
     tune_thresholds: bool = True
     """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold
     predictions; they are kept only when they raise the cross-fitted macro-F1 by more than one standard error."""
