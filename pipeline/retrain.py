@@ -90,7 +90,8 @@ def build_training_set(
     questions: Sequence[str] | None = None,
 ) -> TrainingSet:
     """Split base rows and reviews into training rows, the held-out set and the random review slice.
-    Base rows keep their ``questions``; reviewed answers not in the base data have none ("")."""
+    Base rows keep their ``questions``; reviewed answers not in the base data keep the question recorded with
+    the review (none, "", for reviews of files without a question column)."""
     train, hold, rand = Rows(), Rows(), Rows()
     replaced = 0
     differs = []
@@ -118,7 +119,7 @@ def build_training_set(
     for i, rev in reviews.items():
         if i in base_ids:
             continue
-        row = (i, rev["text"], list(rev["reviewed_themes"]))
+        row = (i, rev["text"], list(rev["reviewed_themes"]), str(rev.get("question", "")))
         if rev.get("selected_as") == "random":
             rand.add(*row)
             if hold_out_random_slice:
@@ -255,7 +256,7 @@ def retrain(
         taxonomy,
         config.model.min_label_count,
         source="the base data and reviews",
-        questions=ts.train.questions if answers.questions is not None else None,
+        questions=ts.train.questions if any(ts.train.questions) else None,
     )
     pipe, report = train_model(data, config, lang, progress)
     old = None

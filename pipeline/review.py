@@ -454,7 +454,7 @@ def import_reviews(
             "Give its current path with --labelled FILE",
         )
     lab, _ = read_table(Path(labelled_path))
-    idc, txc = config.ingest.id_column, config.ingest.text_column
+    idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
     if idc not in lab.columns or txc not in lab.columns or not theme_columns(lab):
         raise ConsultError(
             f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled"
@@ -544,6 +544,8 @@ def import_reviews(
             "labelled_file": str(labelled_path),
             "labelled_sha256": labelled_sha,
         }
+        if qc and qc in lab.columns and qc not in (idc, txc):
+            rec["question"] = str(lab.at[lr, qc]).strip()  # for retraining a model that reads questions
         accepted.setdefault(aid, (line, themes, rec))
     if problems:
         raise ConsultError(

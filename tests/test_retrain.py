@@ -158,18 +158,12 @@ def test_retrain_keeps_each_base_answers_question(tmp_path: Path) -> None:
     df = pd.read_csv(base, dtype=str, keep_default_na=False)
     df["question"] = ["Q1" if i % 2 else "Q2" for i in range(len(df))]
     df.to_csv(base, index=False)
-    ts = build_training_set(
-        df["id"],
-        df["text"],
-        df["labels"],
-        ";",
-        {"n1": review("n1", "lamps out", ["light"])},
-        0.0,
-        "s",
-        True,
-        df["question"],
-    )
-    assert ts.train.questions == [*df["question"], ""]  # a reviewed answer from outside the base data has none
+    reviews = {
+        "n1": review("n1", "lamps out", ["light"]),
+        "n2": {**review("n2", "no lamps", ["light"]), "question": "Q1"},
+    }
+    ts = build_training_set(df["id"], df["text"], df["labels"], ";", reviews, 0.0, "s", True, df["question"])
+    assert ts.train.questions == [*df["question"], "", "Q1"]  # reviewed answers outside the base: as recorded
     cfg = config(tmp_path, "retrain.held_out_fraction=0.3", "model.question_min_answers=3")
     AuditStore(cfg.review.audit_path).append([review("n1", "lamps out on my road", ["light"])])
     first = retrain(cfg)

@@ -137,6 +137,7 @@ def test_import_is_idempotent_and_counts_blank_rows(setup: tuple[Path, Path, Pat
     assert r["reviewed_themes"] == ["court"] and r["predicted_themes"] == ["light"] and r["reviewer"] == "ann"
     assert r["probabilities"] == {"light": 0.52, "court": 0.1} and r["model_version"] == "v0001"
     assert len(r["text_sha256"]) == 64 and len(r["source_sha256"]) == 64 and r["reviewed_at"]
+    assert "question" not in r  # the labelled file has no question column
     before = Path(cfg.review.audit_path).read_bytes()
     again = import_reviews(out, cfg, taxonomy_path=tax)
     assert (again.added, again.already_stored) == (0, 2)
@@ -144,6 +145,21 @@ def test_import_is_idempotent_and_counts_blank_rows(setup: tuple[Path, Path, Pat
     # reviewed answers are not offered again
     nxt = export_for_review(lab, tmp_path / "r2.csv", cfg, n=10, model_path=model, random_share=0.0, taxonomy_path=tax)
     assert "a1" not in nxt.rows["id"].tolist() and nxt.skipped_reviewed == 2
+
+
+def test_import_records_the_question_an_answer_responds_to(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    model, lab, tax = setup
+    df = pd.read_csv(lab, dtype=str, keep_default_na=False)
+    df.insert(1, "question", [f"Q{i % 2 + 1} " for i in range(len(df))])  # padded, as spreadsheets leave them
+    asked = dict(zip(df["id"], df["question"].str.strip(), strict=True))
+    df.to_csv(lab, index=False)
+    cfg = config(tmp_path)
+    out = tmp_path / "r.csv"
+    export_for_review(lab, out, cfg, n=4, model_path=model, random_share=0.0, taxonomy_path=tax)
+    _fill(out, {"a1": ("court", "ann"), "a3": ("light", "ann")})
+    import_reviews(out, cfg, taxonomy_path=tax)
+    recs = AuditStore(cfg.review.audit_path).records()
+    assert {r["answer_id"]: r["question"] for r in recs} == {"a1": asked["a1"], "a3": asked["a3"]}
 
 
 def test_import_lists_every_bad_row_and_writes_nothing(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
