@@ -68,11 +68,18 @@ class TextNormaliser(TransformerMixin, BaseEstimator):
 
 
 class SpacyTokenizer:
-    """Word tokens from a blank spaCy pipeline of ``lang`` (picklable; the tokenizer is built lazily)."""
+    """Word tokens from a blank spaCy pipeline of ``lang`` (picklable; the tokenizer is built lazily).
+
+    spaCy's rule-based tokenizer splits the text at whitespace and tokenises each piece on its own, so each
+    distinct piece is tokenised once and cached (same tokens, several times faster). Languages with their own
+    segmenter (Chinese, Japanese, Thai, ...) are tokenised whole."""
+
+    _cache_limit = 500_000
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self._tok: Any = None
+        self._pieces: dict[str, list[str]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"lang": self.lang}
@@ -80,13 +87,30 @@ class SpacyTokenizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.lang = state["lang"]
         self._tok = None
+        self._pieces = None
+
+    def _words(self, text: str) -> list[str]:
+        return [t.text for t in self._tok(text) if not (t.is_punct or t.is_space)]
 
     def __call__(self, text: str) -> list[str]:
         if self._tok is None:
             import spacy
+            from spacy.tokenizer import Tokenizer
 
             self._tok = spacy.blank(self.lang).tokenizer
-        return [t.text for t in self._tok(text) if not (t.is_punct or t.is_space)]
+            self._pieces = {} if type(self._tok) is Tokenizer else None
+        pieces = self._pieces
+        if pieces is None:
+            return self._words(text)
+        out: list[str] = []
+        for piece in text.split():
+            words = pieces.get(piece)
+            if words is None:
+                words = self._words(piece)
+                if len(pieces) < self._cache_limit:
+                    pieces[piece] = words
+            out.extend(words)
+        return out
 
 
 class RegexTokenizer:

@@ -14,6 +14,7 @@ from pipeline.classify import (
     NBMember,
     Platt,
     QuestionFeatures,
+    SpacyTokenizer,
     ThemeClassifier,
     calibrate_scores,
     class_weights,
@@ -433,3 +434,24 @@ def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
     np.testing.assert_allclose(got[:, :3], want, rtol=1e-12, atol=1e-12)
     assert (got[:, 3] == 1e3).all()
     assert "_stacked_cache" not in clf.__getstate__()  # the cache is rebuilt after loading, not saved
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "zh"])
+def test_cached_spacy_tokens_equal_tokenising_the_whole_text(lang: str) -> None:
+    import spacy
+
+    texts = [
+        *LIGHT,
+        "Im Park gibt es nachts kein Licht (z.B. am Bahnhof)!",
+        "a\u00a0b  c\n\nd\t e",
+        "e-mail: x@y.com http://a.b/c?d=e :-) U.K. don't can't",
+        "«Bonjour», l'été — c'est ça...",
+        "公园晚上没有灯。",
+        "",
+    ]
+    whole = spacy.blank(lang).tokenizer
+    tok = SpacyTokenizer(lang)
+    for _ in range(2):  # cold, then from the cache
+        for t in texts:
+            assert tok(t) == [w.text for w in whole(t) if not (w.is_punct or w.is_space)], t
+    assert (tok._pieces is None) == (lang == "zh")  # a language with its own segmenter is tokenised whole
