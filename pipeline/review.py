@@ -189,7 +189,8 @@ def export_for_review(
         raise ConsultError(f"--random-share {share} is not between 0 and 1", "Give a share such as 0.2")
     seed = rc.seed if seed is None else seed
     df, _ = read_table(Path(labelled_path))
-    idc, txc = config.ingest.id_column, config.ingest.text_column
+    idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
+    asked = qc if qc and qc in df.columns and qc not in (idc, txc) else None  # shown beside the answer
     themes = theme_columns(df)
     missing = [c for c in (idc, txc, THEMES_COLUMN, "status", "duplicate_of") if c not in df.columns]
     if missing or not themes:
@@ -233,6 +234,7 @@ def export_for_review(
             {
                 "id": df.at[r, idc],
                 "text": df.at[r, txc],
+                **({"question": str(df.at[r, asked]).strip()} if asked else {}),
                 "predicted_themes": ";".join(pred),
                 "probabilities": probs,
                 "why": why,
@@ -245,7 +247,8 @@ def export_for_review(
                 "labelled_file": str(labelled_path),
             }
         )
-    table = pd.DataFrame(out_rows, columns=REVIEW_COLUMNS + BOOK_COLUMNS)
+    columns = REVIEW_COLUMNS[:2] + (["question"] if asked else []) + REVIEW_COLUMNS[2:] + BOOK_COLUMNS
+    table = pd.DataFrame(out_rows, columns=columns)
     about = pd.DataFrame(
         [
             ("labelled_file", str(labelled_path)),
@@ -316,6 +319,8 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
         "reviewer": 14,
         "notes": 30,
     }
+    if "question" in col:
+        widths["question"] = 30
     for c, w in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=col[c]).column_letter].width = w
     for row in ws.iter_rows(min_row=2, min_col=col["text"], max_col=col["text"]):

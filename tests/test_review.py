@@ -155,7 +155,13 @@ def test_import_records_the_question_an_answer_responds_to(setup: tuple[Path, Pa
     df.to_csv(lab, index=False)
     cfg = config(tmp_path)
     out = tmp_path / "r.csv"
-    export_for_review(lab, out, cfg, n=4, model_path=model, random_share=0.0, taxonomy_path=tax)
+    res = export_for_review(lab, out, cfg, n=4, model_path=model, random_share=0.0, taxonomy_path=tax)
+    assert list(res.rows.columns[:3]) == ["id", "text", "question"]  # reviewers see what was asked
+    assert res.rows["question"].tolist() == [asked[i] for i in res.rows["id"]]
+    export_for_review(lab, tmp_path / "r.xlsx", cfg, n=4, model_path=model, random_share=0.0, taxonomy_path=tax)
+    ws = load_workbook(tmp_path / "r.xlsx")["review"]
+    assert [c.value for c in ws[1]][:4] == ["id", "text", "question", "predicted_themes"]
+    assert str(ws.data_validations.dataValidation[0].sqref) == "G2:G5"  # the drop-down follows reviewed_themes
     _fill(out, {"a1": ("court", "ann"), "a3": ("light", "ann")})
     import_reviews(out, cfg, taxonomy_path=tax)
     recs = AuditStore(cfg.review.audit_path).records()
