@@ -259,9 +259,10 @@ class QuestionFeatures(TransformerMixin, BaseEstimator):
         return sp.hstack([B, copy], format="csr")
 
 
-def reads_questions(pipe: Any) -> bool:
-    """Whether a theme Pipeline has per-question features (and so takes :func:`model_input` with questions)."""
-    return bool(getattr(pipe.named_steps.get("features"), "questions_", None))
+def pipeline_questions(pipe: Any) -> list[str]:
+    """The questions a theme Pipeline has features for ([]: it takes texts alone, not :func:`model_input` with
+    questions; so do models saved before questions were read)."""
+    return list(getattr(pipe.named_steps.get("features"), "questions_", None) or [])
 
 
 # --- the classifier ----------------------------------------------------------------------------------------

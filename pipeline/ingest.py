@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,12 @@ class ValidationReport:
     notes: list[str] = field(default_factory=list)
 
 
+def question_column_in(columns: Sequence[str], config: IngestConfig) -> str | None:
+    """The configured question column, when ``columns`` has it and it is not the id or text column."""
+    q = config.question_column
+    return q if q and q in columns and q not in (config.id_column, config.text_column) else None
+
+
 def _require_column(df: pd.DataFrame, column: str, role: str, option: str, path: Path) -> None:
     if column not in df.columns:
         cols = ", ".join(repr(c) for c in df.columns) or "none"
@@ -92,14 +99,12 @@ def load_answers(
         df[config.labels_column] = labels_from_theme_columns(df, config, Path(path))  # the frame just read
     elif require_labels:
         _require_column(df, config.labels_column, "labels", "--labels-column or --theme-column", Path(path))
-    question = config.question_column
-    usable = bool(question) and question in df.columns and question not in (config.id_column, config.text_column)
     return Answers(
         df=df,
         info=info,
         id_column=config.id_column,
         text_column=config.text_column,
-        question_column=question if usable else None,
+        question_column=question_column_in(list(df.columns), config),
     )
 
 

@@ -66,7 +66,9 @@ class LoadedModel:
     @property
     def questions(self) -> list[str]:
         """The questions the model has per-question features for ([]: it reads the text alone)."""
-        return list(self.card.get("questions") or [])
+        from .classify import pipeline_questions
+
+        return pipeline_questions(self.pipeline)
 
 
 def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:

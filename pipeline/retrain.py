@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import evaluate as ev
-from .classify import model_input, reads_questions
+from .classify import model_input, pipeline_questions
 from .config import Config
 from .entities import spacy_language
 from .ingest import load_answers
@@ -150,7 +150,7 @@ def _predict(pipe: Any, rows: Rows) -> np.ndarray:
     if not rows.texts:
         return np.zeros((0, 0), dtype=np.int8)
     clf = pipe.named_steps["classify"]
-    X = model_input(rows.texts, rows.questions) if reads_questions(pipe) else rows.texts
+    X = model_input(rows.texts, rows.questions) if pipeline_questions(pipe) else rows.texts
     return clf.decide(pipe.predict_proba(X))
 
 

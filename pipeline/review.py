@@ -26,6 +26,7 @@ import pandas as pd
 
 from .config import Config
 from .errors import ConsultError
+from .ingest import question_column_in
 from .label import PROB_PREFIX, THEMES_COLUMN, theme_columns
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
@@ -189,8 +190,8 @@ def export_for_review(
         raise ConsultError(f"--random-share {share} is not between 0 and 1", "Give a share such as 0.2")
     seed = rc.seed if seed is None else seed
     df, _ = read_table(Path(labelled_path))
-    idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
-    asked = qc if qc and qc in df.columns and qc not in (idc, txc) else None  # shown beside the answer
+    idc, txc = config.ingest.id_column, config.ingest.text_column
+    asked = question_column_in(list(df.columns), config.ingest)  # shown beside the answer
     themes = theme_columns(df)
     missing = [c for c in (idc, txc, THEMES_COLUMN, "status", "duplicate_of") if c not in df.columns]
     if missing or not themes:
@@ -459,7 +460,8 @@ def import_reviews(
             "Give its current path with --labelled FILE",
         )
     lab, _ = read_table(Path(labelled_path))
-    idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
+    idc, txc = config.ingest.id_column, config.ingest.text_column
+    qc = question_column_in(list(lab.columns), config.ingest)
     if idc not in lab.columns or txc not in lab.columns or not theme_columns(lab):
         raise ConsultError(
             f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled"
@@ -549,7 +551,7 @@ def import_reviews(
             "labelled_file": str(labelled_path),
             "labelled_sha256": labelled_sha,
         }
-        if qc and qc in lab.columns and qc not in (idc, txc):
+        if qc:
             rec["question"] = str(lab.at[lr, qc]).strip()  # for retraining a model that reads questions
         accepted.setdefault(aid, (line, themes, rec))
     if problems:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..evaluate import evaluate_file
+from ..ingest import question_column_in
 from ..label import label_file
 from ..modelstore import read_card
 from ..registry import resolve_model_dir
@@ -137,8 +138,8 @@ def label_cmd(
         df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
     card = read_card(resolve_model_dir(model))
     note_language(cfg, str(card.get("language") or "xx"))
-    known, qcol = card.get("questions") or [], cfg.ingest.question_column
-    if known and qcol in df.columns:
+    known, qcol = card.get("questions") or [], question_column_in(list(df.columns), cfg.ingest)
+    if known and qcol:
         unseen = int((~df[qcol].astype(str).str.strip().isin(known)).sum())
         if unseen:
             say(
