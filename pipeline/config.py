@@ -117,6 +117,9 @@ class ModelConfig(_Strict):
     """A question gets its own copy of the features when it has at least this many training answers."""
     max_questions: int = Field(10, ge=1)
     """At most this many questions (the most answered) get their own copy; each adds to the model's size."""
+    theme_texts: bool = True
+    """Also learn from the words that describe each theme, each text as one more answer of that theme: its name
+    and, with a taxonomy, its definition and include examples. Without a taxonomy the name is the theme's id."""
     tokenizer: Literal["spacy", "regex"] = "spacy"
     """Word tokens: the spaCy tokenizer of the configured pipeline's language, or a Unicode word regex."""
     estimator: Literal["logreg", "svm"] = "svm"

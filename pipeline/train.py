@@ -1,9 +1,11 @@
 """Training: labelled answers → a saved theme model with a model card.
 
 Procedure (all on the training data only):
-1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used). When the answers
+1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used), theme
+   descriptions included. When the answers
    say which question they respond to, each frequent question adds a copy of the features filled only in its
-   answers (``classify.QuestionFeatures``).
+   answers (``classify.QuestionFeatures``). With ``model.theme_texts`` the texts that describe each theme
+   (:func:`theme_documents`) join every fit below as extra answers of their theme; they are never scored.
 2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
    so far, and the work after the search, expected to take as long again, fit in ``model.time_budget_seconds``,
    and until a larger C scores below the best so far), out-of-fold
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
@@ -83,9 +86,24 @@ class TrainingData:
     dropped_themes: dict[str, int] = field(default_factory=dict)
     questions: list[str] | None = None
     """The question each answer responds to, when the data says."""
+    theme_docs: list[tuple[int, str]] = field(default_factory=list)
+    """Texts describing the themes, as (theme column, text): see :func:`theme_documents`."""
 
     def model_input(self) -> ModelInput:
         return model_input(self.texts, self.questions)
+
+
+def theme_documents(themes: Sequence[str], taxonomy: Taxonomy | None) -> list[tuple[int, str]]:
+    """The texts that describe each theme, as (theme column, text): its name and, from a taxonomy, its definition
+    and each include example. Without a taxonomy (or a name) the name is the id, with ``_`` read as a space."""
+    out: list[tuple[int, str]] = []
+    for j, t in enumerate(themes):
+        theme = taxonomy.get(t) if taxonomy is not None else None
+        texts = (
+            [theme.name or t.replace("_", " "), theme.definition, *theme.include] if theme else [t.replace("_", " ")]
+        )
+        out.extend((j, x.strip()) for x in texts if x.strip())
+    return out
 
 
 def prepare_training_data(
@@ -140,6 +158,7 @@ def prepare_training_data(
         skipped_unlabelled=len(parsed) - len(rows),
         dropped_themes=dropped,
         questions=None if questions is None else [str(questions[i]) for i in rows],
+        theme_docs=theme_documents(kept, taxonomy),
     )
 
 
@@ -232,12 +251,27 @@ def train_model(
     features = QuestionFeatures(
         build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
     )
+    # Theme descriptions are extra answers of their theme: in the vocabulary and in every fit (each fold's and the
+    # final one), never scored.
+    docs = data.theme_docs if cfg.theme_texts else []
+    if docs:
+        say(f"also learning from {len(docs)} theme description(s): names, and a taxonomy's definitions and examples")
+    n = len(data.texts)
+    questions = None if data.questions is None else data.questions + [""] * len(docs)  # "": shared features only
     say("fitting word and character n-gram features")
-    X = features.fit_transform(normaliser.transform(data.model_input())).tocsr()
+    X_all = features.fit_transform(normaliser.transform(model_input(data.texts + [t for _, t in docs], questions)))
+    X_all = X_all.tocsr()
     if features.questions_:
         say(f"features also per question, for {len(features.questions_)} question(s): {', '.join(features.questions_)}")
+    X, Xd = X_all[:n], X_all[n:]
     Y = data.Y
+    Yd = np.zeros((len(docs), Y.shape[1]), dtype=Y.dtype)
+    Yd[np.arange(len(docs)), [j for j, _ in docs]] = 1
     splits = cv_splits(Y, mode, cfg.cv_folds, cfg.random_state)
+
+    def fit_rows(rows: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The training matrix and labels of ``rows``, with the theme descriptions."""
+        return (X[rows], Y[rows]) if not docs else (sp.vstack([X[rows], Xd], format="csr"), np.vstack([Y[rows], Yd]))
 
     def macro(pred: np.ndarray) -> float:
         return float(ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"])
@@ -258,7 +292,7 @@ def train_model(
         t_step = time.perf_counter()
         clf = ThemeClassifier(config=cfg, C=C, mode=mode)
         scores = _oof(
-            lambda tr, te, clf=clf: clone(clf).fit(X[tr], Y[tr]).decision_scores(X[te]), Y, splits, cfg.n_jobs
+            lambda tr, te, clf=clf: clone(clf).fit(*fit_rows(tr)).decision_scores(X[te]), Y, splits, cfg.n_jobs
         )
         step = max(step, time.perf_counter() - t_step)
         dec = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
@@ -279,7 +313,7 @@ def train_model(
             say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; the NB-SVM member is not tried")
         else:
             say(f"trying the NB-SVM member (C={cfg.nb_C})")
-            nb_scores = lambda tr, te: NBMember.fit(X[tr], Y[tr], cfg, cfg.nb_C, mode).scores(X[te])  # noqa: E731
+            nb_scores = lambda tr, te: NBMember.fit(*fit_rows(tr), cfg, cfg.nb_C, mode).scores(X[te])  # noqa: E731
             members.append(_oof(nb_scores, Y, splits, cfg.n_jobs))
     # Choose the ensemble and whether to tune decisions by cross-fitted macro-F1: thresholds (or weights) and
     # calibration are fitted on the other folds only, so the comparison is honest. Choices run simplest first.
@@ -309,7 +343,8 @@ def train_model(
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
     say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(data.texts)} answers")
-    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None).fit(X, Y)
+    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None)
+    clf.fit(*fit_rows(np.arange(len(data.texts))))
     dec = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
     clf.calibration_ = dec.calibrations[0]
     if use_nb:
@@ -340,6 +375,7 @@ def train_model(
         "baselines": baselines,
         "train_seconds": round(time.perf_counter() - t0, 2),
         "n_features": int(X.shape[1]),
+        "theme_texts": len(docs),
         "questions": features.questions_,
     }
     return pipe, report

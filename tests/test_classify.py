@@ -30,7 +30,8 @@ from pipeline.classify import (
 )
 from pipeline.config import Config
 from pipeline.evaluate import headline, majority_baseline, score
-from pipeline.train import choose_mode, prepare_training_data, simplest_within_noise, train_model
+from pipeline.taxonomy import Taxonomy, Theme
+from pipeline.train import choose_mode, prepare_training_data, simplest_within_noise, theme_documents, train_model
 
 # A corpus small enough to read: three themes, some answers with two.
 LIGHT = [
@@ -206,6 +207,56 @@ def test_train_learns_the_tiny_corpus(multi: bool) -> None:
     if not multi:
         assert np.allclose(proba.sum(axis=1), 1.0) and (pred.sum(axis=1) == 1).all()
     assert report["cv_scores"]["macro_f1"]["value"] > report["baselines"]["majority"]["macro_f1"]["value"]
+
+
+def test_theme_documents_come_from_the_taxonomy_or_the_ids() -> None:
+    tax = Taxonomy(
+        themes=[
+            Theme(id="court", name="Courts", definition="Trials and sentencing.", include=["the CPS dropped it"]),
+            Theme(id="light", name="", definition="", include=[]),  # no name: the id stands in
+        ]
+    )
+    assert theme_documents(["light", "court"], tax) == [
+        (0, "light"),
+        (1, "Courts"),
+        (1, "Trials and sentencing."),
+        (1, "the CPS dropped it"),
+    ]
+    assert theme_documents(["street_lighting", "Staff: General"], None) == [
+        (0, "street lighting"),
+        (1, "Staff: General"),
+    ]
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_theme_descriptions_are_learnt_but_never_scored(multi: bool) -> None:
+    # "magistrates" and "hearing" occur in no answer: only the court theme's include examples teach them.
+    base = _data(multi)
+    tax = Taxonomy(
+        themes=[
+            Theme(
+                id="court", name="Courts", include=["the magistrates adjourned the hearing", "magistrates at a hearing"]
+            ),
+            Theme(id="light", name="Street lighting"),
+            Theme(id="patrol", name="Police patrols"),
+        ]
+    )
+    labels = [";".join(t for t, y in zip(base.themes, row, strict=True) if y) for row in base.Y]
+    data = prepare_training_data(base.ids, base.texts, labels, ";", tax, 2)
+    assert len(data.theme_docs) == 5
+    new = ["magistrates hearing"]
+    court = data.themes.index("court")
+    pipe, report = train_model(data, _cfg(), "en")
+    assert report["theme_texts"] == 5
+    assert pipe.predict(new)[0, court] == 1
+    # Out-of-fold scores cover the answers only: the descriptions are never counted as test rows.
+    supports = {r["theme"]: r["support"] for r in report["cv_scores"]["per_theme"]}
+    assert supports == {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)}
+    cfg = _cfg()
+    cfg.model.theme_texts = False
+    plain_pipe, plain = train_model(data, cfg, "en")
+    assert plain["theme_texts"] == 0
+    assert plain_pipe.predict_proba(new)[0, court] < pipe.predict_proba(new)[0, court]
 
 
 @pytest.mark.parametrize("ngrams", [(1, 1), (2, 5), (3, 6)])
