@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
@@ -263,15 +262,16 @@ def train_model(
     X_all = X_all.tocsr()
     if features.questions_:
         say(f"features also per question, for {len(features.questions_)} question(s): {', '.join(features.questions_)}")
-    X, Xd = X_all[:n], X_all[n:]
+    # Rows 0..n-1 are the answers, the rest the theme descriptions: a fit takes some answers and all descriptions.
     Y = data.Y
-    Yd = np.zeros((len(docs), Y.shape[1]), dtype=Y.dtype)
-    Yd[np.arange(len(docs)), [j for j, _ in docs]] = 1
+    Y_all = np.vstack([Y, np.eye(Y.shape[1], dtype=Y.dtype)[[j for j, _ in docs]]]) if docs else Y
+    descriptions = np.arange(n, n + len(docs))
     splits = cv_splits(Y, mode, cfg.cv_folds, cfg.random_state)
 
     def fit_rows(rows: np.ndarray) -> tuple[Any, np.ndarray]:
-        """The training matrix and labels of ``rows``, with the theme descriptions."""
-        return (X[rows], Y[rows]) if not docs else (sp.vstack([X[rows], Xd], format="csr"), np.vstack([Y[rows], Yd]))
+        """The training matrix and labels of the answers ``rows`` and all theme descriptions."""
+        rows = np.concatenate([rows, descriptions])
+        return X_all[rows], Y_all[rows]
 
     def macro(pred: np.ndarray) -> float:
         return float(ev.headline(ev.score(Y, pred, data.themes, mode, bootstrap=0))["macro_f1"])
@@ -292,7 +292,7 @@ def train_model(
         t_step = time.perf_counter()
         clf = ThemeClassifier(config=cfg, C=C, mode=mode)
         scores = _oof(
-            lambda tr, te, clf=clf: clone(clf).fit(*fit_rows(tr)).decision_scores(X[te]), Y, splits, cfg.n_jobs
+            lambda tr, te, clf=clf: clone(clf).fit(*fit_rows(tr)).decision_scores(X_all[te]), Y, splits, cfg.n_jobs
         )
         step = max(step, time.perf_counter() - t_step)
         dec = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
@@ -313,7 +313,7 @@ def train_model(
             say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; the NB-SVM member is not tried")
         else:
             say(f"trying the NB-SVM member (C={cfg.nb_C})")
-            nb_scores = lambda tr, te: NBMember.fit(*fit_rows(tr), cfg, cfg.nb_C, mode).scores(X[te])  # noqa: E731
+            nb_scores = lambda tr, te: NBMember.fit(*fit_rows(tr), cfg, cfg.nb_C, mode).scores(X_all[te])  # noqa: E731
             members.append(_oof(nb_scores, Y, splits, cfg.n_jobs))
     # Choose the ensemble and whether to tune decisions by cross-fitted macro-F1: thresholds (or weights) and
     # calibration are fitted on the other folds only, so the comparison is honest. Choices run simplest first.
@@ -344,7 +344,7 @@ def train_model(
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
     say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(data.texts)} answers")
     clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None)
-    clf.fit(*fit_rows(np.arange(len(data.texts))))
+    clf.fit(X_all, Y_all)
     dec = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
     clf.calibration_ = dec.calibrations[0]
     if use_nb:
@@ -374,7 +374,7 @@ def train_model(
         "cv_calibration": cv_calibration,
         "baselines": baselines,
         "train_seconds": round(time.perf_counter() - t0, 2),
-        "n_features": int(X.shape[1]),
+        "n_features": int(X_all.shape[1]),
         "theme_texts": len(docs),
         "questions": features.questions_,
     }
