@@ -287,6 +287,13 @@ def _base_estimator(config: ModelConfig, C: float, y: np.ndarray) -> BaseEstimat
     return LogisticRegression(C=C, class_weight=cw, max_iter=2000, solver=solver, random_state=config.random_state)
 
 
+def _compact(est: Any) -> Any:
+    """Keep a fitted linear model's weights in float32, as the features are: half the model's size, and scores
+    that differ from float64 weights by rounding only."""
+    est.coef_ = np.asarray(est.coef_, dtype=np.float32)
+    return est
+
+
 def _scores(est: Any, X: Any) -> np.ndarray:
     s = est.decision_function(X)
     return s.reshape(-1, 1) if s.ndim == 1 else s
@@ -468,7 +475,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.n_themes_ = Y.shape[1]
         if self.mode == "single":
             y = Y.argmax(axis=1)
-            self.estimators_ = [_base_estimator(self._cfg, self.C, y).fit(X, y)]
+            self.estimators_ = [_compact(_base_estimator(self._cfg, self.C, y).fit(X, y))]
         else:
             self.estimators_ = []
             for j in range(Y.shape[1]):
@@ -476,7 +483,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 if y.min() == y.max():  # a theme present in every row, or in none
                     self.estimators_.append(float(y.max()))
                 else:
-                    self.estimators_.append(_base_estimator(self._cfg, self.C, y).fit(X, y))
+                    self.estimators_.append(_compact(_base_estimator(self._cfg, self.C, y).fit(X, y)))
         self.nb_ = NBMember.fit(X, Y, self._cfg, self.nb_C, self.mode) if self.nb_C is not None else None
         if not hasattr(self, "calibration_"):
             self.calibration_: list[Platt] | float = (

@@ -487,6 +487,25 @@ def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
     assert "_stacked_cache" not in clf.__getstate__()  # the cache is rebuilt after loading, not saved
 
 
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_weights_are_kept_in_float32_and_score_as_float64_weights_do(mode: str) -> None:
+    texts = LIGHT + PATROL + COURT
+    X = TfidfVectorizer(dtype=np.float32).fit_transform(texts)
+    y = np.repeat([0, 1, 2], 9)
+    Y = np.eye(3, dtype=np.int8)[y]
+    cfg = Config().model
+    clf = ThemeClassifier(config=cfg, C=1.0, mode=mode).fit(X, Y)
+    assert all(e.coef_.dtype == np.float32 for e in clf.estimators_)
+    cw = lambda t: class_weights(t, cfg.class_weight)  # noqa: E731
+    svm = lambda t: LinearSVC(C=1.0, class_weight=cw(t), dual="auto", max_iter=5000, random_state=0)  # noqa: E731
+    X64 = X.astype(np.float64)
+    if mode == "single":
+        want = svm(y).fit(X64, y).decision_function(X64)
+    else:
+        want = np.column_stack([svm(Y[:, j]).fit(X64, Y[:, j]).decision_function(X64) for j in range(3)])
+    np.testing.assert_allclose(clf.decision_scores(X), want, atol=1e-5)
+
+
 @pytest.mark.parametrize("lang", ["en", "de", "fr", "zh"])
 def test_cached_spacy_tokens_equal_tokenising_the_whole_text(lang: str) -> None:
     import spacy
