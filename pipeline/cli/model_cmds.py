@@ -76,7 +76,10 @@ def train_cmd(
     taxonomy: Annotated[
         Path | None,
         typer.Option(
-            "--taxonomy", "-t", help="Theme file (YAML); labels must come from it. Default: themes from the data."
+            "--taxonomy",
+            "-t",
+            help="Theme file (YAML); labels must come from it, and its names, definitions and include examples are "
+            "learnt too (model.theme_texts). Default: themes from the data.",
         ),
     ] = None,
     text_column: TextColOpt = None,
