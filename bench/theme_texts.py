@@ -98,7 +98,9 @@ def main() -> None:
     train, test = nhs[nhs["split"] == "train"], nhs[nhs["split"] == "test"]
     for target in ("label", "subcategory"):
         sizes = [200, 500, 1000, 2000][:cut]
-        print(json.dumps(curve(f"nhs_fft_phase1/{target}", train, test, target, "\x1f", None, sizes, seeds)), flush=True)
+        print(
+            json.dumps(curve(f"nhs_fft_phase1/{target}", train, test, target, "\x1f", None, sizes, seeds)), flush=True
+        )
 
 
 if __name__ == "__main__":
