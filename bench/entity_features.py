@@ -74,9 +74,10 @@ def main() -> None:
     # Entities of the normalised texts (the classifier's features see normalised text), found once.
     from pipeline.classify import TextNormaliser
 
-    norm = TextNormaliser().transform(data.texts)
+    # Theme descriptions (model.theme_texts) are training rows too: their entities are found the same way.
+    norm = TextNormaliser().transform(data.texts + [t for _, t in data.theme_docs])
     found = dict(zip(norm, EntityExtractor(cfg.entities).extract(norm), strict=True))
-    share = float(np.mean([bool(found[t]) for t in norm]))
+    share = float(np.mean([bool(found[t]) for t in norm[: len(data.texts)]]))
     plain = tr.build_features
     variants: list[tuple[str, float, bool] | None] = [None, ("labels", 0.3, False), ("labels+names", 0.3, True)]
     variants.append(("labels+names", 1.0, True))
