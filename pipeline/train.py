@@ -1,11 +1,11 @@
 """Training: labelled answers → a saved theme model with a model card.
 
 Procedure (all on the training data only):
-1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used), theme
-   descriptions included. When the answers
-   say which question they respond to, each frequent question adds a copy of the features filled only in its
-   answers (``classify.QuestionFeatures``). With ``model.theme_texts`` the texts that describe each theme
-   (:func:`theme_documents`) join every fit below as extra answers of their theme; they are never scored.
+1. TF-IDF features are fitted once on all training texts (unsupervised: no labels are used). With
+   ``model.theme_texts`` these include the texts that describe each theme (:func:`theme_documents`), which
+   join every fit below as extra answers of their theme and are never scored. When the answers say which
+   question they respond to, each frequent question adds a copy of the features filled only in its answers
+   (``classify.QuestionFeatures``).
 2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
    so far, and the work after the search, expected to take as long again, fit in ``model.time_budget_seconds``,
    and until a larger C scores below the best so far), out-of-fold
