@@ -98,9 +98,8 @@ def theme_documents(themes: Sequence[str], taxonomy: Taxonomy | None) -> list[tu
     out: list[tuple[int, str]] = []
     for j, t in enumerate(themes):
         theme = taxonomy.get(t) if taxonomy is not None else None
-        texts = (
-            [theme.name or t.replace("_", " "), theme.definition, *theme.include] if theme else [t.replace("_", " ")]
-        )
+        name = (theme.name if theme else "") or t.replace("_", " ")
+        texts = [name, theme.definition, *theme.include] if theme else [name]
         out.extend((j, x.strip()) for x in texts if x.strip())
     return out
 
