@@ -7,9 +7,11 @@ Uses the project's default settings (configs/consult.toml) for both targets: the
 (which of each trust's two questions an answer responds to) is read as ``ingest.question_column``, as
 ``consult train`` would. ``--text-only`` leaves it out. ``--mode multilabel`` runs the multi-label path on the
 same data instead (one binary model and threshold per theme; the goals are for the default single-label run).
+``--sentence-model all-MiniLM-L6-v2`` adds the opt-in sentence-embedding block (``model.sentence_model``); its
+labelling speed is then timed on the test answers once (2,045) instead of 20,000.
 
     python bench/quality.py [--data ../shared/data/nhs_fft_phase1/feedback.csv] [--target label]
-                            [--mode multilabel] [--text-only]
+                            [--mode multilabel] [--text-only] [--sentence-model NAME]
 """
 
 from __future__ import annotations
@@ -38,10 +40,17 @@ GOALS = {"label": {"accuracy": 0.73, "macro_f1": 0.63}, "subcategory": {"accurac
 
 
 def run(
-    data: Path, target: str, config_path: Path | None, requested_mode: str = "auto", text_only: bool = False
+    data: Path,
+    target: str,
+    config_path: Path | None,
+    requested_mode: str = "auto",
+    text_only: bool = False,
+    sentence_model: str | None = None,
 ) -> dict[str, object]:
     cfg = load_config(config_path)
     cfg.model.mode = requested_mode
+    if sentence_model is not None:
+        cfg.model.sentence_model = sentence_model
     df = pd.read_csv(data, dtype=str, keep_default_na=False)
     train, test = df[df["split"] == "train"], df[df["split"] == "test"]
     lang = spacy_language(cfg.entities.spacy_model)
@@ -73,9 +82,11 @@ def run(
     scores = ev.score(Y, pred, themes, mode, bootstrap=cfg.model.bootstrap)
     maj = ev.score(Y, ev.majority_baseline(tr.Y, len(Y), mode), themes, mode, bootstrap=0)
     lr = ev.score(Y, ev.tfidf_lr_baseline(tr.texts, tr.Y, texts, mode), themes, mode, bootstrap=0)
-    # Labelling speed, classifier stage alone: 20,000 answers (the test texts repeated), one process.
-    reps = 20_000 // len(texts) + 1
-    many = model_input((texts * reps)[:20_000], (questions * reps)[:20_000] if questions else None)
+    # Labelling speed, classifier stage alone: 20,000 answers (the test texts repeated; with sentence embeddings,
+    # which run far slower, the test texts once), one process.
+    n_speed = len(texts) if cfg.model.sentence_model else 20_000
+    reps = n_speed // len(texts) + 1
+    many = model_input((texts * reps)[:n_speed], (questions * reps)[:n_speed] if questions else None)
     t1 = time.perf_counter()
     pipe.named_steps["classify"].decide(pipe.predict_proba(many))
     speed = len(many) / (time.perf_counter() - t1)
@@ -87,6 +98,7 @@ def run(
         "themes": len(themes),
         "mode": mode,
         "question_column": qcol or None,
+        "sentence_model": cfg.model.sentence_model or None,
         "questions": report["questions"],
         "train_rows": len(tr.texts),
         "test_rows": int(len(te)),
@@ -119,12 +131,15 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--mode", choices=["auto", "multilabel"], default="auto")
     ap.add_argument("--text-only", action="store_true", help="leave the question column out of the model")
+    ap.add_argument("--sentence-model", default=None, help="set model.sentence_model (e.g. all-MiniLM-L6-v2)")
     args = ap.parse_args()
     if not args.data.is_file():
         print(json.dumps({"bench": "quality", "skipped": f"{args.data} not found"}))
         return
     for target in args.target or ["label", "subcategory"]:
-        print(json.dumps(run(args.data, target, args.config, args.mode, args.text_only)), flush=True)
+        print(
+            json.dumps(run(args.data, target, args.config, args.mode, args.text_only, args.sentence_model)), flush=True
+        )
 
 
 if __name__ == "__main__":

@@ -200,7 +200,13 @@ def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
         max_features=config.max_features_char,
         **common,
     )
-    return FeatureUnion([("word", word), ("char", char)])
+    blocks: list[tuple[str, Any]] = [("word", word), ("char", char)]
+    if not config.sentence_model:
+        return FeatureUnion(blocks)
+    from .embeddings import SentenceEmbeddings
+
+    blocks.append(("sentence", SentenceEmbeddings(config.sentence_model)))
+    return FeatureUnion(blocks, transformer_weights={"sentence": config.sentence_weight})
 
 
 class QuestionFeatures(TransformerMixin, BaseEstimator):
@@ -263,6 +269,17 @@ def pipeline_questions(pipe: Any) -> list[str]:
     """The questions a theme Pipeline has features for ([]: it takes texts alone, not :func:`model_input` with
     questions; so do models saved before questions were read)."""
     return list(getattr(pipe.named_steps.get("features"), "questions_", None) or [])
+
+
+def sentence_block(pipe: Any) -> dict[str, Any] | None:
+    """The sentence-embedding block of a theme Pipeline, for its card: model name, weights' SHA-256 and
+    dimensions (``None`` without one)."""
+    features = pipe.named_steps.get("features")
+    union = getattr(features, "features", features)
+    for _, block in getattr(union, "transformer_list", []):
+        if hasattr(block, "weights_sha256_"):
+            return {"name": block.model, "sha256": block.weights_sha256_, "dimensions": block.dim_}
+    return None
 
 
 # --- the classifier ----------------------------------------------------------------------------------------

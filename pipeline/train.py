@@ -55,6 +55,7 @@ from .classify import (
     fit_top_calibration,
     model_input,
     recalibrate_top,
+    sentence_block,
     tune_decisions,
 )
 from .config import Config
@@ -256,7 +257,14 @@ def train_model(
         say(f"also learning from {len(docs)} theme description(s): names, and a taxonomy's definitions and examples")
     n = len(data.texts)
     questions = None if data.questions is None else data.questions + [""] * len(docs)  # "": shared features only
-    say("fitting word and character n-gram features")
+    say(
+        "fitting word and character n-gram features"
+        + (
+            f", and sentence embeddings ({cfg.sentence_model}: a few hundred answers per second)"
+            if cfg.sentence_model
+            else ""
+        )
+    )
     X_all = features.fit_transform(normaliser.transform(model_input(data.texts + [t for _, t in docs], questions)))
     X_all = X_all.tocsr()
     if features.questions_:
@@ -410,6 +418,7 @@ def card_basics(
         "themes_left_out": data.dropped_themes,
         "questions": report.get("questions", []),
         "mode": report["mode"],
+        "sentence_model": sentence_block(pipe),
         "thresholds": thresholds_for_card(pipe, data.themes),
         "threshold_meaning": "per-theme probability threshold"
         if report["mode"] == "multilabel"
