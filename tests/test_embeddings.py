@@ -58,6 +58,13 @@ def test_unit_vectors_that_place_paraphrases_together(block: SentenceEmbeddings)
     assert block.transform([]).shape == (0, 384)
 
 
+def test_a_model_directory_works_like_the_packaged_name(block: SentenceEmbeddings) -> None:
+    by_dir = SentenceEmbeddings(str(model_dir(MODEL))).fit(["x"])
+    assert by_dir.weights_sha256_ == block.weights_sha256_
+    text = ["more street lights on the way to the station"]
+    np.testing.assert_allclose(by_dir.transform(text).toarray(), block.transform(text).toarray(), atol=1e-6)
+
+
 def test_pickled_without_weights_and_refused_when_weights_differ(block: SentenceEmbeddings) -> None:
     blob = pickle.dumps(block)
     assert len(blob) < 10_000  # the name and the weights' hash, not 90 MB of weights
