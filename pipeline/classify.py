@@ -272,13 +272,21 @@ def pipeline_questions(pipe: Any) -> list[str]:
 
 
 def sentence_block(pipe: Any) -> dict[str, Any] | None:
-    """The sentence-embedding block of a theme Pipeline, for its card: model name, weights' SHA-256 and
-    dimensions (``None`` without one)."""
+    """The sentence-embedding block of a theme Pipeline, for its card: model name, weights' SHA-256, dimensions
+    and the versions of the libraries that ran it (``None`` without one)."""
+    from importlib.metadata import version
+
     features = pipe.named_steps.get("features")
     union = getattr(features, "features", features)
     for _, block in getattr(union, "transformer_list", []):
         if hasattr(block, "weights_sha256_"):
-            return {"name": block.model, "sha256": block.weights_sha256_, "dimensions": block.dim_}
+            libs = ("sentence-transformers", "transformers", "torch")
+            return {
+                "name": block.model,
+                "sha256": block.weights_sha256_,
+                "dimensions": block.dim_,
+                "versions": {lib: version(lib) for lib in libs},
+            }
     return None
 
 

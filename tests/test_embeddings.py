@@ -106,6 +106,7 @@ def test_train_and_label_with_sentence_embeddings(tmp_path: Path) -> None:
     card = json.loads((model / CARD_FILE).read_text())
     assert card["sentence_model"]["name"] == MODEL and card["sentence_model"]["dimensions"] == 384
     assert len(card["sentence_model"]["sha256"]) == 64
+    assert set(card["sentence_model"]["versions"]) == {"sentence-transformers", "transformers", "torch"}
     new = tmp_path / "new.csv"
     # Each is labelled wrongly by the n-gram features alone (checked): the embeddings carry the meaning.
     answers = [
