@@ -105,14 +105,11 @@ def model_dir(name: str) -> Path:
 
 
 def weights_sha256(path: Path) -> str:
-    """One SHA-256 over the model's weight files (``*.safetensors``, ``*.bin``), in name order."""
+    """One SHA-256 over the model's weight files (``*.safetensors``, ``*.bin``): over each one's path and
+    SHA-256, in path order."""
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.suffix in {".safetensors", ".bin"} and p.is_file())
-    for p in files:
-        h.update(str(p.relative_to(path)).encode())
-        with open(p, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+    for p in sorted(p for p in path.rglob("*") if p.suffix in {".safetensors", ".bin"} and p.is_file()):
+        h.update(f"{p.relative_to(path)}:{sha256_file(p)}\n".encode())
     return h.hexdigest()
 
 
