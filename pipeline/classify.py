@@ -274,18 +274,17 @@ def pipeline_questions(pipe: Any) -> list[str]:
 def sentence_block(pipe: Any) -> dict[str, Any] | None:
     """The sentence-embedding block of a theme Pipeline, for its card: model name, weights' SHA-256, dimensions
     and the versions of the libraries that ran it (``None`` without one)."""
-    from importlib.metadata import version
+    from .modelstore import package_versions
 
     features = pipe.named_steps.get("features")
     union = getattr(features, "features", features)
     for _, block in getattr(union, "transformer_list", []):
         if hasattr(block, "weights_sha256_"):
-            libs = ("sentence-transformers", "transformers", "torch")
             return {
                 "name": block.model,
                 "sha256": block.weights_sha256_,
                 "dimensions": block.dim_,
-                "versions": {lib: version(lib) for lib in libs},
+                "versions": package_versions(("sentence-transformers", "transformers", "torch")),
             }
     return None
 

@@ -32,17 +32,24 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def library_versions() -> dict[str, str]:
-    import platform
+def package_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Installed version of each package ("not installed" when absent)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": platform.python_version()}
-    for pkg in ("consult", "scikit-learn", "numpy", "scipy", "spacy", "pandas", "joblib"):
+    out = {}
+    for pkg in packages:
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             out[pkg] = "not installed"
     return out
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+
+    libs = ("consult", "scikit-learn", "numpy", "scipy", "spacy", "pandas", "joblib")
+    return {"python": platform.python_version(), **package_versions(libs)}
 
 
 @dataclass
