@@ -1,21 +1,30 @@
-"""Redaction: replace names, e-mail addresses, phone numbers, UK postcodes and social handles by placeholders.
+"""Redaction: replace names, contact details, addresses and reference numbers by placeholders.
 
-Used for every piece of answer text that goes into a report (quotes, campaign excerpts). What is caught:
+Used for every piece of answer text that goes into a report (quotes, campaign excerpts, places and
+organisations, answer ids). What is caught:
 
-- e-mail addresses → ``[email]``;
+- e-mail addresses, also spelt out ("jo.b at gmail dot com") → ``[email]``;
+- web links (``https://…``, ``www.…``, ``site.com/path``: a path can name someone) → ``[link]``;
 - UK phone numbers in the usual forms (``07700 900123``, ``07700900123``, ``020 7946 0123``,
   ``(020) 7946 0123``, ``+44 7700 900123``, ``+44 (0)20 7946 0123``, ``0044 ...``) and other international
   numbers starting with ``+`` → ``[phone]``;
 - full UK postcodes (``E8 1AB``, ``sw1a 1aa``) → ``[postcode]``; district codes alone (``E8``) are kept;
-- ``@handles`` → ``[handle]``;
+- house-number addresses (``14 Elm Grove``, ``Flat 3, 45 High Street``) → ``[address]``;
+- dates written with numbers (``03/07/1985``, ``12.04.1990``, ``1985-07-03``) → ``[date]``;
+- National Insurance numbers (``QQ 12 34 56 C``) → ``[ni number]``;
+- UK vehicle registrations (``AB12 CDE``, ``A123 BCD``) → ``[plate]``;
+- crime and case references (``CRIS 12345/21``, ``ref: AB123``, ``01/123456/24``: a code with a slash and at
+  least five digits) → ``[reference]``;
+- ``@handles`` (``@lucy.harris.90``) → ``[handle]``;
 - names → ``[name]``: every PERSON entity found anywhere in the labelled file (and each capitalised word of
-  it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...)
-  or a relation ("my neighbour Dave", "a man called Tom"), and, when a spaCy pipeline is given, the
-  PERSON entities it finds in the text itself. A name found wholly inside a known place or organisation
-  name (``places``: e.g. "Elizabeth" in "Elizabeth line") is kept.
+  it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...;
+  after Mr, Mrs, Ms and Mx also when written in lower case: "mr patel") or a relation
+  ("my neighbour Dave", "a man called Tom"), and, when a spaCy pipeline is given, the PERSON entities it
+  finds in the text itself. Names may have accented letters ("Siobhán Ní Bhriain"). A name found wholly
+  inside a known place or organisation name (``places``: e.g. "Elizabeth" in "Elizabeth line") is kept.
 
-Redaction is a safeguard, not a guarantee: a name that is not capitalised, not tagged and not after a
-title or relation word gets through. Read quotes before publishing.
+Redaction is a safeguard, not a guarantee: a name that is neither capitalised nor after a title, not tagged
+and not after a relation word ("my neighbour dave") gets through. Read quotes before publishing.
 """
 
 from __future__ import annotations
@@ -24,30 +33,71 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import regex
+
 PLACEHOLDERS = {
     "email": "[email]",
+    "link": "[link]",
     "phone": "[phone]",
     "postcode": "[postcode]",
+    "address": "[address]",
+    "date": "[date]",
+    "ni": "[ni number]",
+    "plate": "[plate]",
+    "reference": "[reference]",
     "name": "[name]",
     "handle": "[handle]",
 }
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+at\s+)"
+_SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)"
+_TLD = r"(?:com|org|net|gov|edu|ac|co|uk|ie|io|me|info)\b"
+# "jo at gmail dot com" (the last dot spelt out), or "jo.b at gmail.com" (a local part with . _ or a digit).
+SPELT_EMAIL_RE = re.compile(
+    rf"\b[\w.+-]+{_AT}[\w-]+(?:(?:{_SPELT_DOT}|\.)[\w-]+)*{_SPELT_DOT}{_TLD}"
+    rf"|\b[\w+-]*[._\d][\w.+-]*{_AT}[\w-]+(?:\.[\w-]+)*\.{_TLD}",
+    re.IGNORECASE,
+)
+URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
 # A leading 0 or +44/0044 (optionally "(0)"), then 9-10 digits with spaces, dots, dashes or brackets between.
 UK_PHONE_RE = re.compile(r"(?<![\w+])\(?(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|0)(?:[\s().-]{0,2}\d){9,10}(?!\d)")
 INTL_PHONE_RE = re.compile(r"(?<![\w+])\+\d(?:[\s().-]{0,2}\d){7,14}(?!\d)")
 POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
-HANDLE_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,}")
-_NAME_WORD = r"[A-Z][a-zA-Z'\u2019-]+"
-TITLE_RE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|PC|DC|DS|DI|DCI|Sgt|Sergeant|Inspector|Constable|Officer|Cllr|Councillor)"
-    rf"\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})?"
+DATE_RE = re.compile(r"(?<![\w/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w/-]|\.\d)")
+NI_RE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.IGNORECASE)
+PLATE_RE = re.compile(r"\b(?:[A-Z]{2}\d{2}\s?[A-Z]{3}|[A-Z]\d{1,3}\s?[A-Z]{3})\b")
+REFERENCE_RE = re.compile(
+    r"\b(?:CRIS|CAD|URN|crime\s+(?:reference|ref|number|no)\.?|ref(?:erence)?(?:\s+(?:number|no)\.?)?)"
+    r"\s*(?:[:#]|no\.?)?\s*(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+)*"
+    r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])",
+    re.IGNORECASE,
 )
-RELATION_RE = re.compile(
+HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
+_NAME_WORD = r"\p{Lu}[\p{L}\p{M}'\u2019-]+"
+_STREET = (
+    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
+    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate)"
+)
+ADDRESS_RE = regex.compile(
+    r"(?:\b(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,4}[A-Za-z]?,?\s+"
+    rf"(?:{_NAME_WORD}\s+){{1,3}}{_STREET}\b|\b(?:Flat|Apartment|Apt)\s+\d+[A-Za-z]?\b"
+)
+TITLE_RE = regex.compile(
+    r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|PC|DC|DS|DI|DCI|Sgt|Sergeant|Inspector|Constable|Officer|Cllr|Councillor)"
+    rf"\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+)
+# Titles that are nearly always followed by a name, so a lower-case word after them is one ("mr patel").
+LOWER_TITLE_RE = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx))\.?\s+(\p{Ll}[\p{L}\p{M}'\u2019-]+)")
+RELATION_RE = regex.compile(
     r"\b((?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex-?)?(?:husband|wife|partner|son|daughter|neighbou?r|friend|"
     r"boyfriend|girlfriend|brother|sister|mum|mom|dad|mother|father|cousin|colleague|carer|ex|landlord)|"
     r"\b(?:called|named))\s+"
     rf"({_NAME_WORD}(?:\s+{_NAME_WORD})?)"
+)
+# Lower-case words after such a title that are not names ("mr and mrs smith").
+_NOT_NAMES = frozenset(
+    ["and", "or", "the", "a", "an", "of", "to", "in", "on", "at", "is", "was", "who", "from", "with"]
 )
 
 
@@ -104,14 +154,22 @@ def redact(
     if names is not None and not isinstance(names, re.Pattern):
         names = name_patterns(names)
     s = EMAIL_RE.sub(PLACEHOLDERS["email"], str(text))
+    s = URL_RE.sub(PLACEHOLDERS["link"], s)
+    s = SPELT_EMAIL_RE.sub(PLACEHOLDERS["email"], s)
+    s = DATE_RE.sub(PLACEHOLDERS["date"], s)
     s = UK_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
     s = INTL_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
+    s = NI_RE.sub(PLACEHOLDERS["ni"], s)
     s = POSTCODE_RE.sub(PLACEHOLDERS["postcode"], s)
+    s = PLATE_RE.sub(PLACEHOLDERS["plate"], s)
+    s = REFERENCE_RE.sub(PLACEHOLDERS["reference"], s)
+    s = ADDRESS_RE.sub(PLACEHOLDERS["address"], s)
     s = HANDLE_RE.sub(PLACEHOLDERS["handle"], s)
     spans: list[tuple[int, int]] = []
     if nlp is not None:
         spans += [(e.start_char, e.end_char) for e in nlp(s).ents if e.label_ == "PERSON"]
     spans += [m.span() for m in TITLE_RE.finditer(s)]
+    spans += [m.span() for m in LOWER_TITLE_RE.finditer(s) if m.group(1).casefold() not in _NOT_NAMES]
     spans += [m.span(2) for m in RELATION_RE.finditer(s)]
     if names is not None:
         spans += [m.span() for m in names.finditer(s)]
