@@ -123,6 +123,8 @@ def _card_for(labelled: pd.DataFrame, model_path: Path) -> dict[str, Any]:
     if versions and is_registry(model_path) and versions[0] in list_versions(model_path):
         return read_card(Path(model_path) / versions[0])
     card = read_card(resolve_model_dir(model_path))
+    if not card.get("version"):  # a plain folder: its name, as 'label' writes
+        card["version"] = resolve_model_dir(model_path).name
     if versions and str(card.get("version") or resolve_model_dir(model_path).name) != versions[0]:
         raise ConsultError(
             f"The labelled file was made by model version '{versions[0]}', but {model_path} is '{card.get('version')}'",
@@ -189,7 +191,7 @@ def export_for_review(
     if not 0.0 <= share <= 1.0:
         raise ConsultError(f"--random-share {share} is not between 0 and 1", "Give a share such as 0.2")
     seed = rc.seed if seed is None else seed
-    df, _ = read_table(Path(labelled_path))
+    df, _ = read_table(Path(labelled_path), written_by_consult=True)
     idc, txc = config.ingest.id_column, config.ingest.text_column
     asked = question_column_in(list(df.columns), config.ingest)  # shown beside the answer
     themes = theme_columns(df)
@@ -440,7 +442,7 @@ def import_reviews(
     Nothing is written when any row is wrong: the error lists every bad row and what to do.
     """
     path = Path(path)
-    df, _ = read_table(path, sheet=REVIEW_SHEET if table_format(path) == "xlsx" else 0)
+    df, _ = read_table(path, sheet=REVIEW_SHEET if table_format(path) == "xlsx" else 0, written_by_consult=True)
     need = [c for c in ("id", "reviewed_themes") if c not in df.columns]
     if need:
         raise ConsultError(
@@ -459,7 +461,7 @@ def import_reviews(
             f"Labelled file {labelled_path} (that {path} was exported from) not found",
             "Give its current path with --labelled FILE",
         )
-    lab, _ = read_table(Path(labelled_path))
+    lab, _ = read_table(Path(labelled_path), written_by_consult=True)
     idc, txc = config.ingest.id_column, config.ingest.text_column
     qc = question_column_in(list(lab.columns), config.ingest)
     if idc not in lab.columns or txc not in lab.columns or not theme_columns(lab):

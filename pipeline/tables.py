@@ -133,8 +133,11 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
     return df
 
 
-def read_table(path: Path, sheet: str | int = 0) -> tuple[pd.DataFrame, ReadInfo]:
-    """Read any supported table; every cell becomes a string (missing cells become "")."""
+def read_table(path: Path, sheet: str | int = 0, *, written_by_consult: bool = False) -> tuple[pd.DataFrame, ReadInfo]:
+    """Read any supported table; every cell becomes a string (missing cells become "").
+
+    ``written_by_consult``: the file is one of consult's own outputs (a labelled file, a review file), so the
+    apostrophe :func:`write_table` put before CSV cells that look like formulas is taken off again."""
     path = Path(path)
     if not path.exists():
         raise ConsultError(f"File {path} not found", "Check the path")
@@ -163,6 +166,8 @@ def read_table(path: Path, sheet: str | int = 0) -> tuple[pd.DataFrame, ReadInfo
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
     df = _tidy(df, info)
+    if written_by_consult and fmt in ("csv", "tsv") and len(df):
+        df = df.map(_excel_unsafe)
     return df, info
 
 
@@ -229,6 +234,13 @@ def _excel_safe(v: object) -> object:
             float(v)
         except ValueError:
             return "'" + v
+    return v
+
+
+def _excel_unsafe(v: object) -> object:
+    """Undo :func:`_excel_safe`."""
+    if isinstance(v, str) and v.startswith("'") and _excel_safe(v[1:]) == "'" + v[1:]:
+        return v[1:]
     return v
 
 

@@ -23,7 +23,22 @@ SECRETS = [
     "+44 7700 900456",
     "E8 1AB",
     "SW1A 1AA",
+    "03/07/1985",
+    "QQ 12 34 56 C",
+    "12345/21",
+    "AB12 CDE",
+    "14 Elm Grove",
+    "ahmed.k",
+    "siobhan.murphy",
+    "Siobhán",
+    "Bhriain",
+    "patel",
+    "lucy.harris",
+    "0555",
+    "0999",
+    "9 Station Road",
 ]
+_FILLER = "The path by the canal has no lights and I do not feel safe there after dark at all. " * 5
 _TEXTS = {
     "n1": "Sarah Jones here: the underpass by E8 1AB is dark and I do not feel safe walking home at night.",
     "n2": "Please call me on 07700 900123, the alley behind the station is frightening after dark.",
@@ -31,6 +46,14 @@ _TEXTS = {
     "n4": "My neighbour Dave was followed home from the bus stop, the lamps on our road are broken.",
     "s1": "Email jo.bloggs@example.com about the lights by the park, they are off and I feel unsafe there.",
     "s2": "Ring 020 7946 0123 or +44 7700 900456, the subway near SW1A 1AA needs lights and patrols.",
+    "n5": "My DOB is 03/07/1985, NI number QQ 12 34 56 C; my report CRIS 12345/21 went nowhere and I feel unsafe.",
+    "n6": "He drives AB12 CDE and lives at 14 Elm Grove; write to ahmed.k at gmail dot com or see "
+    "facebook.com/siobhan.murphy.7 about how unsafe it is.",
+    "n7": "DC Siobhán Ní Bhriain and mr patel were kind, and @lucy.harris.90 posted that it is unsafe.",
+    # The phone number straddles the 400-character cut of a quote.
+    "n8": _FILLER[:388] + " Call 020 7946 0555 any time.",
+    # A CSV cell a spreadsheet would run as a formula: written with an apostrophe, read back without it.
+    "s3": "- more patrols and lights in the park, please",
 }
 
 
@@ -81,6 +104,9 @@ def hand_example() -> pd.DataFrame:
             if k == 1
             else "BOROUGH:Hackney; AGENCY:Transport for London"
             if k <= 3
+            # Personal data the tagger took for places and organisations: never listed in a report.
+            else "ORG:+44 (0)20 7946 0999; FAC:9 Station Road; ORG:DC Siobhán Ní Bhriain"
+            if k in (5, 6)
             else ""
         )
         rows.append(row(f"n{k}", "North", themes, entities=ents))

@@ -186,8 +186,17 @@ def test_unknown_or_id_like_by_column() -> None:
         build_report(hand_example(), cfg(), TAXONOMY, by=["region"])
     with pytest.raises(ConsultError, match="'themes'.*not a column"):
         build_report(hand_example(), cfg(), TAXONOMY, by=["themes"])
+    many = hand_example().assign(respondent=lambda d: "r" + d["id"].astype(str))
     with pytest.raises(ConsultError, match="different values"):
-        build_report(hand_example(), cfg(max_groups=10), TAXONOMY, by=["id"])
+        build_report(many, cfg(max_groups=10), TAXONOMY, by=["respondent"])
+
+
+@pytest.mark.parametrize(("column", "what"), [("text", "answers' text"), ("id", "answers' ids")])
+def test_text_and_id_columns_are_never_groups(column: str, what: str) -> None:
+    # Even a file small enough to pass max_groups: the answers themselves would become group names.
+    small = hand_example().head(5)
+    with pytest.raises(ConsultError, match=f"'{column}' given with --by holds the {what}"):
+        build_report(small, cfg(), TAXONOMY, by=[column])
 
 
 # ------------------------------------------------------------------------------------------ the rest
@@ -206,7 +215,8 @@ def test_cooccurrence() -> None:
 def test_places_and_organisations_per_theme() -> None:
     ents = build_report(hand_example(), cfg(), TAXONOMY).entities
     safety = ents[ents["theme"] == "safety"]
-    # safety answers: n1-n3 mention Hackney, n2-n3 Transport for London, s1-s2 Lambeth; PERSON never listed.
+    # safety answers: n1-n3 mention Hackney, n2-n3 Transport for London, s1-s2 Lambeth; PERSON never listed,
+    # nor the phone number, address and name tagged ORG and FAC in n5-n6.
     assert safety[["entity", "answers"]].values.tolist() == [
         ["Hackney", 3],
         ["Lambeth", 2],

@@ -115,6 +115,11 @@ def test_no_personal_details_in_any_output(files: dict[str, Path], tmp_path: Pat
     quotes = csv(out / "quotes.csv")
     assert {"n2", "n3", "n4", "s1", "s2"} <= set(quotes["id"])  # the answers holding the details
     assert quotes["quote"].str.contains(r"\[(?:name|email|phone|postcode)\]").sum() >= 5
+    # s3 starts with "-": the labelled CSV holds it as "'- more…"; read back without the apostrophe, written
+    # again with one (not two) in the CSV, and shown without it in the page.
+    assert quotes.set_index("id").at["s3", "quote"].startswith("'- more patrols")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "- more patrols" in page and not re.search(r"(&#39;|&#x27;|')- more patrols", page)
     campaign = csv(out / "campaigns.csv")["excerpt"].iloc[0]
     assert "[name]" in campaign and "[postcode]" in campaign  # the campaign text is n1's
     texts = {p.name: p.read_text(encoding="utf-8-sig") for p in out.glob("*") if p.suffix in (".csv", ".html", ".md")}
@@ -194,13 +199,14 @@ def test_failure_leaves_nothing_half_written(
         (["missing.csv"], "missing.csv not found"),
         (["data/consultation_new.csv"], "not a labelled file"),
         (["{labelled}", "--by", "region"], "Column 'region' given with --by is not a column"),
-        (["{labelled}", "--by", "id", "--set", "report.max_groups=5"], "has 20 different values"),
+        (["{labelled}", "--by", "id"], "Column 'id' given with --by holds the answers' ids"),
+        (["{labelled}", "--by", "text"], "Column 'text' given with --by holds the answers' text"),
         (["{labelled}", "--compare", "nowhere.csv"], "--compare file nowhere.csv not found"),
         (["{labelled}", "--compare", "data/consultation_new.csv"], "neither a labelled file nor a report"),
         (["{labelled}", "--compare", "{tmp}"], "has no theme_counts.csv"),
         (["{labelled}", "--text-column", "answer"], "no text column 'answer'"),
         (["{labelled}", "--set", "report.min_group_size=0"], "Invalid setting 'report.min_group_size'"),
-        (["{labelled}", "--set", "report.mystery=1"], "Invalid setting 'report.mystery'"),
+        (["{labelled}", "--set", "report.mystery=1"], "Invalid setting 'report.mystery' given with --set"),
     ],
 )
 def test_bad_input_one_clear_line_exit_1_nothing_written(

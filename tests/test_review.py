@@ -253,3 +253,13 @@ def test_audit_store_detects_edits(tmp_path: Path) -> None:
     store.path.write_text(lines[0].replace('"x"', '"y"') + "\n" + lines[1] + "\n")
     with pytest.raises(ConsultError, match="hash chain"):
         store.records()
+
+
+def test_export_of_a_plain_model_folder_names_it_as_label_does(tmp_path: Path) -> None:
+    # 'consult label' writes a plain folder's name as model_version; the review file must say the same.
+    model = fake_model(tmp_path / "mymodel", ["light", "court"], [0.5, 0.5], version="")
+    lab = labelled_file(tmp_path / "labelled.csv", ROWS, version="mymodel")
+    res = export_for_review(lab, tmp_path / "r.xlsx", config(tmp_path), n=2, model_path=model)
+    assert set(res.rows["model_version"]) == {"mymodel"}
+    about = dict(load_workbook(tmp_path / "r.xlsx", read_only=True)["about"].iter_rows(values_only=True))
+    assert about["model_version"] == "mymodel"

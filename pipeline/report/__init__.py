@@ -113,7 +113,7 @@ def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: boo
                 "Give a labelled file or a folder written by 'consult report'",
             )
         path = path / "theme_counts.csv"
-    df, _ = read_table(path)
+    df, _ = read_table(path, written_by_consult=True)
     if {"theme", "count", "base"} <= set(df.columns):
         try:
             out = df.assign(count=pd.to_numeric(df["count"]).astype(int), base=pd.to_numeric(df["base"]).astype(int))
@@ -196,8 +196,8 @@ def build_report(
     check_labelled(df)
     themes = analysis.all_themes(df)
     by = list(dict.fromkeys(by or []))
-    analysis.by_columns_allowed(df, by, themes)
     text_col, id_col = config.ingest.text_column, config.ingest.id_column
+    analysis.by_columns_allowed(df, by, themes, text_col, id_col)
     if text_col not in df.columns:
         raise ConsultError(
             f"The labelled file has no text column '{text_col}' to take quotes from",
@@ -214,7 +214,8 @@ def build_report(
     )
     if nlp is None and cfg.quotes_per_theme > 0:
         nlp = _ner(config)
-    redactor = Redactor(_person_names(df), nlp, _place_names(df, config))
+    person_names, place_names = _person_names(df), _place_names(df, config)
+    redactor = Redactor(person_names, nlp, place_names)
     groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
     matrix, pairs = analysis.cooccurrence(counted, themes, names)
     compare = analysis.compare_table(counts.counts, previous, names, cfg) if previous is not None else None
@@ -248,7 +249,7 @@ def build_report(
         groups=groups,
         cooccurrence=matrix,
         pairs=pairs,
-        entities=analysis.entity_table(counted, themes, names, cfg),
+        entities=analysis.entity_table(counted, themes, names, cfg, Redactor(person_names, None, place_names)),
         quotes=analysis.quote_table(
             counted,
             themes,
@@ -281,7 +282,7 @@ def report_file(
     config = config or Config()
     labelled = Path(labelled)
     check_out_dir(Path(out_dir), labelled, compare)
-    df, _ = read_table(labelled)
+    df, _ = read_table(labelled, written_by_consult=True)
     check_labelled(df, f"{labelled}")
     source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
     previous = None

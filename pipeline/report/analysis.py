@@ -18,7 +18,7 @@ from ..config import ReportConfig
 from ..entities import parse_entities
 from ..errors import ConsultError
 from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
-from ..redact import Redactor
+from ..redact import Redactor, redact
 from ..taxonomy import Taxonomy
 from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
 
@@ -293,8 +293,13 @@ def cooccurrence(df: pd.DataFrame, themes: list[str], names: dict[str, str]) -> 
     return matrix, pair_tab
 
 
-def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig) -> pd.DataFrame:
-    """Places and organisations most mentioned per theme: answers mentioning each (an answer counts once)."""
+def entity_table(
+    df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg: ReportConfig, redactor: Redactor | None = None
+) -> pd.DataFrame:
+    """Places and organisations most mentioned per theme: answers mentioning each (an answer counts once).
+
+    An entity that ``redactor`` changes (a phone number, name or address the tagger took for an organisation
+    or place) is personal data, not a place, and is left out."""
     cols = ["theme", "name", "rank", "label", "entity", "answers"]
     if "entities" not in df.columns:
         return pd.DataFrame(columns=cols)
@@ -305,6 +310,13 @@ def entity_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], cfg
         .astype(str)
         .map(lambda c: {(lab, name) for lab, name in parse_entities(c) if lab in keep and name})
     )
+    if redactor is not None:
+        allowed: dict[str, bool] = {}
+        for s in ents:
+            for _, name in s:
+                if name not in allowed:
+                    allowed[name] = redactor(name) == name
+        ents = ents.map(lambda s: {(lab, name) for lab, name in s if allowed[name]})
     labels = label_matrix(df, themes)
     rows = []
     for t in themes:
@@ -342,7 +354,8 @@ def quote_table(
 ) -> pd.DataFrame:
     """Up to ``cfg.quotes_per_theme`` representative answers per theme: carrying the theme with probability
     at least ``cfg.quote_min_probability``, not a campaign copy nor in ``copied`` (answers that others copy),
-    most confident first, each answer quoted under one theme at most; shortened and redacted."""
+    most confident first, each answer quoted under one theme at most; redacted, then shortened (so a cut
+    cannot leave half a phone number behind)."""
     cols = ["theme", "name", "rank", "id", "probability", "quote"]
     eligible = (duplicate_column(df) == "") & ~ids.isin(copied)
     labels = label_matrix(df, themes)
@@ -369,9 +382,9 @@ def quote_table(
                     "theme": t,
                     "name": names[t],
                     "rank": picked,
-                    "id": r.id,
+                    "id": redact(r.id),  # an id can be an e-mail address or phone number
                     "probability": round(float(r.p), 3),
-                    "quote": redactor(shorten(r.text, cfg.quote_max_chars)),
+                    "quote": shorten(redactor(r.text), cfg.quote_max_chars),
                 }
             )
     table = pd.DataFrame(rows, columns=cols)
@@ -394,11 +407,11 @@ def campaign_table(
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
         rows.append(
             {
-                "original_id": orig,
+                "original_id": redact(orig),
                 "copies": int(n),
                 "answers_in_campaign": int(n) + (1 if len(hit) else 0),
                 "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
-                "excerpt": redactor(shorten(text, max_chars)) if text else "",
+                "excerpt": shorten(redactor(text), max_chars) if text else "",
             }
         )
     tab = pd.DataFrame(rows, columns=cols)
@@ -470,12 +483,23 @@ def compare_table(now: pd.DataFrame, before: pd.DataFrame, names: dict[str, str]
     ).reset_index(drop=True)
 
 
-def by_columns_allowed(df: pd.DataFrame, by: list[str], themes: list[str]) -> None:
+def by_columns_allowed(
+    df: pd.DataFrame, by: list[str], themes: list[str], text_column: str = "", id_column: str = ""
+) -> None:
+    """Refuse --by columns that are not input columns, and the answers' text and id columns: their values
+    would become group names in the report (free text and ids are personal data, whatever their number)."""
     added = set(added_columns(themes)) | {c for c in df.columns if c.startswith(PROB_PREFIX)}
-    inputs = [c for c in df.columns if c not in added]
+    private = {text_column, id_column} - {""}
+    inputs = [c for c in df.columns if c not in added and c not in private]
     for col in by:
         if col not in df.columns or col in added:
             raise ConsultError(
                 f"Column '{col}' given with --by is not a column of the answers",
                 f"Use one of: {', '.join(inputs) or '(none)'}",
+            )
+        if col in private:
+            what = "answers' text" if col == text_column else "answers' ids"
+            raise ConsultError(
+                f"Column '{col}' given with --by holds the {what}: its values would appear in the report",
+                f"Break down by a column of categories: {', '.join(inputs) or '(none)'}",
             )
