@@ -275,18 +275,23 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConsultError(f"Config file {path} is not valid TOML ({e})", "Fix the file's syntax") from None
+    set_keys: list[str] = []
     for item in overrides or []:
         if "=" not in item:
             raise ConsultError(f"Override '{item}' has no '='", "Write it as --set section.key=value")
         key, raw = item.split("=", 1)
         _set_dotted(data, key.strip(), raw.strip())
+        set_keys.append(key.strip())
     try:
         return Config.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "config"
-        src = f" in {path}" if path else ""
+        if any(where == k or where.startswith(k + ".") for k in set_keys):
+            src, fix = " given with --set", "Fix that --set option"
+        else:
+            src, fix = (f" in {path}" if path else ""), "Fix or remove that key"
         raise ConsultError(
             f"Invalid setting '{where}'{src}: {first['msg']}",
-            "Fix or remove that key (see configs/consult.toml for every setting and its default)",
+            f"{fix} (see configs/consult.toml for every setting and its default)",
         ) from None

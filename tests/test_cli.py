@@ -165,6 +165,11 @@ def test_errors_are_one_line_exit_1_and_write_nothing(
 ) -> None:
     out = tmp_path / "out.csv"
     _assert_clean_failure(*run("label", tmp_path / "missing.csv", "-o", out, "--model", model), "not found")
+    # Square brackets in names are text, not console markup.
+    _assert_clean_failure(*run("label", tmp_path / "answers[bold].csv", "-o", out, "--model", model), "[bold].csv")
+    themed = tmp_path / "themed.csv"
+    pd.DataFrame({"id": ["1", "2"], "text": ["x", "y"], "a": ["1", "[/b]"]}).to_csv(themed, index=False)
+    _assert_clean_failure(*run("train", themed, "--theme-column", "a", "-o", tmp_path / "m4", *FAST), "'[/b]'")
     _assert_clean_failure(
         *run("label", new_answers, "-o", tmp_path / "out.docx", "--model", model), "Unknown file format"
     )

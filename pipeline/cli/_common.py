@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from ..clean import has_built_in_phrases
 from ..config import Config, load_config
@@ -19,8 +20,9 @@ from ..errors import ConsultError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console()
-err = Console(stderr=True)
+# No console markup: messages and tables carry file names, column names and theme names, where "[b]" is text.
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Settings file (TOML). Default: configs/consult.toml if present.")
@@ -71,7 +73,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConsultError as e:
-            err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("Error:", "bold red"), f" {e}"), highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
         except KeyboardInterrupt:
             err.print("Interrupted; nothing was written.")
@@ -121,7 +123,7 @@ def note_language(cfg: Config, lang: str) -> None:
 
 
 def say(msg: str) -> None:
-    err.print(f"[dim]·[/] {msg}", highlight=False)
+    err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False)
 
 
 @contextmanager
