@@ -14,7 +14,7 @@ organisations, answer ids). What is caught:
 - National Insurance numbers (``QQ 12 34 56 C``) → ``[ni number]``;
 - UK vehicle registrations (``AB12 CDE``, ``A123 BCD``) → ``[plate]``;
 - crime and case references (``CRIS 12345/21``, ``ref: AB123``, ``01/123456/24``: a code with a slash and at
-  least five digits) → ``[reference]``;
+  least five digits) and officers' collar numbers (``PC 4321``) → ``[reference]``;
 - ``@handles`` (``@lucy.harris.90``) → ``[handle]``;
 - names → ``[name]``: every PERSON entity found anywhere in the labelled file (and each capitalised word of
   it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...;
@@ -70,7 +70,8 @@ PLATE_RE = re.compile(r"\b(?:[A-Z]{2}\d{2}\s?[A-Z]{3}|[A-Z]\d{1,3}\s?[A-Z]{3})\b
 REFERENCE_RE = re.compile(
     r"\b(?:CRIS|CAD|URN|crime\s+(?:reference|ref|number|no)\.?|ref(?:erence)?(?:\s+(?:number|no)\.?)?)"
     r"\s*(?:[:#]|no\.?)?\s*(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+)*"
-    r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])",
+    r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
+    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt)\s?\d{2,6}\b",  # an officer's collar number
     re.IGNORECASE,
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
@@ -90,7 +91,7 @@ TITLE_RE = regex.compile(
 # Titles that are nearly always followed by a name, so a lower-case word after them is one ("mr patel").
 LOWER_TITLE_RE = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx))\.?\s+(\p{Ll}[\p{L}\p{M}'\u2019-]+)")
 RELATION_RE = regex.compile(
-    r"\b((?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex-?)?(?:husband|wife|partner|son|daughter|neighbou?r|friend|"
+    r"\b((?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex[-\s]?)?(?:husband|wife|partner|son|daughter|neighbou?r|friend|"
     r"boyfriend|girlfriend|brother|sister|mum|mom|dad|mother|father|cousin|colleague|carer|ex|landlord)|"
     r"\b(?:called|named))\s+"
     rf"({_NAME_WORD}(?:\s+{_NAME_WORD})?)"

@@ -95,6 +95,8 @@ def test_empty() -> None:
         ("the car was AB12 CDE", "the car was [plate]"),
         ("CRIS 12345/21 and CAD 1234/05JAN24", "[reference] and [reference]"),
         ("crime reference 4521889 and 01/123456/24", "[reference] and [reference]"),
+        ("the officer, PC 4321, and PCSO1234 came", "the officer, [reference], and [reference] came"),
+        ("my ex partner Darren Wright came", "my ex partner [name] came"),
         ("he lives at 14 Elm Grove near Flat 3, 45 High Street", "he lives at [address] near [address]"),
         ("follow @lucy.harris.90 now", "follow [handle] now"),
         ("mr patel and mrs okafor came", "[name] and [name] came"),
