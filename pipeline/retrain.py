@@ -251,8 +251,8 @@ def retrain(
     data = prepare_training_data(
         ts.train.ids,
         ts.train.texts,
-        [";".join(lab) for lab in ts.train.labels],
-        ";",
+        ["\n".join(lab) for lab in ts.train.labels],  # no theme holds a line break; any other separator could
+        "\n",
         taxonomy,
         config.model.min_label_count,
         source="the base data and reviews",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -10,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConsultError
 
 DEFAULT_TAXONOMY = Path("configs/themes.yaml")
+# Review files separate themes with ';' and refuse ',' and '|' (a likely wrong separator), so no id holds them.
+FORBIDDEN_IN_IDS = ";|,\n"
 
 
 class Theme(BaseModel):
@@ -24,7 +27,7 @@ class Theme(BaseModel):
     @field_validator("id")
     @classmethod
     def _no_separator(cls, v: str) -> str:
-        if v != v.strip() or any(c in v for c in ";|,\n"):
+        if v != v.strip() or any(c in v for c in FORBIDDEN_IN_IDS):
             raise ValueError("theme ids must not contain ';', '|', ',', newlines or surrounding spaces")
         return v
 
@@ -78,10 +81,11 @@ def from_ids(ids: list[str]) -> Taxonomy:
 
 
 def split_labels(cell: str, sep: str) -> list[str]:
-    """Themes in one labels cell, trimmed, without blanks or repeats, in their order."""
+    """Themes in one labels cell, trimmed and in Unicode NFC (so "ü" typed as u + ¨ is the same theme), without
+    blanks or repeats, in their order."""
     seen: list[str] = []
     for part in str(cell or "").split(sep):
-        p = part.strip()
+        p = unicodedata.normalize("NFC", part).strip()
         if p and p not in seen:
             seen.append(p)
     return seen

@@ -63,7 +63,7 @@ from .entities import spacy_language
 from .errors import ConsultError
 from .ingest import load_answers
 from .modelstore import library_versions, save_model, sha256_file
-from .taxonomy import Taxonomy, from_ids, load_taxonomy, split_labels
+from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
 
 Progress = Callable[[str], None]
 
@@ -117,6 +117,13 @@ def prepare_training_data(
 ) -> TrainingData:
     """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
     parsed = [split_labels(c, sep) for c in labels]
+    bad = Counter(x for p in parsed for x in p if any(c in x for c in FORBIDDEN_IN_IDS))
+    if bad:
+        listed = ", ".join(f"'{k}' ({v} rows)" for k, v in bad.most_common(5))
+        raise ConsultError(
+            f"{source} has theme(s) with ';', '|' or ',' in their name: {listed}",
+            "Rename them in the labels (e.g. 'Prices and fares'); review files separate themes with ';'",
+        )
     unknown: Counter[str] = Counter()
     if taxonomy is not None:
         known = set(taxonomy.ids)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.classify import decide
+from pipeline.errors import ConsultError
 from pipeline.modelstore import read_card
 from pipeline.registry import current_version, list_versions
 from pipeline.retrain import Rows, build_training_set, compare, held_out, retrain
@@ -170,3 +171,15 @@ def test_retrain_keeps_each_base_answers_question(tmp_path: Path) -> None:
     assert first.card["questions"] == ["Q1", "Q2"]
     second = retrain(cfg)  # scored against a current version that reads questions too
     assert second.comparison["held_out"]["macro_f1_current"] is not None
+
+
+def test_retrain_with_another_separator_never_splits_a_theme_on_semicolons(tmp_path: Path) -> None:
+    # With --sep '|', "court; trials" is one label cell entry: refused as a theme id, not split in two.
+    base = base_corpus(tmp_path / "base.csv")
+    df = pd.read_csv(base, dtype=str, keep_default_na=False)
+    df["labels"] = df["labels"].str.replace("court", "court; trials").str.replace(";patrol", "|patrol")
+    df.to_csv(base, index=False)
+    cfg = config(tmp_path, 'ingest.label_separator="|"')
+    with pytest.raises(ConsultError, match="'court; trials'"):
+        retrain(cfg)
+    assert not Path(cfg.retrain.model).exists()
