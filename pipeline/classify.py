@@ -94,10 +94,11 @@ class SpacyTokenizer:
 
     def __call__(self, text: str) -> list[str]:
         if self._tok is None:
-            import spacy
             from spacy.tokenizer import Tokenizer
 
-            self._tok = spacy.blank(self.lang).tokenizer
+            from .entities import blank_pipeline
+
+            self._tok = blank_pipeline(self.lang).tokenizer
             self._pieces = {} if type(self._tok) is Tokenizer else None
         pieces = self._pieces
         if pieces is None:
@@ -181,6 +182,7 @@ class CharTfidfVectorizer(TfidfVectorizer):
 
 def build_features(config: ModelConfig, lang: str) -> FeatureUnion:
     tokenizer: Callable[[str], list[str]] = SpacyTokenizer(lang) if config.tokenizer == "spacy" else RegexTokenizer()
+    tokenizer("")  # load it now: a language spaCy cannot tokenise fails before any training
     common: dict[str, Any] = {
         "lowercase": True,
         "min_df": config.min_df,

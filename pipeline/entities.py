@@ -30,19 +30,36 @@ class Entity:
         return f"{self.label}:{self.canonical}"
 
 
+def blank_pipeline(lang: str) -> Any:
+    """``spacy.blank(lang)``, or a clear error: an unknown code, or a language whose tokenizer needs a package
+    that is not installed (Japanese needs SudachiPy, for instance)."""
+    import spacy
+
+    try:
+        return spacy.blank(lang)
+    except ImportError as e:
+        if "E048" in str(e):  # no such language in spaCy
+            raise ConsultError(
+                f"spaCy has no language '{lang}'", "Use blank:LANG with an ISO code spaCy knows, e.g. blank:de"
+            ) from None
+        why = str(e).strip().splitlines()[0] if str(e).strip() else "a package it needs is missing"
+        raise ConsultError(
+            f"spaCy cannot tokenise language '{lang}': {why}",
+            "Install what it names, or set model.tokenizer=regex to split words without spaCy",
+        ) from None
+    except (KeyError, ValueError) as e:
+        raise ConsultError(
+            f"spaCy has no language '{lang}' ({e.__class__.__name__})",
+            "Use blank:LANG with an ISO code spaCy knows, e.g. blank:de",
+        ) from None
+
+
 def load_spacy(name: str, *, ner: bool = True) -> Any:
     """Load a spaCy pipeline by package name or ``blank:LANG``, keeping only what NER needs."""
     import spacy
 
     if name.startswith("blank:"):
-        lang = name.split(":", 1)[1]
-        try:
-            return spacy.blank(lang)
-        except (ImportError, KeyError, ValueError) as e:
-            raise ConsultError(
-                f"spaCy has no language '{lang}' ({e.__class__.__name__})",
-                "Use blank:LANG with an ISO code spaCy knows, e.g. blank:de",
-            ) from None
+        return blank_pipeline(name.split(":", 1)[1])
     if not spacy.util.is_package(name) and not Path(name).is_dir():
         raise ConsultError(
             f"The spaCy pipeline '{name}' is not installed",
