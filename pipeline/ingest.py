@@ -108,8 +108,51 @@ def load_answers(
     )
 
 
-_YES = {"1", "1.0", "true", "yes", "y", "x"}
-_NO = {"", "0", "0.0", "false", "no", "n", "nan", "na", "n/a", "none"}
+# Indicator cells, lower-cased: also the TRUE/FALSE and yes/no of Excel and spreadsheets in German, French,
+# Spanish, Italian, Dutch and Portuguese.
+_YES = {
+    "1",
+    "1.0",
+    "true",
+    "yes",
+    "y",
+    "x",
+    "wahr",
+    "ja",
+    "j",
+    "vrai",
+    "oui",
+    "o",
+    "verdadero",
+    "sí",
+    "si",
+    "s",
+    "vero",
+    "waar",
+    "verdadeiro",
+    "sim",
+}
+_NO = {
+    "",
+    "0",
+    "0.0",
+    "false",
+    "no",
+    "n",
+    "nan",
+    "na",
+    "n/a",
+    "none",
+    "falsch",
+    "nein",
+    "faux",
+    "non",
+    "falso",
+    "onwaar",
+    "nee",
+    "não",
+    "nao",
+}
 
 
 def resolve_theme_columns(columns: list[str], wanted: list[str], path: Path) -> list[str]:
@@ -159,7 +202,8 @@ def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path
             raise ConsultError(
                 f"Column '{c}' is not a theme indicator: answer '{df[config.id_column].iloc[row]}' has "
                 f"'{df[c].iloc[row]}' in it",
-                "Theme columns hold 1/0 (or true/false, yes/no, x/empty); leave other columns out of --theme-column",
+                "Theme columns hold 1/0 (or true/false, yes/no, x/empty, also as in German, French, Spanish, Italian, "
+                "Dutch and Portuguese spreadsheets: WAHR/FALSCH, ja/nein, ...); leave other columns out of --theme-column",
             )
         marks[c] = v.isin(_YES).to_numpy()
     return pd.Series([sep.join(c for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object)

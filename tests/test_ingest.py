@@ -183,3 +183,13 @@ def test_theme_columns_and_a_labels_column_together_are_refused(tmp_path: Path) 
     f.write_text("id,text,A;B\n1,x,1\n", encoding="utf-8")
     with pytest.raises(ConsultError, match="contains the label separator"):
         load_answers(f, IngestConfig(theme_columns=["A;B"]), require_labels=True)
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"), [("WAHR", "FALSCH"), ("ja", "nein"), ("VRAI", "FAUX"), ("sí", "no"), ("sim", "não")]
+)
+def test_theme_columns_read_spreadsheet_booleans_of_other_languages(tmp_path: Path, yes: str, no: str) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(f"id,text,Licht,Streife\n1,dunkel,{yes},{no}\n2,Polizei,{no},{yes}\n", encoding="utf-8")
+    a = load_answers(f, IngestConfig(theme_columns=["Licht..Streife"]), require_labels=True)
+    assert a.df["labels"].tolist() == ["Licht", "Streife"]
