@@ -153,8 +153,17 @@ def label_file(
 
 
 def theme_columns(df: pd.DataFrame) -> list[str]:
-    """Theme ids of a labelled table, from its probability columns."""
-    return [c[len(PROB_PREFIX) :] for c in df.columns if c.startswith(PROB_PREFIX)]
+    """Theme ids of a labelled table, from its probability columns: the run of ``p_`` columns that labelling
+    wrote right after ``themes`` (an input column that happens to start with ``p_`` is not a theme)."""
+    cols = [str(c) for c in df.columns]
+    if THEMES_COLUMN not in cols:
+        return [c[len(PROB_PREFIX) :] for c in cols if c.startswith(PROB_PREFIX)]
+    out = []
+    for c in cols[cols.index(THEMES_COLUMN) + 1 :]:
+        if not c.startswith(PROB_PREFIX):
+            break
+        out.append(c[len(PROB_PREFIX) :])
+    return out
 
 
 def as_bool(series: pd.Series) -> pd.Series:

@@ -191,6 +191,13 @@ def test_unknown_or_id_like_by_column() -> None:
         build_report(many, cfg(max_groups=10), TAXONOMY, by=["respondent"])
 
 
+def test_an_input_column_starting_with_p_is_not_a_theme() -> None:
+    df = hand_example()
+    df.insert(3, "p_code", "E8")  # an input column, before the ones labelling adds
+    rep = build_report(df, cfg(), TAXONOMY, by=["p_code"])
+    assert rep.counts.counts["theme"].tolist() == ["safety", "lighting"]
+
+
 @pytest.mark.parametrize(("column", "what"), [("text", "answers' text"), ("id", "answers' ids")])
 def test_text_and_id_columns_are_never_groups(column: str, what: str) -> None:
     # Even a file small enough to pass max_groups: the answers themselves would become group names.

@@ -488,7 +488,7 @@ def by_columns_allowed(
 ) -> None:
     """Refuse --by columns that are not input columns, and the answers' text and id columns: their values
     would become group names in the report (free text and ids are personal data, whatever their number)."""
-    added = set(added_columns(themes)) | {c for c in df.columns if c.startswith(PROB_PREFIX)}
+    added = set(added_columns(themes))
     private = {text_column, id_column} - {""}
     inputs = [c for c in df.columns if c not in added and c not in private]
     for col in by:
