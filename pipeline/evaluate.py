@@ -242,8 +242,13 @@ def evaluate_file(
         )
     except ConsultError as e:
         if "not in the taxonomy" in e.problem:
+            left_out = model.card.get("themes_left_out") or {}
+            known = [t for t in left_out if f"'{t}'" in e.problem]
+            why = f" ({', '.join(repr(t) for t in known)} left out in training: too few answers)" if known else ""
             raise ConsultError(
-                e.problem.replace("the taxonomy", "the model"), "Evaluate on data labelled with the model's themes"
+                e.problem.replace("the taxonomy", "the model") + why,
+                "Evaluate on answers labelled with the model's themes only, or label more answers of the "
+                "missing themes and retrain",
             ) from None
         raise
     # Columns in the model's theme order (prepare_training_data drops themes absent from the data).

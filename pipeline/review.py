@@ -133,6 +133,16 @@ def _card_for(labelled: pd.DataFrame, model_path: Path) -> dict[str, Any]:
     return card
 
 
+def _left_out_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
+    """Themes the labelling model left out for too few training answers: a review may give them (that is how
+    they get the answers they lack). Empty when that model cannot be found."""
+    try:
+        card = _card_for(labelled, model_path)
+    except (ConsultError, OSError, ValueError):
+        return set()
+    return set(card.get("themes_left_out") or {})
+
+
 def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
     tax = None
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
@@ -469,7 +479,7 @@ def import_reviews(
             f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled"
         )
     model_themes = theme_columns(lab)
-    allowed = set(model_themes)
+    allowed = set(model_themes) | _left_out_themes(lab, Path(config.retrain.model))
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
     by_id = {i: r for r, i in enumerate(lab[idc])}

@@ -263,3 +263,19 @@ def test_export_of_a_plain_model_folder_names_it_as_label_does(tmp_path: Path) -
     assert set(res.rows["model_version"]) == {"mymodel"}
     about = dict(load_workbook(tmp_path / "r.xlsx", read_only=True)["about"].iter_rows(values_only=True))
     assert about["model_version"] == "mymodel"
+
+
+def test_import_accepts_a_theme_the_model_left_out_for_too_few_answers(tmp_path: Path) -> None:
+    # 'patrol' had one training answer, so the model left it out; a reviewer's 'patrol' is how it gets a second.
+    model = fake_model(tmp_path / "models" / "default", ["light", "court"], [0.5, 0.5])
+    card = json.loads((model / "model-card.json").read_text())
+    (model / "model-card.json").write_text(json.dumps({**card, "themes_left_out": {"patrol": 1}}))
+    lab = labelled_file(tmp_path / "labelled.csv", ROWS)
+    cfg = config(tmp_path)
+    out = tmp_path / "r.csv"
+    export_for_review(lab, out, cfg, n=2, model_path=model, random_share=0.0)
+    _fill(out, {"a1": ("patrol", "ann")})
+    assert import_reviews(out, cfg).added == 1
+    _fill(out, {"a1": ("burglary", "ann")})
+    with pytest.raises(ConsultError, match="unknown theme id"):
+        import_reviews(out, cfg)
