@@ -348,3 +348,34 @@ def test_a_question_column_lets_the_model_read_an_answer_by_its_question(tmp_pat
     code, text = run("train", data, "-o", tmp_path / "m2", *FAST, "--question-column", "")
     assert code == 0 and "per question" not in text
     assert json.loads((tmp_path / "m2" / CARD_FILE).read_text())["questions"] == []
+
+
+def test_theme_names_are_compared_in_nfc_and_separators_in_names_refused(tmp_path: Path) -> None:
+    import unicodedata
+
+    texts = [*LIGHT, *PATROL]
+    nfc = "Präsenz"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    labels = ["licht"] * len(LIGHT) + [nfc if i % 2 else nfd for i in range(len(PATROL))]
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(data, index=False)
+    code, text = run("train", data, "-o", tmp_path / "m", *FAST)
+    assert code == 0, text
+    assert json.loads((tmp_path / "m" / CARD_FILE).read_text())["themes"] == ["Präsenz", "licht"]
+    bad = tmp_path / "bad.csv"
+    labels = ["licht"] * len(LIGHT) + ["Preise, Tarife"] * len(PATROL)
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(bad, index=False)
+    _assert_clean_failure(*run("train", bad, "-o", tmp_path / "m2", *FAST), "'Preise, Tarife'", "Rename")
+    assert not (tmp_path / "m2").exists()
+
+
+def test_a_language_spacy_cannot_tokenise_is_one_clear_error(labelled: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    code, text = run("train", labelled, "-o", tmp_path / "m", *FAST, "--set", 'entities.spacy_model="blank:zz"')
+    _assert_clean_failure(code, text, "spaCy has no language 'zz'")
+    if importlib.util.find_spec("sudachipy") is None:  # spaCy's Japanese tokenizer needs it
+        code, text = run("train", labelled, "-o", tmp_path / "m", *FAST, "--set", 'entities.spacy_model="blank:ja"')
+        _assert_clean_failure(code, text, "spaCy cannot tokenise language 'ja'", "model.tokenizer=regex")
+    assert not (tmp_path / "m").exists()
