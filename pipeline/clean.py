@@ -48,7 +48,8 @@ NON_SUBSTANTIVE: dict[str, list[str]] = {
         "nein", "nee", "nö", "nichts", "nix", "keine?", "keine angaben?", "k\\.? ?a", "kein(e)? kommentar(e)?",
         "keine anmerkung(en)?", "nichts (mehr |weiter(es)? )?(hinzuzufügen|zu sagen|zu ergänzen)",
         "nichts weiter(es)?", "(siehe|wie) (oben|vorher)", "s\\.? ?o", "entfällt", "trifft nicht zu",
-        "wei(ß|ss) (ich )?nicht", "keine ahnung", "nicht sicher", "(nein|nichts),? danke", "keine meinung",
+        "(ich )?wei(ß|ss) (ich )?(es )?nicht", "keine ahnung", "nicht sicher", "(nein|nichts),? danke",
+        "keine meinung", "n\\.? ?a", "nicht zutreffend",
     ],
     "fr": [
         "non", "rien", "aucun(e)?", "néant", "sans objet", "rien (de plus|d'autre)", "rien à (ajouter|signaler|dire)",

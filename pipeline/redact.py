@@ -17,10 +17,11 @@ organisations, answer ids). What is caught:
   least five digits) and officers' collar numbers (``PC 4321``) → ``[reference]``;
 - ``@handles`` (``@lucy.harris.90``) → ``[handle]``;
 - names → ``[name]``: every PERSON entity found anywhere in the labelled file (and each capitalised word of
-  it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...;
-  after Mr, Mrs, Ms and Mx also when written in lower case: "mr patel") or a relation
-  ("my neighbour Dave", "a man called Tom"), and, when a spaCy pipeline is given, the PERSON entities it
-  finds in the text itself. Names may have accented letters ("Siobhán Ní Bhriain"). A name found wholly
+  it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...,
+  and Herr, Frau, Monsieur, Mme, Señora, Signora, Dhr, Senhor, ... of the languages with built-in phrases;
+  after Mr, Mrs, Ms and Mx also when written in lower case: "mr patel") or a relation ("my neighbour
+  Dave", "a man called Tom", "meine Nachbarin Petra", "mon voisin Paul"), and, when a spaCy pipeline is
+  given, the PERSON entities it finds in the text itself. Names may have accented letters ("Siobhán Ní Bhriain"). A name found wholly
   inside a known place or organisation name (``places``: e.g. "Elizabeth" in "Elizabeth line") is kept.
 
 Redaction is a safeguard, not a guarantee: a name that is neither capitalised nor after a title, not tagged
@@ -84,18 +85,36 @@ ADDRESS_RE = regex.compile(
     r"(?:\b(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,4}[A-Za-z]?,?\s+"
     rf"(?:{_NAME_WORD}\s+){{1,3}}{_STREET}\b|\b(?:Flat|Apartment|Apt)\s+\d+[A-Za-z]?\b"
 )
-TITLE_RE = regex.compile(
-    r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|PC|DC|DS|DI|DCI|Sgt|Sergeant|Inspector|Constable|Officer|Cllr|Councillor)"
-    rf"\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+# Titles before a name, in English and in the languages with built-in phrases (de, fr, es, it, nl, pt).
+_TITLES = (
+    r"Mr|Mrs|Ms|Mx|Miss|Dr|Prof|PC|DC|DS|DI|DCI|Sgt|Sergeant|Inspector|Constable|Officer|Cllr|Councillor|"
+    r"Herr|Frau|Hr|Fr|Kommissar|Kommissarin|Polizist|Polizistin|Monsieur|Madame|Mademoiselle|Mme|Mlle|"
+    r"Inspecteur|Inspectrice|Señor|Señora|Señorita|Sr|Sra|Srta|Don|Doña|Agente|Signor|Signora|Signorina|Sig|"
+    r"Dott|Dhr|Mevr|Mevrouw|Meneer|Senhor|Senhora"
 )
+TITLE_RE = regex.compile(rf"\b(?:{_TITLES})\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}")
 # Titles that are nearly always followed by a name, so a lower-case word after them is one ("mr patel").
 LOWER_TITLE_RE = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx))\.?\s+(\p{Ll}[\p{L}\p{M}'\u2019-]+)")
-RELATION_RE = regex.compile(
-    r"\b((?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex[-\s]?)?(?:husband|wife|partner|son|daughter|neighbou?r|friend|"
-    r"boyfriend|girlfriend|brother|sister|mum|mom|dad|mother|father|cousin|colleague|carer|ex|landlord)|"
-    r"\b(?:called|named))\s+"
-    rf"({_NAME_WORD}(?:\s+{_NAME_WORD})?)"
+# "my neighbour Dave" and "a man called Tom", in the same languages.
+_RELATIONS = (
+    r"(?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex[-\s]?)?(?:husband|wife|partner|son|daughter|neighbou?r|"
+    r"friend|boyfriend|girlfriend|brother|sister|mum|mom|dad|mother|father|cousin|colleague|carer|ex|landlord)|"
+    r"(?:[Mm]ein(?:e|em|en|er)?|[Uu]nser(?:e|em|en|er)?)\s+(?:Ex-?)?(?:Nachbar(?:in|n)?|Mann|Ehemann|Frau|"
+    r"Ehefrau|Freund(?:in)?|Partner(?:in)?|Sohn|Tochter|Bruder|Schwester|Vater|Mutter|Kolleg(?:e|in)|"
+    r"Vermieter(?:in)?)|"
+    r"(?:[Mm]on|[Mm]a|[Nn]otre)\s+(?:ex-?)?(?:voisine?|mari|femme|amie?|copain|copine|fils|fille|frère|sœur|"
+    r"père|mère|compagnon|compagne|collègue|propriétaire)|"
+    r"(?:[Mm]i|[Nn]uestr[oa])\s+(?:ex\s?)?(?:vecin[oa]|marido|espos[oa]|amig[oa]|novi[oa]|hij[oa]|herman[oa]|"
+    r"padre|madre|pareja|compañer[oa]|caser[oa])|"
+    r"(?:[Mm]i[oa]|[Nn]ostr[oa])\s+(?:ex\s?)?(?:vicin[oa]|marito|moglie|amic[oa]|ragazz[oa]|figli[oa]|fratello|"
+    r"sorella|padre|madre|compagn[oa])|"
+    r"(?:[Mm]ijn|[Oo]nze?)\s+(?:ex-?)?(?:buurman|buurvrouw|man|vrouw|vriend|vriendin|zoon|dochter|broer|zus|"
+    r"vader|moeder|partner|huisbaas)|"
+    r"(?:[Mm]eu|[Mm]inha|[Nn]oss[oa])\s+(?:ex-?)?(?:vizinh[oa]|marido|esposa|mulher|amig[oa]|namorad[oa]|"
+    r"filh[oa]|irmã|irmão|pai|mãe|companheir[oa])|"
+    r"(?:called|named|genannt|namens|appelée?|nommée?|llamad[oa]|chiamat[oa]|genaamd|chamad[oa])"
 )
+RELATION_RE = regex.compile(rf"\b({_RELATIONS})\s+({_NAME_WORD}(?:\s+{_NAME_WORD})?)")
 # Lower-case words after such a title that are not names ("mr and mrs smith").
 _NOT_NAMES = frozenset(
     ["and", "or", "the", "a", "an", "of", "to", "in", "on", "at", "is", "was", "who", "from", "with"]

@@ -34,7 +34,17 @@ def test_non_substantive() -> None:
 
 def test_non_substantive_phrases_follow_the_language() -> None:
     de = NonSubstantive(non_substantive_patterns("auto", "de"))
-    for t in ["Nichts.", "k.A.", "Keine Angaben", "siehe oben", "Weiß ich nicht", "nein danke", "-"]:
+    for t in [
+        "Nichts.",
+        "k.A.",
+        "n.a.",
+        "Keine Angaben",
+        "siehe oben",
+        "Weiß ich nicht",
+        "Ich weiß es nicht",
+        "nein danke",
+        "-",
+    ]:
         assert de(t), t
     for t in ["Nichts gegen die Polizei, aber mehr Licht", "Keine Streife im Park", "nothing"]:
         assert not de(t), t

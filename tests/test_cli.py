@@ -363,6 +363,9 @@ def test_theme_names_are_compared_in_nfc_and_separators_in_names_refused(tmp_pat
     code, text = run("train", data, "-o", tmp_path / "m", *FAST)
     assert code == 0, text
     assert json.loads((tmp_path / "m" / CARD_FILE).read_text())["themes"] == ["Präsenz", "licht"]
+    code, text = run("evaluate", tmp_path / "m", data, "--json", tmp_path / "ev.json", *FAST)
+    assert code == 0, text
+    assert '"Präsenz"' in (tmp_path / "ev.json").read_text(encoding="utf-8")  # readable, not \u00e4
     bad = tmp_path / "bad.csv"
     labels = ["licht"] * len(LIGHT) + ["Preise, Tarife"] * len(PATROL)
     pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(bad, index=False)

@@ -123,3 +123,20 @@ def test_ordinary_text_is_kept(text: str) -> None:
 def test_lower_case_name_after_a_relation_word_gets_through() -> None:
     # The documented limit: without a capital letter or a title, "dave" cannot be told from a verb.
     assert redact("my neighbour dave saw it") == "my neighbour dave saw it"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Herr Schröder und Frau Yılmaz von der Wache",
+        "Meine Nachbarin Petra hat es gesehen, ein Mann namens Uwe auch",
+        "Mon voisin Paul et Mme Dubois ont appelé",
+        "Mi vecina Lucía y la Señora Pérez",
+        "Mijn buurman Henk en Dhr. Jansen",
+    ],
+)
+def test_titles_and_relation_words_of_other_languages(text: str) -> None:
+    out = redact(text)
+    for name in ("Schröder", "Yılmaz", "Petra", "Uwe", "Paul", "Dubois", "Lucía", "Pérez", "Henk", "Jansen"):
+        assert name not in out, out
+    assert "[name]" in out

@@ -119,6 +119,7 @@ def test_no_personal_details_in_any_output(files: dict[str, Path], tmp_path: Pat
     # again with one (not two) in the CSV, and shown without it in the page.
     assert quotes.set_index("id").at["s3", "quote"].startswith("'- more patrols")
     page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<blockquote lang="en">' in page  # quotes marked with the answers' language
     assert "- more patrols" in page and not re.search(r"(&#39;|&#x27;|')- more patrols", page)
     campaign = csv(out / "campaigns.csv")["excerpt"].iloc[0]
     assert "[name]" in campaign and "[postcode]" in campaign  # the campaign text is n1's

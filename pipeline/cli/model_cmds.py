@@ -194,7 +194,7 @@ def evaluate_cmd(
         say(res["baselines_note"])
     if json_out is not None:
         with atomic_path(json_out) as tmp:
-            tmp.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+            tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         say(f"figures written to {json_out}")
 
 

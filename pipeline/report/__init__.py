@@ -69,6 +69,8 @@ class Report:
     campaigns: pd.DataFrame = field(default_factory=pd.DataFrame)
     compare: pd.DataFrame | None = None
     title: str = "Consultation themes"
+    language: str = ""
+    """ISO code of the answers' language (from ``entities.spacy_model``): the page marks quotes with it."""
 
     @property
     def themes(self) -> list[str]:
@@ -164,6 +166,15 @@ def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
             for canonical, aliases in (data.get(label) or {}).items():
                 names |= {str(canonical), *(str(a) for a in aliases or [])}
     return sorted(names)
+
+
+def _language(config: Config) -> str:
+    from ..entities import spacy_language
+
+    try:
+        return spacy_language(config.entities.spacy_model)
+    except ConsultError:  # the pipeline is only needed for NER; without it the page just does not say
+        return ""
 
 
 def _ner(config: Config):  # type: ignore[no-untyped-def]
@@ -262,6 +273,7 @@ def build_report(
         ),
         campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars),
         compare=compare,
+        language=_language(config),
     )
 
 
