@@ -242,3 +242,16 @@ def test_labelled_xlsx_input(files: dict[str, Path], tmp_path: Path) -> None:
     write_table(df, x)
     assert run("report", x, "-o", tmp_path / "rep", *NO_NER)[0] == 0
     assert csv(tmp_path / "rep" / "theme_counts.csv")["count"].tolist() == [10, 8]
+
+
+def test_characters_no_font_has_are_named_once(files: dict[str, Path], tmp_path: Path) -> None:
+    from pipeline.report.render import font_families
+
+    tax = tmp_path / "zh.yaml"
+    tax.write_text("themes:\n  - id: safety\n    name: 安全\n  - id: lighting\n    name: 照明\n", encoding="utf-8")
+    code, text = run("report", files["labelled"], "-o", tmp_path / "rep", "-t", tax, *NO_NER)
+    assert code == 0, text
+    flat = " ".join(text.split())
+    if len(font_families()) == 1:  # DejaVu Sans alone: no CJK glyphs
+        assert flat.count("no installed font has") == 1 and "安" in flat and "Noto Sans CJK" in flat
+    assert "missing from font" not in text  # not one warning per glyph

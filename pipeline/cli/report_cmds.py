@@ -90,6 +90,8 @@ def report_cmd(
     rep = report_file(
         labelled, output, _taxonomy(taxonomy), cfg, by=_split(by), compare=compare, count_duplicates=count_duplicates
     )
+    for note in rep.notes:
+        say(note)
     out.print(summary_markdown(rep, output), markup=False, highlight=False, soft_wrap=True)
 
 

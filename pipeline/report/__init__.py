@@ -71,6 +71,8 @@ class Report:
     title: str = "Consultation themes"
     language: str = ""
     """ISO code of the answers' language (from ``entities.spacy_model``): the page marks quotes with it."""
+    notes: list[str] = field(default_factory=list)
+    """Things the reader of the terminal should know (e.g. characters the charts cannot draw)."""
 
     @property
     def themes(self) -> list[str]:

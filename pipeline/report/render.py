@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,33 @@ def check_out_dir(out_dir: Path, *inputs: Path | None) -> None:
 
 
 # ---------------------------------------------------------------- charts
+
+
+# Fonts with the scripts DejaVu Sans lacks (CJK, emoji), used as fallbacks when installed.
+FALLBACK_FONTS = [
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK KR",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "Microsoft YaHei",
+    "Yu Gothic",
+    "Hiragino Sans",
+    "Apple SD Gothic Neo",
+    "Noto Color Emoji",
+    "Segoe UI Emoji",
+    "Apple Color Emoji",
+]
+_MISSING_GLYPH = re.compile(r"Glyph \d+ \((.+?)\) missing from font")
+
+
+def font_families() -> list[str]:
+    """DejaVu Sans, then every installed fallback font, so each glyph comes from the first font that has it."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)]
 
 
 def _figure(width: float, height: float) -> Any:
@@ -291,13 +319,23 @@ def write_files(report: Report, folder: Path) -> list[Path]:
     charts_dir = folder / "charts"
     charts_dir.mkdir()
     charts: dict[str, Path] = {}
-    p = charts_dir / "theme_shares.png"
-    chart_shares(report, p)
-    charts["theme_shares"] = p
-    for col in report.groups:
-        p = charts_dir / f"heatmap_{slug(col)}.png"
-        if chart_heatmap(report, col, p):
-            charts[f"heatmap_{slug(col)}"] = p
+    import matplotlib
+
+    with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context({"font.family": font_families()}):
+        warnings.simplefilter("always")
+        p = charts_dir / "theme_shares.png"
+        chart_shares(report, p)
+        charts["theme_shares"] = p
+        for col in report.groups:
+            p = charts_dir / f"heatmap_{slug(col)}.png"
+            if chart_heatmap(report, col, p):
+                charts[f"heatmap_{slug(col)}"] = p
+    missing = sorted({m.group(1) for w in caught if (m := _MISSING_GLYPH.search(str(w.message)))})
+    if missing:
+        report.notes.append(
+            f"no installed font has {' '.join(missing[:10])}{' …' if len(missing) > 10 else ''}: the charts show "
+            "boxes for them (the tables and the page show the names); install a font that has them, e.g. Noto Sans CJK"
+        )
     files += list(charts.values())
     (folder / "report.html").write_text(render_html(report, charts), encoding="utf-8")
     (folder / "summary.md").write_text(summary_markdown(report), encoding="utf-8")
