@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,16 +115,28 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
     info.delimiter = delimiter
     if not text.strip():
         raise ConsultError(f"{path} has no header row", "Give a file whose first row names the columns")
+    _check_header(text, delimiter, path)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            engine="c",
-            skip_blank_lines=True,
-        )
+        with warnings.catch_warnings():
+            # index_col=False: pandas would otherwise take the first column as an index (and lose every id)
+            # when the first data row has one field more than the header; it warns instead of failing.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                engine="c",
+                skip_blank_lines=True,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        line, n, want = _first_long_row(text, delimiter)
+        raise ConsultError(
+            f"{path} line {line} has {n} fields but the header has {want} (an unquoted '{delimiter}' in an answer?)",
+            "Put answers that contain the delimiter in double quotes; re-export it from the spreadsheet as CSV UTF-8",
+        ) from None
     except (pd.errors.ParserError, csv.Error, ValueError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ConsultError(
@@ -131,6 +144,33 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
             "Check quoting and the delimiter; re-export it from the spreadsheet as CSV UTF-8",
         ) from None
     return df
+
+
+def _check_header(text: str, delimiter: str, path: Path) -> None:
+    """Refuse a header that names a column twice (also "text" and "text " with a trailing space)."""
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _refuse_duplicate_names([str(h) for h in header], path)
+
+
+def _refuse_duplicate_names(names: list[str], path: Path) -> None:
+    seen: set[str] = set()
+    for name in names:
+        key = name.strip().lstrip("\ufeff")
+        if key and key in seen:
+            raise ConsultError(
+                f"{path} has two columns named '{key}'", "Rename one of them so that every column name is different"
+            )
+        seen.add(key)
+
+
+def _first_long_row(text: str, delimiter: str) -> tuple[int, int, int]:
+    """(line number, fields, header fields) of the first row with more fields than the header."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    want = len(next(reader, []))
+    for row in reader:
+        if len(row) > want:
+            return reader.line_num, len(row), want
+    return 0, 0, want
 
 
 def read_table(path: Path, sheet: str | int = 0, *, written_by_consult: bool = False) -> tuple[pd.DataFrame, ReadInfo]:
@@ -152,6 +192,8 @@ def read_table(path: Path, sheet: str | int = 0, *, written_by_consult: bool = F
             df = _read_text_table(path, fmt, info)
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
+            header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str, engine="openpyxl")
+            _refuse_duplicate_names([str(v) for v in header.iloc[0].tolist() if str(v) != "nan"], path)
         elif fmt == "jsonl":
             df = _read_jsonl(path, info)
         else:
@@ -178,7 +220,7 @@ def _read_jsonl(path: Path, info: ReadInfo) -> pd.DataFrame:
     enc = detect_encoding(data, path)
     info.encoding = {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252"}.get(enc, enc)
     records = []
-    for n, line in enumerate(data.decode(enc).splitlines(), start=1):
+    for n, line in enumerate(data.decode(enc).split("\n"), start=1):  # not splitlines(): U+2028 is text
         line = line.strip().lstrip("\ufeff")
         if not line:
             continue
@@ -248,21 +290,64 @@ def _excel_unsafe(v: object) -> object:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it over ``target`` only if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    check_writable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise ConsultError(f"Cannot write {target} ({e.strerror})", "Write to a folder you can write to") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        _umask_permissions(tmp_path)
+        try:
+            os.replace(tmp_path, target)
+        except OSError as e:
+            raise ConsultError(f"Cannot write {target} ({e.strerror})", "Write to a folder you can write to") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
 
 
+def _umask_permissions(path: Path) -> None:
+    """mkstemp makes files private (0600); give the file the permissions a plain open() would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
+
+
+def check_writable(target: Path, *, folder: bool = False) -> None:
+    """Refuse, before any work, an output that is a folder (or, for ``folder``, a file), that sits under a file,
+    or whose nearest existing folder cannot be written to."""
+    target = Path(target)
+    if target.is_dir() and not folder:
+        raise ConsultError(f"Output {target} is a folder", "Give a file name, e.g. -o results/out.csv")
+    if folder and target.exists() and not target.is_dir():
+        raise ConsultError(f"Output {target} is a file, not a folder", "Give a new folder name")
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConsultError(f"Cannot write {target}: {parent} is a file, not a folder", "Choose another output path")
+    try:  # a real write: permissions alone do not tell (read-only mounts, /proc, root)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError:
+        raise ConsultError(
+            f"Cannot write {target}: {parent} is not writable", "Write to a folder you can write to"
+        ) from None
+
+
 def check_output_path(output: Path, *inputs: Path) -> None:
-    """Refuse to overwrite an input, and unknown output formats, before any work is done."""
+    """Refuse to overwrite an input, unknown output formats and unwritable paths, before any work is done."""
     table_format(output)
+    check_writable(Path(output))
+    check_not_input(output, *inputs)
+
+
+def check_not_input(output: Path, *inputs: Path | None) -> None:
+    """Refuse an output path that is one of the inputs."""
     for p in inputs:
         if p is not None and Path(p).exists() and Path(output).exists() and Path(output).resolve() == Path(p).resolve():
             raise ConsultError(f"Output {output} is the input file", "Write to a new file; inputs are never modified")
@@ -288,14 +373,25 @@ def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
             df.to_parquet(tmp, index=False)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+EXCEL_CELL_LIMIT = 32767
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *, cut_long: bool = False) -> None:
     """Write several tables as sheets of one workbook (not atomic: use inside :func:`atomic_path`).
 
-    Text is always stored as text, never as a formula, whatever it starts with.
+    Text is always stored as text, never as a formula, whatever it starts with. A cell longer than Excel
+    allows (32,767 characters) is an error, or with ``cut_long`` is cut and says so (for files people read,
+    when the full text is kept elsewhere).
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    if not cut_long:  # before the workbook is opened, so an error leaves nothing behind
+        for df in sheets.values():
+            for col in df.columns:
+                lengths = df[col].map(lambda v: len(v) if isinstance(v, str) else 0)
+                if len(lengths) and lengths.max() > EXCEL_CELL_LIMIT:
+                    raise _too_long_error(int(lengths.max()), col)
     wb = Workbook(write_only=True)
     for name, df in sheets.items():
         ws = wb.create_sheet(title=name[:31])
@@ -307,12 +403,26 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
                     v = None
                 elif not isinstance(v, (int, float, str, bool)):
                     v = str(v)
+                if isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT:
+                    v = _cut(v)  # only with cut_long: longer cells were refused above
                 cell = WriteOnlyCell(ws, value=_strip_illegal(v) if isinstance(v, str) else v)
                 if isinstance(v, str):
                     cell.data_type = "s"
                 cells.append(cell)
             ws.append(cells)
     wb.save(path)
+
+
+def _too_long_error(length: int, column: object) -> ConsultError:
+    return ConsultError(
+        f"A cell of column '{column}' has {length:,} characters, more than an Excel cell holds ({EXCEL_CELL_LIMIT:,})",
+        "Write CSV, JSONL or Parquet instead (e.g. -o out.csv), which keep every character",
+    )
+
+
+def _cut(v: str) -> str:
+    note = f" … [cut: {len(v):,} characters in all; the full text is in the labelled file]"
+    return v[: EXCEL_CELL_LIMIT - len(note)] + note
 
 
 def _strip_illegal(s: str) -> str:

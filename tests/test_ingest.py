@@ -87,6 +87,11 @@ def test_empty_answer_is_kept(tmp_path: Path) -> None:
         (b"id,text\n1,hi\n", "x.docx", "Unknown file format"),
         (b"PK\x03\x04garbage", "bad.xlsx", "not a valid XLSX"),
         (b'{"id": 1, "text": "ok"}\n{broken\n', "b.jsonl", "line 2 is not valid JSON"),
+        # An unquoted comma in the first answer: pandas would take the ids for an index and drop them.
+        (b"id,text\nA1,hello, world\nA2,bye\n", "r.csv", "line 2 has 3 fields but the header has 2"),
+        (b"id,text\nA1,a, b\nA2,c, d\n", "r2.csv", "line 2 has 3 fields"),
+        (b"id,text,text\nA1,first,second\n", "d.csv", "two columns named 'text'"),
+        (b"id,text,text \nA1,first,second\n", "d2.csv", "two columns named 'text'"),
     ],
 )
 def test_bad_input_names_the_problem(tmp_path: Path, content: bytes, name: str, match: str) -> None:
@@ -193,3 +198,44 @@ def test_theme_columns_read_spreadsheet_booleans_of_other_languages(tmp_path: Pa
     f.write_text(f"id,text,Licht,Streife\n1,dunkel,{yes},{no}\n2,Polizei,{no},{yes}\n", encoding="utf-8")
     a = load_answers(f, IngestConfig(theme_columns=["Licht..Streife"]), require_labels=True)
     assert a.df["labels"].tolist() == ["Licht", "Streife"]
+
+
+def test_duplicate_header_in_xlsx_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["id", "text", "id"])
+    wb.active.append(["1", "hello", "2"])
+    wb.save(tmp_path / "d.xlsx")
+    with pytest.raises(ConsultError, match="two columns named 'id'"):
+        load_answers(tmp_path / "d.xlsx")
+
+
+def test_jsonl_keeps_line_separator_characters_inside_text(tmp_path: Path) -> None:
+    # U+2028 and U+0085 are text inside a JSON string, not line breaks; consult's own JSONL output has them.
+    df = pd.DataFrame({"id": ["1", "2"], "text": ["one\u2028two", "three\x85four"]})
+    write_table(df, tmp_path / "a.jsonl")
+    assert load_answers(tmp_path / "a.jsonl").texts == ["one\u2028two", "three\x85four"]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"id,text\n,first\nA2,second\n", "1 answer\\(s\\) with no id \\(the first is data row 1\\)"),
+        (b"id,text\nA1,first\nA2,second\nA1,third\n", "'A1' is on data rows 1, 3"),
+        (b"id,text\nA1,first\n A1 ,second\n", "'A1' is on data rows 1, 2"),
+    ],
+)
+def test_every_answer_needs_its_own_id(tmp_path: Path, content: bytes, match: str) -> None:
+    # Outputs, campaign copies, reviews and retraining are keyed by id: a blank or shared id breaks them.
+    p = tmp_path / "a.csv"
+    p.write_bytes(content)
+    with pytest.raises(ConsultError, match=match):
+        load_answers(p)
+    assert validate(p).blank_ids + validate(p).duplicate_ids >= 1  # validate counts them instead
+
+
+def test_ids_are_trimmed(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"id,text\n A1,first\nA2 ,second\n")
+    assert load_answers(p).ids == ["A1", "A2"]
