@@ -66,6 +66,26 @@ def question_column_in(columns: Sequence[str], config: IngestConfig) -> str | No
     return q if q and q in columns and q not in (config.id_column, config.text_column) else None
 
 
+def _check_ids(ids: pd.Series, column: str, path: Path) -> None:
+    stripped = ids.astype(str).str.strip()
+    fix = f"Give every answer its own id in column '{column}' (e.g. the row number), or name another --id-column"
+    blank = stripped == ""
+    if blank.any():
+        raise ConsultError(
+            f"{path} has {int(blank.sum())} answer(s) with no id (the first is data row {int(blank.to_numpy().argmax()) + 1})",
+            fix,
+        )
+    dup = stripped.duplicated(keep=False)
+    if dup.any():
+        first = stripped[dup].iloc[0]
+        rows = [i + 1 for i in range(len(stripped)) if stripped.iloc[i] == first][:5]
+        raise ConsultError(
+            f"{path} has {int(stripped[dup].nunique())} id(s) used by several answers: '{first}' is on data rows "
+            f"{', '.join(map(str, rows))}",
+            fix,
+        )
+
+
 def _require_column(df: pd.DataFrame, column: str, role: str, option: str, path: Path) -> None:
     if column not in df.columns:
         cols = ", ".join(repr(c) for c in df.columns) or "none"
@@ -80,8 +100,11 @@ def load_answers(
     config: IngestConfig | None = None,
     *,
     require_labels: bool = False,
+    unique_ids: bool = True,
 ) -> Answers:
-    """Read ``path`` and check that the id and text (and, if asked, labels) columns exist."""
+    """Read ``path`` and check that the id and text (and, if asked, labels) columns exist and, with
+    ``unique_ids``, that every answer has an id of its own (outputs, duplicates, reviews and retraining are
+    keyed by id)."""
     config = config or IngestConfig()
     df, info = read_table(Path(path), sheet=config.sheet)
     if len(df.columns) == 0:
@@ -90,6 +113,9 @@ def load_answers(
     _require_column(df, config.id_column, "id", "--id-column", Path(path))
     if len(df) == 0:
         raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
+    df[config.id_column] = df[config.id_column].astype(str).str.strip()  # " A1" and "A1" are one id everywhere
+    if unique_ids:
+        _check_ids(df[config.id_column], config.id_column, Path(path))
     if require_labels and config.theme_columns:
         if config.labels_column in df.columns:
             raise ConsultError(
@@ -216,7 +242,7 @@ def empty_mask(texts: pd.Series) -> pd.Series:
 def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport:
     """Describe ``path``: rows, empty and duplicate answers, encoding, columns. Processes nothing."""
     config = config or IngestConfig()
-    answers = load_answers(path, config)
+    answers = load_answers(path, config, unique_ids=False)  # counted and reported, not refused
     df = answers.df
     text = df[answers.text_column].astype(str)
     empty = empty_mask(text)

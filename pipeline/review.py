@@ -303,7 +303,7 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path)
+    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path, cut_long=True)
     wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a file object: the path ends in .tmp
     ws = wb[REVIEW_SHEET]
     col = {c: i + 1 for i, c in enumerate(table.columns)}
@@ -482,7 +482,7 @@ def import_reviews(
     allowed = set(model_themes) | _left_out_themes(lab, Path(config.retrain.model))
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
-    by_id = {i: r for r, i in enumerate(lab[idc])}
+    by_id = {str(i).strip(): r for r, i in enumerate(lab[idc])}
     problems: list[str] = []
     accepted: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
     blank = 0
