@@ -78,21 +78,46 @@ class LoadedModel:
         return pipeline_questions(self.pipeline)
 
 
-def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
-    """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""
+def check_model_output(model_dir: Path, *inputs: Path | None) -> None:
+    """Refuse, before any work, a model folder that would replace something other than a model: a registry, a
+    file, a folder with other files in it, or a folder holding one of the ``inputs``."""
+    from .tables import check_writable
+
     model_dir = Path(model_dir)
-    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(model_dir, folder=True)
     if (model_dir / "CURRENT").is_file():
         raise ConsultError(
             f"{model_dir} is a model registry (versions and a CURRENT pointer); writing a model over it would replace every version",
             "Write to another folder with -o, or add a version with 'consult retrain'",
         )
-    if model_dir.exists() and not is_model_dir(model_dir) and any(model_dir.iterdir()):
-        raise ConsultError(
-            f"{model_dir} exists and is not a consult model directory",
-            "Choose a new or empty folder for -o, so nothing else is overwritten",
-        )
+    if model_dir.is_dir():
+        for p in inputs:
+            if p is not None and model_dir.resolve() in Path(p).resolve().parents:
+                raise ConsultError(
+                    f"The input {p} is inside the model folder {model_dir}, which training replaces as a whole",
+                    "Keep data outside the model folder, or write the model to another folder with -o",
+                )
+        other = sorted(p.name for p in model_dir.iterdir() if p.name not in (MODEL_FILE, CARD_FILE))
+        if other and not is_model_dir(model_dir):
+            raise ConsultError(
+                f"{model_dir} exists and is not a consult model directory",
+                "Choose a new or empty folder for -o, so nothing else is overwritten",
+            )
+        if other:
+            raise ConsultError(
+                f"{model_dir} holds files besides the model ({', '.join(other[:5])}); training replaces the folder "
+                "as a whole and would delete them",
+                "Move them out, or write the model to another folder with -o",
+            )
+
+
+def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
+    """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""
+    model_dir = Path(model_dir)
+    check_model_output(model_dir)
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
+    tmp.chmod(0o777 & ~_umask())
     try:
         joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
         card = dict(card)
@@ -113,6 +138,12 @@ def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return model_dir
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def is_model_dir(path: Path) -> bool:

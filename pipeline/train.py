@@ -62,7 +62,7 @@ from .config import Config
 from .entities import spacy_language
 from .errors import ConsultError
 from .ingest import load_answers
-from .modelstore import library_versions, save_model, sha256_file
+from .modelstore import check_model_output, library_versions, save_model, sha256_file
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
 
 Progress = Callable[[str], None]
@@ -448,6 +448,7 @@ def train_file(
     """Train on a labelled file and save the model directory; returns the model card."""
     say = progress or (lambda _msg: None)
     ic = config.ingest
+    check_model_output(model_dir, data_path, taxonomy_path)
     answers = load_answers(data_path, ic, require_labels=True)
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path is not None else None
     lang = spacy_language(config.entities.spacy_model)

@@ -382,3 +382,52 @@ def test_a_language_spacy_cannot_tokenise_is_one_clear_error(labelled: Path, tmp
         code, text = run("train", labelled, "-o", tmp_path / "m", *FAST, "--set", 'entities.spacy_model="blank:ja"')
         _assert_clean_failure(code, text, "spaCy cannot tokenise language 'ja'", "model.tokenizer=regex")
     assert not (tmp_path / "m").exists()
+
+
+def test_output_paths_are_checked_before_any_work(
+    tmp_path: Path, labelled: Path, new_answers: Path, model: Path
+) -> None:
+    (tmp_path / "adir.csv").mkdir()
+    (tmp_path / "afile").write_text("x")
+    for cmd in (["clean", new_answers], ["label", new_answers, "--model", model]):
+        _assert_clean_failure(*run(*cmd, "-o", tmp_path / "adir.csv"), "is a folder")
+        _assert_clean_failure(*run(*cmd, "-o", tmp_path / "afile" / "out.csv"), "is a file, not a folder")
+    _assert_clean_failure(*run("label", new_answers, "-o", "/proc/out.csv", "--model", model), "not writable")
+    # evaluate --json never overwrites its data or the model's own files
+    for target in (labelled, model / CARD_FILE):
+        before = target.read_bytes()
+        _assert_clean_failure(*run("evaluate", model, labelled, "--json", target, *FAST), "is the input")
+        assert target.read_bytes() == before
+
+
+def test_train_never_deletes_what_else_is_in_the_model_folder(tmp_path: Path, labelled: Path, model: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(model, folder)
+    (folder / "NOTES.txt").write_text("keep me")
+    _assert_clean_failure(*run("train", labelled, "-o", folder, *FAST), "holds files besides the model", "NOTES.txt")
+    (folder / "NOTES.txt").unlink()
+    data = folder / "train.csv"
+    shutil.copy(labelled, data)
+    _assert_clean_failure(*run("train", data, "-o", folder, *FAST), "is inside the model folder")
+    assert data.is_file()
+
+
+def test_outputs_get_the_usual_permissions(tmp_path: Path, new_answers: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        assert run("clean", new_answers, "-o", tmp_path / "c.csv")[0] == 0
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "c.csv").stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+
+
+def test_xlsx_output_refuses_a_cell_excel_would_cut(tmp_path: Path, model: Path) -> None:
+    long = tmp_path / "long.csv"
+    pd.DataFrame({"id": ["1", "2"], "text": ["x " * 20000, "the street lights are out"]}).to_csv(long, index=False)
+    _assert_clean_failure(*run("label", long, "-o", tmp_path / "o.xlsx", "--model", model), "more than an Excel cell")
+    assert not (tmp_path / "o.xlsx").exists()
+    assert run("label", long, "-o", tmp_path / "o.csv", "--model", model)[0] == 0  # CSV keeps every character

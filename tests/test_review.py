@@ -279,3 +279,22 @@ def test_import_accepts_a_theme_the_model_left_out_for_too_few_answers(tmp_path:
     _fill(out, {"a1": ("burglary", "ann")})
     with pytest.raises(ConsultError, match="unknown theme id"):
         import_reviews(out, cfg)
+
+
+def test_review_xlsx_cuts_a_text_excel_cannot_hold_and_import_still_works(tmp_path: Path) -> None:
+    model = fake_model(tmp_path / "model", ["light", "court"], [0.5, 0.5])
+    long = "the lamps are out " * 2500  # 45,000 characters: more than an Excel cell holds
+    lab = labelled_file(tmp_path / "labelled.csv", [("L1", long, 0.52, 0.1, "", "labelled"), *ROWS[1:3]])
+    cfg = config(tmp_path)
+    out = tmp_path / "r.xlsx"
+    export_for_review(lab, out, cfg, n=1, model_path=model, random_share=0.0)
+    ws = load_workbook(out, read_only=True)["review"]
+    header = [c.value for c in next(ws.iter_rows(max_row=1))]
+    cell = next(ws.iter_rows(min_row=2, max_row=2, values_only=True))[header.index("text")]
+    assert len(cell) == 32767 and cell.endswith("characters in all; the full text is in the labelled file]")
+    df = pd.read_excel(out, sheet_name="review", dtype=str, keep_default_na=False)
+    df.loc[0, ["reviewed_themes", "reviewer"]] = ["light", "ann"]
+    with pd.ExcelWriter(out, mode="a", if_sheet_exists="replace", engine="openpyxl") as w:
+        df.to_excel(w, sheet_name="review", index=False)
+    res = import_reviews(out, cfg)
+    assert res.added == 1 and AuditStore(cfg.review.audit_path).records()[0]["text"] == long

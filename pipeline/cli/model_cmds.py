@@ -12,9 +12,9 @@ from rich.table import Table
 from ..evaluate import evaluate_file
 from ..ingest import question_column_in
 from ..label import label_file
-from ..modelstore import read_card
+from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
-from ..tables import atomic_path
+from ..tables import atomic_path, check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,
@@ -182,6 +182,10 @@ def evaluate_cmd(
         separator=separator,
         theme_columns=theme_columns,
     )
+    if json_out is not None:
+        check_writable(json_out)
+        model_files = [Path(model_dir) / MODEL_FILE, Path(model_dir) / CARD_FILE]
+        check_not_input(json_out, data, train, *model_files)
     res = evaluate_file(model_dir, data, cfg, train)
     rows = {"consult": res["model_scores"], **(res["baselines"] or {})}
     out.print(scores_table(f"{data} ({res['rows_scored']} answers, {res['mode']})", rows))

@@ -314,7 +314,7 @@ def write_files(report: Report, folder: Path) -> list[Path]:
         write_table(tab, p)
         files.append(p)
     sheets = _sheet_names(list(tables))
-    write_xlsx({sheets[n]: t for n, t in tables.items()}, folder / "report.xlsx")
+    write_xlsx({sheets[n]: t for n, t in tables.items()}, folder / "report.xlsx", cut_long=True)
     files.append(folder / "report.xlsx")
     charts_dir = folder / "charts"
     charts_dir.mkdir()
