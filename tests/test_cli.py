@@ -431,3 +431,18 @@ def test_xlsx_output_refuses_a_cell_excel_would_cut(tmp_path: Path, model: Path)
     _assert_clean_failure(*run("label", long, "-o", tmp_path / "o.xlsx", "--model", model), "more than an Excel cell")
     assert not (tmp_path / "o.xlsx").exists()
     assert run("label", long, "-o", tmp_path / "o.csv", "--model", model)[0] == 0  # CSV keeps every character
+
+
+def test_demo_checks_its_data_before_training(tmp_path: Path, model: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(Path("data/consultation_labelled.csv"), data)  # consultation_new.csv is missing
+    m = tmp_path / "m"
+    shutil.copytree(model, m)
+    before = (m / MODEL_FILE).read_bytes()
+    _assert_clean_failure(
+        *run("demo", "--data", data, "-m", m, "-o", tmp_path / "out"), "consultation_new.csv not found"
+    )
+    assert (m / MODEL_FILE).read_bytes() == before  # the model was not retrained

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..errors import ConsultError
 from ..label import label_file
 from ..registry import current_version, is_registry
 from ..report import CountsResult, report_file
@@ -109,6 +110,12 @@ def demo_cmd(
     used as it is: retraining is 'consult retrain''s job."""
     cfg = load_config(config, set_)
     tax_path = DEFAULT_TAXONOMY if DEFAULT_TAXONOMY.is_file() else None
+    new_answers = data_dir / "consultation_new.csv"
+    for needed in ([] if is_registry(model) else [data_dir / "consultation_labelled.csv"]) + [new_answers]:
+        if not needed.is_file():  # before training replaces the model
+            raise ConsultError(
+                f"{needed} not found", f"Give the folder with the shipped corpus with --data (now {data_dir})"
+            )
     if is_registry(model):
         say(
             f"{model} holds reviewed versions: labelling with its current version {current_version(model)} "
@@ -120,7 +127,7 @@ def demo_cmd(
         out.print(scores_table("cross-validated scores", {"consult": card["cv_scores"], **card["cv_baselines"]}))
     labelled = output / "consultation_new_labelled.csv"
     with progress_bar("labelling") as (start, tick):
-        label_file(data_dir / "consultation_new.csv", labelled, model, cfg, tick=tick, on_start=start)
+        label_file(new_answers, labelled, model, cfg, tick=tick, on_start=start)
     say(f"labelled answers → {labelled}")
     segments = [c for c in ("borough", "respondent_type", "age_band") if c in read_table(labelled)[0].columns]
     rep = report_file(labelled, output / "report", _taxonomy(None), cfg, by=segments)
