@@ -97,11 +97,36 @@ def _sniff_delimiter(text: str, default: str) -> str:
         return default
 
 
-def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
-    data = path.read_bytes()
+def decode(data: bytes, path: Path, info: ReadInfo) -> str:
+    """The text of ``data`` in its detected encoding. A UTF-8 file with a few Windows-1252 lines (one pasted
+    "café" in an otherwise UTF-8 export) is read line by line, so the UTF-8 lines do not turn into mojibake;
+    ``info.notes`` names the lines read as Windows-1252."""
     enc = detect_encoding(data, path)
     info.encoding = {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252"}.get(enc, enc)
-    text = data.decode(enc, errors="strict")
+    if enc != "cp1252":
+        return data.decode(enc, errors="strict")
+    lines = data.split(b"\n")
+    utf8_lines, other = 0, []
+    for n, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            other.append(n)
+    if not utf8_lines:
+        return data.decode("cp1252")
+    info.encoding = "utf-8 (some lines windows-1252)"
+    shown = ", ".join(map(str, other[:10])) + (" …" if len(other) > 10 else "")
+    info.notes.append(f"{len(other)} line(s) were not UTF-8 and were read as Windows-1252 (line {shown})")
+    odd = set(other)
+    return "\n".join(line.decode("cp1252" if n in odd else "utf-8") for n, line in enumerate(lines, start=1))
+
+
+def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
+    data = path.read_bytes()
+    text = decode(data, path, info)
     if text.startswith("\ufeff"):
         text = text[1:]
     first, _, rest = text.partition("\n")
@@ -217,10 +242,8 @@ def _read_jsonl(path: Path, info: ReadInfo) -> pd.DataFrame:
     import json
 
     data = path.read_bytes()
-    enc = detect_encoding(data, path)
-    info.encoding = {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252"}.get(enc, enc)
     records = []
-    for n, line in enumerate(data.decode(enc).split("\n"), start=1):  # not splitlines(): U+2028 is text
+    for n, line in enumerate(decode(data, path, info).split("\n"), start=1):  # not splitlines(): U+2028 is text
         line = line.strip().lstrip("\ufeff")
         if not line:
             continue

@@ -239,3 +239,11 @@ def test_ids_are_trimmed(tmp_path: Path) -> None:
     p = tmp_path / "a.csv"
     p.write_bytes(b"id,text\n A1,first\nA2 ,second\n")
     assert load_answers(p).ids == ["A1", "A2"]
+
+
+def test_a_few_windows_1252_lines_in_a_utf8_file_do_not_garble_the_rest(tmp_path: Path) -> None:
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(b"id,text\nA1,The caf\xc3\xa9 \xe2\x80\x93 x\nA2,na\xefve\n")
+    a = load_answers(p)
+    assert a.texts == ["The café – x", "naïve"]
+    assert any("line 3" in n and "Windows-1252" in n for n in a.info.notes)
