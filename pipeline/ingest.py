@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ import pandas as pd
 
 from .config import IngestConfig
 from .errors import ConsultError
-from .tables import ReadInfo, read_table
+from .tables import ReadInfo, read_table, table_format
 
 
 @dataclass
@@ -91,7 +92,37 @@ def _require_column(df: pd.DataFrame, column: str, role: str, option: str, path:
         cols = ", ".join(repr(c) for c in df.columns) or "none"
         raise ConsultError(
             f"{path} has no {role} column '{column}' (columns: {cols})",
-            f"Name the right one with {option}",
+            f"Name the right one with {option}" + _sheet_hint(path),
+        )
+
+
+def _sheet_hint(path: Path) -> str:
+    """For a workbook: its sheets, and how to pick one or skip a title row."""
+    if table_format(path) != "xlsx":
+        return ""
+    try:
+        from openpyxl import load_workbook
+
+        names = load_workbook(path, read_only=True).sheetnames
+    except Exception:  # the file was read a moment ago; if it cannot be listed, say nothing more
+        return ""
+    shown = ", ".join(repr(n) for n in names)
+    return (
+        f"; the workbook's sheets are {shown}: pick the one with the answers with --set ingest.sheet='\"NAME\"', "
+        "and delete any title rows above the header row"
+    )
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def _check_text_column(texts: pd.Series, column: str, path: Path) -> None:
+    """A text column holding only numbers is almost surely the wrong column (an id or a score)."""
+    filled = texts[texts.str.strip() != ""]
+    if len(filled) >= 3 and filled.str.strip().str.match(_NUMBER).all():
+        raise ConsultError(
+            f"{path}: the text column '{column}' holds only numbers (e.g. '{filled.iloc[0]}')",
+            "Name the column with the answers with --text-column",
         )
 
 
@@ -108,11 +139,14 @@ def load_answers(
     config = config or IngestConfig()
     df, info = read_table(Path(path), sheet=config.sheet)
     if len(df.columns) == 0:
-        raise ConsultError(f"{path} has no columns", "Give a file whose first row names the columns")
+        raise ConsultError(
+            f"{path} has no columns", "Give a file whose first row names the columns" + _sheet_hint(Path(path))
+        )
     _require_column(df, config.text_column, "text", "--text-column", Path(path))
     _require_column(df, config.id_column, "id", "--id-column", Path(path))
     if len(df) == 0:
         raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
+    _check_text_column(df[config.text_column].astype(str), config.text_column, Path(path))
     df[config.id_column] = df[config.id_column].astype(str).str.strip()  # " A1" and "A1" are one id everywhere
     if unique_ids:
         _check_ids(df[config.id_column], config.id_column, Path(path))

@@ -268,6 +268,11 @@ def _cell_to_str(v: object) -> str:
         return str(int(v)) if v.is_integer() else str(v)
     if isinstance(v, (list, tuple)):
         return ";".join(_cell_to_str(x) for x in v)
+    if isinstance(v, bytes):  # a Parquet binary column: its text, not "b'...'"
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return v.decode("cp1252", errors="replace")
     return str(v)
 
 

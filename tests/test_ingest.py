@@ -247,3 +247,28 @@ def test_a_few_windows_1252_lines_in_a_utf8_file_do_not_garble_the_rest(tmp_path
     a = load_answers(p)
     assert a.texts == ["The café – x", "naïve"]
     assert any("line 3" in n and "Windows-1252" in n for n in a.info.notes)
+
+
+def test_answers_on_another_sheet_get_a_sheet_hint(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Consultation export"])
+    ws = wb.create_sheet("Answers")
+    ws.append(["id", "text"])
+    ws.append(["1", "more lights"])
+    wb.save(tmp_path / "w.xlsx")
+    with pytest.raises(ConsultError, match="sheets are 'Cover', 'Answers'.*ingest.sheet"):
+        load_answers(tmp_path / "w.xlsx")
+    assert load_answers(tmp_path / "w.xlsx", IngestConfig(sheet="Answers")).texts == ["more lights"]
+
+
+def test_a_text_column_of_numbers_is_refused_and_binary_text_decoded(tmp_path: Path) -> None:
+    p = tmp_path / "n.csv"
+    p.write_text("id,text,score\n1,4,x\n2,5,y\n3,2.5,z\n", encoding="utf-8")
+    with pytest.raises(ConsultError, match="holds only numbers"):
+        load_answers(p)
+    q = tmp_path / "b.parquet"
+    pd.DataFrame({"id": ["1"], "text": [b"caf\xc3\xa9 lights"]}).to_parquet(q)
+    assert load_answers(q).texts == ["café lights"]
