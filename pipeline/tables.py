@@ -13,6 +13,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -59,6 +60,8 @@ def detect_encoding(data: bytes, path: Path) -> str:
     """Name the encoding of ``data``: BOMs first, then strict UTF-8, then Windows-1252 (Excel on Windows)."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in data:
@@ -124,11 +127,28 @@ def decode(data: bytes, path: Path, info: ReadInfo) -> str:
     return "\n".join(line.decode("cp1252" if n in odd else "utf-8") for n, line in enumerate(lines, start=1))
 
 
+def _line_ends(text: str, info: ReadInfo) -> str:
+    """Lines end with \\n (or \\r\\n). A file whose lines end with \\r alone (old Mac) is read as such; in a file
+    whose lines end with \\n, a lone \\r is inside an answer and becomes a space (a reader would otherwise start
+    a new row there and invent an answer)."""
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    lone = len(_LONE_CR.findall(text))
+    if lone:
+        info.notes.append(f"read {lone} carriage return(s) inside answers as spaces")
+        text = _LONE_CR.sub(" ", text)
+    return text
+
+
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
     data = path.read_bytes()
     text = decode(data, path, info)
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = _line_ends(text, info)
     first, _, rest = text.partition("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         # Excel's "sep=;" hint line.

@@ -272,3 +272,18 @@ def test_a_text_column_of_numbers_is_refused_and_binary_text_decoded(tmp_path: P
     q = tmp_path / "b.parquet"
     pd.DataFrame({"id": ["1"], "text": [b"caf\xc3\xa9 lights"]}).to_parquet(q)
     assert load_answers(q).texts == ["café lights"]
+
+
+@pytest.mark.parametrize(
+    ("content", "ids", "texts"),
+    [
+        (b"id,text\r\nA1,hello\rworld\r\nA2,bye\r\n", ["A1", "A2"], ["hello world", "bye"]),  # a lone CR in an answer
+        (b"sep=;\rid;text\rA1;hello\rA2;bye\r", ["A1", "A2"], ["hello", "bye"]),  # old Mac line ends
+        ("id,text\n1,hi\n".encode("utf-32"), ["1"], ["hi"]),  # UTF-32, whose BOM starts like UTF-16's
+    ],
+)
+def test_line_ends_and_utf32(tmp_path: Path, content: bytes, ids: list[str], texts: list[str]) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes(content)
+    a = load_answers(p)
+    assert (a.ids, a.texts) == (ids, texts)
