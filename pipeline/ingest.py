@@ -170,49 +170,12 @@ def load_answers(
 
 # Indicator cells, lower-cased: also the TRUE/FALSE and yes/no of Excel and spreadsheets in German, French,
 # Spanish, Italian, Dutch and Portuguese.
-_YES = {
-    "1",
-    "1.0",
-    "true",
-    "yes",
-    "y",
-    "x",
-    "wahr",
-    "ja",
-    "j",
-    "vrai",
-    "oui",
-    "o",
-    "verdadero",
-    "sí",
-    "si",
-    "s",
-    "vero",
-    "waar",
-    "verdadeiro",
-    "sim",
-}
-_NO = {
-    "",
-    "0",
-    "0.0",
-    "false",
-    "no",
-    "n",
-    "nan",
-    "na",
-    "n/a",
-    "none",
-    "falsch",
-    "nein",
-    "faux",
-    "non",
-    "falso",
-    "onwaar",
-    "nee",
-    "não",
-    "nao",
-}
+# fmt: off
+_YES = {"1", "1.0", "true", "yes", "y", "x", "wahr", "ja", "j", "vrai", "oui", "o", "verdadero", "sí", "sì", "si", "s",
+        "vero", "waar", "verdadeiro", "sim"}
+_NO = {"", "0", "0.0", "false", "no", "n", "nan", "na", "n/a", "none", "falsch", "nein", "faux", "non", "falso",
+       "onwaar", "nee", "não", "nao"}
+# fmt: on
 
 
 def resolve_theme_columns(columns: list[str], wanted: list[str], path: Path) -> list[str]:

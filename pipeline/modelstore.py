@@ -18,6 +18,7 @@ from typing import Any
 import joblib
 
 from .errors import ConsultError
+from .tables import check_writable, usual_permissions
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.json"
@@ -81,8 +82,6 @@ class LoadedModel:
 def check_model_output(model_dir: Path, *inputs: Path | None) -> None:
     """Refuse, before any work, a model folder that would replace something other than a model: a registry, a
     file, a folder with other files in it, or a folder holding one of the ``inputs``."""
-    from .tables import check_writable
-
     model_dir = Path(model_dir)
     check_writable(model_dir, folder=True)
     if (model_dir / "CURRENT").is_file():
@@ -117,7 +116,7 @@ def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
     check_model_output(model_dir)
     model_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
-    tmp.chmod(0o777 & ~_umask())
+    usual_permissions(tmp)
     try:
         joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
         card = dict(card)
@@ -138,12 +137,6 @@ def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return model_dir
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
 
 
 def is_model_dir(path: Path) -> bool:

@@ -348,7 +348,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        _umask_permissions(tmp_path)
+        usual_permissions(tmp_path)
         try:
             os.replace(tmp_path, target)
         except OSError as e:
@@ -358,11 +358,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _umask_permissions(path: Path) -> None:
-    """mkstemp makes files private (0600); give the file the permissions a plain open() would."""
+def usual_permissions(path: Path) -> None:
+    """mkstemp and mkdtemp make files and folders private (0600, 0700); give ``path`` the permissions a plain
+    open() or mkdir() would, under the current umask."""
     umask = os.umask(0)
     os.umask(umask)
-    path.chmod(0o666 & ~umask)
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def check_writable(target: Path, *, folder: bool = False) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConsultError
-from ..tables import write_table, write_xlsx
+from ..tables import usual_permissions, write_table, write_xlsx
 
 if TYPE_CHECKING:
     from . import Report
@@ -341,10 +341,8 @@ def write_files(report: Report, folder: Path) -> list[Path]:
     (folder / "summary.md").write_text(summary_markdown(report), encoding="utf-8")
     (folder / MARKER).write_text("written by consult report; this folder is replaced by the next report to it\n")
     files += [folder / "report.html", folder / "summary.md"]
-    umask = os.umask(0)
-    os.umask(umask)
-    for p in [folder, charts_dir, *files, folder / MARKER]:  # temp files are private; give the usual permissions
-        p.chmod((0o777 if p.is_dir() else 0o666) & ~umask)
+    for p in [folder, charts_dir, *files, folder / MARKER]:  # temp files are private
+        usual_permissions(p)
     return files
 
 
