@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -220,7 +221,7 @@ def evaluate_file(
     from .ingest import load_answers
     from .label import model_input_for
     from .modelstore import load_model, sha256_file
-    from .taxonomy import from_ids
+    from .taxonomy import from_ids, split_labels
     from .train import prepare_training_data
 
     model = load_model(Path(model_dir))
@@ -229,28 +230,26 @@ def evaluate_file(
     tax = from_ids(model.themes)
     parsed = answers.df[ic.labels_column].tolist()
     # Themes unknown to the model cannot be predicted: refuse rather than silently score them as misses.
-    try:
-        data = prepare_training_data(
-            answers.ids,
-            answers.texts,
-            parsed,
-            ic.label_separator,
-            tax,
-            1,
-            source=str(data_path),
-            questions=answers.questions,
+    unknown = Counter(t for c in parsed for t in split_labels(c, ic.label_separator) if t not in model.themes)
+    if unknown:
+        listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
+        left_out = [t for t in unknown if t in (model.card.get("themes_left_out") or {})]
+        why = f" ({', '.join(repr(t) for t in left_out)} left out in training: too few answers)" if left_out else ""
+        raise ConsultError(
+            f"{data_path} uses themes not in the model: {listed}{why}",
+            "Evaluate on answers labelled with the model's themes only, or label more answers of the missing "
+            "themes and retrain",
         )
-    except ConsultError as e:
-        if "not in the taxonomy" in e.problem:
-            left_out = model.card.get("themes_left_out") or {}
-            known = [t for t in left_out if f"'{t}'" in e.problem]
-            why = f" ({', '.join(repr(t) for t in known)} left out in training: too few answers)" if known else ""
-            raise ConsultError(
-                e.problem.replace("the taxonomy", "the model") + why,
-                "Evaluate on answers labelled with the model's themes only, or label more answers of the "
-                "missing themes and retrain",
-            ) from None
-        raise
+    data = prepare_training_data(
+        answers.ids,
+        answers.texts,
+        parsed,
+        ic.label_separator,
+        tax,
+        1,
+        source=str(data_path),
+        questions=answers.questions,
+    )
     # Columns in the model's theme order (prepare_training_data drops themes absent from the data).
     Y = np.zeros((len(data.texts), len(model.themes)), dtype=np.int8)
     for j, t in enumerate(data.themes):

@@ -446,3 +446,13 @@ def test_demo_checks_its_data_before_training(tmp_path: Path, model: Path) -> No
         *run("demo", "--data", data, "-m", m, "-o", tmp_path / "out"), "consultation_new.csv not found"
     )
     assert (m / MODEL_FILE).read_bytes() == before  # the model was not retrained
+
+
+def test_evaluate_refuses_themes_the_model_lacks_and_names_those_left_out(tmp_path: Path) -> None:
+    texts = [*LIGHT, *PATROL, "the magistrates postponed my hearing again"]
+    labels = ["licht"] * len(LIGHT) + ["streife"] * len(PATROL) + ["gericht"]  # one answer: left out
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(data, index=False)
+    assert run("train", data, "-o", tmp_path / "m", *FAST)[0] == 0
+    code, text = run("evaluate", tmp_path / "m", data, *FAST)
+    _assert_clean_failure(code, text, "themes not in the model: 'gericht' (1 rows)", "left out in training")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.redact import Redactor, name_patterns, redact
+from pipeline.redact import Redactor, name_patterns, redact, redact_contacts
 
 
 @pytest.mark.parametrize(
@@ -140,3 +140,10 @@ def test_titles_and_relation_words_of_other_languages(text: str) -> None:
     for name in ("Schröder", "Yılmaz", "Petra", "Uwe", "Paul", "Dubois", "Lucía", "Pérez", "Henk", "Jansen"):
         assert name not in out, out
     assert "[name]" in out
+
+
+def test_ids_keep_references_and_lose_contact_details() -> None:
+    # Ids shown beside quotes must stay traceable: only e-mail addresses and phone numbers are taken out.
+    assert redact_contacts("R0001/2024/00123") == "R0001/2024/00123"
+    assert redact_contacts("jane.doe@example.com") == "[email]"
+    assert redact_contacts("07700 900123") == "[phone]"

@@ -18,7 +18,7 @@ from ..config import ReportConfig
 from ..entities import parse_entities
 from ..errors import ConsultError
 from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
-from ..redact import Redactor, redact
+from ..redact import Redactor, redact_contacts
 from ..taxonomy import Taxonomy
 from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
 
@@ -382,7 +382,7 @@ def quote_table(
                     "theme": t,
                     "name": names[t],
                     "rank": picked,
-                    "id": redact(r.id),  # an id can be an e-mail address or phone number
+                    "id": redact_contacts(r.id),  # an id can be an e-mail address or phone number
                     "probability": round(float(r.p), 3),
                     "quote": shorten(redactor(r.text), cfg.quote_max_chars),
                 }
@@ -407,7 +407,7 @@ def campaign_table(
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
         rows.append(
             {
-                "original_id": redact(orig),
+                "original_id": redact_contacts(orig),
                 "copies": int(n),
                 "answers_in_campaign": int(n) + (1 if len(hit) else 0),
                 "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
