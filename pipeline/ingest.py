@@ -119,7 +119,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 def _check_text_column(texts: pd.Series, column: str, path: Path) -> None:
     """A text column holding only numbers is almost surely the wrong column (an id or a score)."""
     filled = texts[texts.str.strip() != ""]
-    if len(filled) >= 3 and filled.str.strip().str.match(_NUMBER).all():
+    if len(filled) >= 2 and filled.str.strip().str.match(_NUMBER).all():
         raise ConsultError(
             f"{path}: the text column '{column}' holds only numbers (e.g. '{filled.iloc[0]}')",
             "Name the column with the answers with --text-column",

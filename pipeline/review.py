@@ -148,7 +148,9 @@ def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | 
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
     names = card.get("theme_names", {})
-    ids = list(themes) + [t for t in (tax.ids if tax else []) if t not in themes]
+    left_out = list(card.get("themes_left_out") or {})
+    ids = list(themes) + [t for t in (tax.ids if tax else []) + left_out if t not in themes]
+    ids = list(dict.fromkeys(ids))
     rows = []
     for t in ids:
         th = tax.get(t) if tax else None
@@ -446,6 +448,7 @@ def import_reviews(
     reviewer: str | None = None,
     audit_path: Path | None = None,
     taxonomy_path: Path | None = None,
+    model_path: Path | None = None,
 ) -> ImportResult:
     """Check every row of a filled-in review file, then append the accepted reviews to the audit store.
 
@@ -479,7 +482,7 @@ def import_reviews(
             f"{labelled_path} is not a labelled file", "Give the output of 'consult label' with --labelled"
         )
     model_themes = theme_columns(lab)
-    allowed = set(model_themes) | _left_out_themes(lab, Path(config.retrain.model))
+    allowed = set(model_themes) | _left_out_themes(lab, Path(model_path or config.retrain.model))
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
     by_id = {str(i).strip(): r for r, i in enumerate(lab[idc])}

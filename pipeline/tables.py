@@ -238,7 +238,8 @@ def read_table(path: Path, sheet: str | int = 0, *, written_by_consult: bool = F
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
             header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str, engine="openpyxl")
-            _refuse_duplicate_names([str(v) for v in header.iloc[0].tolist() if str(v) != "nan"], path)
+            if len(header):  # an empty sheet has no header row
+                _refuse_duplicate_names([str(v) for v in header.iloc[0].tolist() if str(v) != "nan"], path)
         elif fmt == "jsonl":
             df = _read_jsonl(path, info)
         else:

@@ -393,6 +393,10 @@ def test_output_paths_are_checked_before_any_work(
         _assert_clean_failure(*run(*cmd, "-o", tmp_path / "adir.csv"), "is a folder")
         _assert_clean_failure(*run(*cmd, "-o", tmp_path / "afile" / "out.csv"), "is a file, not a folder")
     _assert_clean_failure(*run("label", new_answers, "-o", "/proc/out.csv", "--model", model), "not writable")
+    lab = tmp_path / "lab.csv"
+    assert run("label", new_answers, "-o", lab, "--model", model)[0] == 0
+    _assert_clean_failure(*run("report", lab, "-o", "/proc/rep"), "not writable")
+    _assert_clean_failure(*run("report", lab, "-o", tmp_path / "afile" / "rep"), "is a file, not a folder")
     # evaluate --json never overwrites its data or the model's own files
     for target in (labelled, model / CARD_FILE):
         before = target.read_bytes()

@@ -287,3 +287,15 @@ def test_line_ends_and_utf32(tmp_path: Path, content: bytes, ids: list[str], tex
     p.write_bytes(content)
     a = load_answers(p)
     assert (a.ids, a.texts) == (ids, texts)
+
+
+def test_an_empty_first_sheet_names_the_sheets(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "empty"
+    wb.create_sheet("data").append(["id", "text"])
+    wb["data"].append(["1", "hi"])
+    wb.save(tmp_path / "w.xlsx")
+    with pytest.raises(ConsultError, match="has no columns.*sheets are 'empty', 'data'"):
+        load_answers(tmp_path / "w.xlsx")

@@ -114,6 +114,15 @@ def test_xlsx_has_theme_sheet_list_validation_and_text_as_text(setup: tuple[Path
     assert formula_like and all(c.data_type == "s" for c in formula_like)
 
 
+def _fill_xlsx(path: Path, verdicts: dict[str, tuple[str, str]]) -> Path:
+    df = pd.read_excel(path, sheet_name="review", dtype=str, keep_default_na=False)
+    for aid, (themes, who) in verdicts.items():
+        df.loc[df["id"] == aid, ["reviewed_themes", "reviewer"]] = [themes, who]
+    with pd.ExcelWriter(path, mode="a", if_sheet_exists="replace", engine="openpyxl") as w:
+        df.to_excel(w, sheet_name="review", index=False)
+    return path
+
+
 def _fill(path: Path, verdicts: dict[str, tuple[str, str]]) -> Path:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     for aid, (themes, who) in verdicts.items():
@@ -279,6 +288,18 @@ def test_import_accepts_a_theme_the_model_left_out_for_too_few_answers(tmp_path:
     _fill(out, {"a1": ("burglary", "ann")})
     with pytest.raises(ConsultError, match="unknown theme id"):
         import_reviews(out, cfg)
+    # A plain model folder elsewhere: named with --model, as for the export; the themes sheet lists the theme.
+    other = tmp_path / "elsewhere" / "m"
+    other.parent.mkdir()
+    model.rename(other)
+    xlsx = tmp_path / "r.xlsx"
+    export_for_review(lab, xlsx, cfg, n=2, model_path=other, random_share=0.0)
+    sheet = pd.read_excel(xlsx, sheet_name="themes", dtype=str)
+    assert sheet.set_index("id").at["patrol", "in_model"].startswith("no")
+    _fill_xlsx(xlsx, {"a3": ("patrol", "bo")})
+    with pytest.raises(ConsultError, match="unknown theme id"):
+        import_reviews(xlsx, cfg)  # the configured registry does not exist
+    assert import_reviews(xlsx, cfg, model_path=other).added == 1
 
 
 def test_review_xlsx_cuts_a_text_excel_cannot_hold_and_import_still_works(tmp_path: Path) -> None:
@@ -292,9 +313,6 @@ def test_review_xlsx_cuts_a_text_excel_cannot_hold_and_import_still_works(tmp_pa
     header = [c.value for c in next(ws.iter_rows(max_row=1))]
     cell = next(ws.iter_rows(min_row=2, max_row=2, values_only=True))[header.index("text")]
     assert len(cell) == 32767 and cell.endswith("characters in all; the full text is in the labelled file]")
-    df = pd.read_excel(out, sheet_name="review", dtype=str, keep_default_na=False)
-    df.loc[0, ["reviewed_themes", "reviewer"]] = ["light", "ann"]
-    with pd.ExcelWriter(out, mode="a", if_sheet_exists="replace", engine="openpyxl") as w:
-        df.to_excel(w, sheet_name="review", index=False)
+    _fill_xlsx(out, {"L1": ("light", "ann")})
     res = import_reviews(out, cfg)
     assert res.added == 1 and AuditStore(cfg.review.audit_path).records()[0]["text"] == long

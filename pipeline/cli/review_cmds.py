@@ -16,6 +16,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", help="Model (registry or directory) that labelled the file [config: retrain.model]."),
+]
 AuditOpt = Annotated[Path | None, typer.Option("--audit", help="Audit store [config: review.audit_path].")]
 TaxonomyOpt = Annotated[
     Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML) [default: configs/themes.yaml if present].")
@@ -34,12 +38,7 @@ def export_cmd(
         float | None, typer.Option("--random-share", help="Share drawn at random [config: review.random_share, 0.2].")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the random slice [config: review.seed].")] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            "--model", "-m", help="Model (registry or directory) that labelled the file [config: retrain.model]."
-        ),
-    ] = None,
+    model: ModelOpt = None,
     taxonomy: TaxonomyOpt = None,
     audit: AuditOpt = None,
     text_column: TextColOpt = None,
@@ -78,6 +77,7 @@ def import_cmd(
     reviewer: Annotated[
         str | None, typer.Option("--reviewer", help="Reviewer for rows whose reviewer cell is empty.")
     ] = None,
+    model: ModelOpt = None,
     taxonomy: TaxonomyOpt = None,
     audit: AuditOpt = None,
     text_column: TextColOpt = None,
@@ -87,7 +87,15 @@ def import_cmd(
 ) -> None:
     """Check every row, then append the reviews to the audit store (nothing is written if a row is wrong)."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
-    res = import_reviews(file, cfg, labelled_path=labelled, reviewer=reviewer, audit_path=audit, taxonomy_path=taxonomy)
+    res = import_reviews(
+        file,
+        cfg,
+        labelled_path=labelled,
+        reviewer=reviewer,
+        audit_path=audit,
+        taxonomy_path=taxonomy,
+        model_path=model,
+    )
     say(
         f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "
         f"{res.skipped_blank} blank row(s) skipped (of {res.rows})"

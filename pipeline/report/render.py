@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConsultError
-from ..tables import usual_permissions, write_table, write_xlsx
+from ..tables import check_writable, usual_permissions, write_table, write_xlsx
 
 if TYPE_CHECKING:
     from . import Report
@@ -39,6 +39,7 @@ def check_out_dir(out_dir: Path, *inputs: Path | None) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConsultError(f"{out_dir} is a file", "Give a folder for -o (it will hold the report files)")
+    check_writable(out_dir, folder=True)
     old_format = out_dir.is_dir() and [p.name for p in out_dir.iterdir()] == ["theme_counts.csv"]  # consult < 0.2
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists() and not old_format:
         raise ConsultError(
