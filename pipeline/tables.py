@@ -191,6 +191,19 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo) -> pd.DataFrame:
     return df
 
 
+def _read_xlsx(path: Path, sheet: str | int) -> pd.DataFrame:
+    """One read of the sheet; its first row is the header, checked for repeated names before pandas would
+    rename them ("text", "text.1"). Blank header cells are named "Unnamed: N", as pandas names them."""
+    raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str, engine="openpyxl", keep_default_na=False)
+    if raw.empty:
+        return pd.DataFrame()
+    names = [str(v) for v in raw.iloc[0].tolist()]
+    _refuse_duplicate_names(names, path)
+    body = raw.iloc[1:].reset_index(drop=True)
+    body.columns = [n if n.strip() else f"Unnamed: {i}" for i, n in enumerate(names)]
+    return body
+
+
 def _check_header(text: str, delimiter: str, path: Path) -> None:
     """Refuse a header that names a column twice (also "text" and "text " with a trailing space)."""
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
@@ -236,10 +249,7 @@ def read_table(path: Path, sheet: str | int = 0, *, written_by_consult: bool = F
         if fmt in ("csv", "tsv"):
             df = _read_text_table(path, fmt, info)
         elif fmt == "xlsx":
-            df = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
-            header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str, engine="openpyxl")
-            if len(header):  # an empty sheet has no header row
-                _refuse_duplicate_names([str(v) for v in header.iloc[0].tolist() if str(v) != "nan"], path)
+            df = _read_xlsx(path, sheet)
         elif fmt == "jsonl":
             df = _read_jsonl(path, info)
         else:
@@ -339,7 +349,6 @@ def _excel_unsafe(v: object) -> object:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it over ``target`` only if the block succeeds."""
     target = Path(target)
-    check_writable(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
