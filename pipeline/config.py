@@ -91,9 +91,11 @@ class EntitiesConfig(_Strict):
             "FAC",
             "NORP",
             "BOROUGH",
+            "AREA",
             "STATION",
             "TRANSPORT",
             "AGENCY",
+            "SCHEME",
         ]
     )
     """Entity labels written to outputs."""
@@ -184,7 +186,18 @@ class ReportConfig(_Strict):
     min_entity_answers: int = Field(2, ge=1)
     """A place or organisation is listed only when at least this many answers of the theme mention it."""
     entity_labels: list[str] = Field(
-        default_factory=lambda: ["BOROUGH", "STATION", "TRANSPORT", "AGENCY", "ORG", "GPE", "LOC", "FAC"]
+        default_factory=lambda: [
+            "BOROUGH",
+            "AREA",
+            "STATION",
+            "TRANSPORT",
+            "AGENCY",
+            "SCHEME",
+            "ORG",
+            "GPE",
+            "LOC",
+            "FAC",
+        ]
     )
     """Entity labels counted as places and organisations (PERSON is never listed)."""
 
@@ -194,6 +207,17 @@ class ReportConfig(_Strict):
         if "PERSON" in v:
             raise ValueError("PERSON cannot be listed in reports (names are personal data)")
         return v
+
+
+class RedactConfig(_Strict):
+    keep_names: list[str] = Field(default_factory=list)
+    """Names never redacted because they are public in context (e.g. a widely reported case the consultation
+    itself refers to), matched as whole phrases, ignoring case."""
+    ner: bool = True
+    """Use the spaCy pipeline of ``entities.spacy_model`` to find names (PERSON entities, and ORG entities made
+    only of known names). Off: names are found by titles, relation words and the name lists alone."""
+    name_lists: bool = True
+    """Use the first-name and surname lists (many origins) to find names in lower case and without context."""
 
 
 class ReviewConfig(_Strict):
@@ -234,6 +258,7 @@ class Config(_Strict):
     entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    redact: RedactConfig = Field(default_factory=RedactConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     retrain: RetrainConfig = Field(default_factory=RetrainConfig)
 

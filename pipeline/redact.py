@@ -1,40 +1,46 @@
-"""Redaction: replace names, contact details, addresses and reference numbers by placeholders.
+"""Redaction: find personal items in answer text and replace them by placeholders.
 
-Used for every piece of answer text that goes into a report (quotes, campaign excerpts, places and
-organisations, answer ids). What is caught:
+One :class:`Redactor` serves every text meant for publication: ``consult redact``, report quotes, campaign
+excerpts, discovery examples. Analysts' review files keep the full text. What is caught (kind → placeholder):
 
-- e-mail addresses, also spelt out ("jo.b at gmail dot com") → ``[email]``;
-- web links (``https://…``, ``www.…``, ``site.com/path``: a path can name someone) → ``[link]``;
-- UK phone numbers in the usual forms (``07700 900123``, ``07700900123``, ``020 7946 0123``,
-  ``(020) 7946 0123``, ``+44 7700 900123``, ``+44 (0)20 7946 0123``, ``0044 ...``) and other international
-  numbers starting with ``+`` → ``[phone]``;
-- full UK postcodes (``E8 1AB``, ``sw1a 1aa``) → ``[postcode]``; district codes alone (``E8``) are kept;
-- house-number addresses (``14 Elm Grove``, ``Flat 3, 45 High Street``) → ``[address]``;
-- dates written with numbers (``03/07/1985``, ``12.04.1990``, ``1985-07-03``) → ``[date]``;
-- National Insurance numbers (``QQ 12 34 56 C``) → ``[ni number]``;
-- UK vehicle registrations (``AB12 CDE``, ``A123 BCD``) → ``[plate]``;
-- crime and case references (``CRIS 12345/21``, ``ref: AB123``, ``01/123456/24``: a code with a slash and at
-  least five digits) and officers' collar numbers (``PC 4321``) → ``[reference]``;
-- ``@handles`` (``@lucy.harris.90``) → ``[handle]``;
-- names → ``[name]``: every PERSON entity found anywhere in the labelled file (and each capitalised word of
-  it, so "Sarah" is caught after "Sarah Jones"), names after a title (Mr, Mrs, Ms, Dr, PC, Sgt, Cllr, ...,
-  and Herr, Frau, Monsieur, Mme, Señora, Signora, Dhr, Senhor, ... of the languages with built-in phrases;
-  after Mr, Mrs, Ms and Mx also when written in lower case: "mr patel") or a relation ("my neighbour
-  Dave", "a man called Tom", "meine Nachbarin Petra", "mon voisin Paul"), and, when a spaCy pipeline is
-  given, the PERSON entities it finds in the text itself. Names may have accented letters ("Siobhán Ní Bhriain"). A name found wholly
-  inside a known place or organisation name (``places``: e.g. "Elizabeth" in "Elizabeth line") is kept.
+- ``email`` (also spelt out: "jo dot b at gmail dot com") → ``[email]``; ``link`` (``https://…``,
+  ``www.…``, ``site.com/path``) → ``[link]``;
+- ``phone``: UK numbers in the usual forms and international numbers starting with ``+`` → ``[phone]``;
+- ``postcode``: full UK postcodes (district codes alone, "E8", are kept) → ``[postcode]``;
+- ``address``: a house number and street ("14 Elm Grove", "45 high street"), flat numbers ("flat 4",
+  "Flat 12B, 45 High Street") → ``[address]``;
+- ``date``: dates written with numbers ("03/07/1985"), full dates in words ("5th May 1994", "May 5, 1994") and
+  anything after "born", "DOB", "date of birth" → ``[date]``;
+- ``ni_number`` → ``[ni number]``; ``plate`` (UK vehicle registrations) → ``[plate]``;
+- ``reference``: crime and case references with or without separators ("CRIS 12345/21", "crime ref
+  5012345678", "01/123456/24") and officers' collar numbers ("PC 4321", "shoulder number 512") → ``[reference]``;
+- ``handle``: ``@handles`` and handles without ``@`` after snapchat, insta, tiktok and the like → ``[handle]``;
+- ``name`` → ``[name]``: spaCy's PERSON entities (and ORG entities made only of known names); names after titles
+  and ranks in any case ("DC smith", "insp. mcbride", "Herr Schröder"); names after or before a relation or
+  role ("my ex darren wright", "Leanne, my flatmate", "my IDVA, Farah", "the officer, Tomasz", "a man called
+  Tom"); first names of the name lists (:mod:`pipeline.names`: many origins) written in capitals, or in lower case
+  when they are not common words; a name's surname and particles ("Siobhán Ní Bhriain"); and every full name
+  found elsewhere in the same file (``names``), matched as a whole.
 
-Redaction is a safeguard, not a guarantee: a name that is neither capitalised nor after a title, not tagged
-and not after a relation word ("my neighbour dave") gets through. Read quotes before publishing.
+Never redacted as names: the entity ruler's places and organisations (``places``), names built like places
+("… Road", "… Lane", "… High Street", "… Common", "… Hill", "… Park", "… Hospital", "… Council", ...) and
+``redact.keep_names`` (names that are public in context). An address or phone number inside them still is.
+
+Redaction is a safeguard, not a guarantee: read what you publish. ``bench/redaction.py`` measures it.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import regex
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from .names import fold, name_lists
 
 PLACEHOLDERS = {
     "email": "[email]",
@@ -43,20 +49,22 @@ PLACEHOLDERS = {
     "postcode": "[postcode]",
     "address": "[address]",
     "date": "[date]",
-    "ni": "[ni number]",
+    "ni_number": "[ni number]",
     "plate": "[plate]",
     "reference": "[reference]",
-    "name": "[name]",
     "handle": "[handle]",
+    "name": "[name]",
 }
+KINDS = tuple(PLACEHOLDERS)
 
+# --- contact details, numbers and addresses ------------------------------------------------------------------
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+at\s+)"
 _SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)"
 _TLD = r"(?:com|org|net|gov|edu|ac|co|uk|ie|io|me|info)\b"
-# "jo at gmail dot com" (the last dot spelt out), or "jo.b at gmail.com" (a local part with . _ or a digit).
+# "jo dot b at gmail dot com", "jo at gmail dot com", "jo.b at gmail.com" (a local part with . _ or a digit).
 SPELT_EMAIL_RE = re.compile(
-    rf"\b[\w.+-]+{_AT}[\w-]+(?:(?:{_SPELT_DOT}|\.)[\w-]+)*{_SPELT_DOT}{_TLD}"
+    rf"\b[\w+-]+(?:(?:{_SPELT_DOT}|[._])[\w+-]+)*{_AT}[\w-]+(?:(?:{_SPELT_DOT}|\.)[\w-]+)*{_SPELT_DOT}{_TLD}"
     rf"|\b[\w+-]*[._\d][\w.+-]*{_AT}[\w-]+(?:\.[\w-]+)*\.{_TLD}",
     re.IGNORECASE,
 )
@@ -66,84 +74,664 @@ UK_PHONE_RE = re.compile(r"(?<![\w+])\(?(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|0)(?:[
 INTL_PHONE_RE = re.compile(r"(?<![\w+])\+\d(?:[\s().-]{0,2}\d){7,14}(?!\d)")
 POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 DATE_RE = re.compile(r"(?<![\w/.-])(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\w/-]|\.\d)")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# "5th May 1994", "5 of may, 94", "May 5th, 1994": a day, a month and a year.
+WORD_DATE_RE = re.compile(
+    rf"\b(?:(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?:\d{{4}}|'\d{{2}})|{_MONTH}\s+{_DAY},?\s+\d{{4}})\b",
+    re.IGNORECASE,
+)
+# A date of birth: after "born", "DOB", "date of birth", even without a year ("born on the 5th of May").
+DOB_RE = re.compile(
+    rf"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\b\s*(?:is|was|on|:|-)?\s*(?:the\s+)?"
+    rf"((?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})(?:,?\s+(?:\d{{4}}|'?\d{{2}}))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}})",
+    re.IGNORECASE,
+)
 NI_RE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.IGNORECASE)
-PLATE_RE = re.compile(r"\b(?:[A-Z]{2}\d{2}\s?[A-Z]{3}|[A-Z]\d{1,3}\s?[A-Z]{3})\b")
+PLATE_RE = re.compile(r"\b(?i:[A-Z]{2}\d{2}\s?[A-Z]{3})\b|\b[A-Z]\d{1,3}\s?[A-Z]{3}\b")
+_REF_CUE = (
+    r"(?:CRIS|CAD|URN|(?:crime|case|incident|log|occurrence|report|reference|ref|complaint|investigation)"
+    r"(?:\s+(?:reference|ref|number|no|num))?)"
+)
 REFERENCE_RE = re.compile(
-    r"\b(?:CRIS|CAD|URN|crime\s+(?:reference|ref|number|no)\.?|ref(?:erence)?(?:\s+(?:number|no)\.?)?)"
-    r"\s*(?:[:#]|no\.?)?\s*(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+)*"
+    rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
+    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
-    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt)\s?\d{2,6}\b",  # an officer's collar number
+    # an officer's collar or shoulder number
+    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?)\s?#?\d{2,6}[A-Z]{0,3}\b",
     re.IGNORECASE,
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
-_NAME_WORD = r"\p{Lu}[\p{L}\p{M}'\u2019-]+"
-_STREET = (
-    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
-    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate)"
+# A user name written without "@": a word with an underscore in it ("rate_em_tw3", "tee.jayy_x").
+UNDERSCORE_HANDLE_RE = re.compile(r"(?<![\w@.])[^\W_][\w.]*_[\w.]*[^\W_]|(?<![\w@.])[^\W_][\w.]*[^\W_]_(?![\w])")
+# A handle without "@": after a platform's name ("her snapchat is jess_xo99", "tiktok: kaybaby2007").
+_PLATFORM = (
+    r"(?:snapchat|snap|sc|insta|instagram|ig|tiktok|tik\s?tok|twitter|facebook|fb|telegram|whatsapp|discord|kik|"
+    r"onlyfans|youtube|twitch|threads|reddit|bumble|tinder|hinge|grindr)"
+)
+HANDLE_CUE_RE = regex.compile(
+    rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
+    r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named)\s+)?@?([\p{L}\d_.]{3,40})"
+)
+_STREET_WORDS = (
+    r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
+    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway"
 )
 ADDRESS_RE = regex.compile(
-    r"(?:\b(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?\b\d{1,4}[A-Za-z]?,?\s+"
-    rf"(?:{_NAME_WORD}\s+){{1,3}}{_STREET}\b|\b(?:Flat|Apartment|Apt)\s+\d+[A-Za-z]?\b"
+    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\b\d{1,4}[a-z]?,?\s+"
+    rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b"
+    r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
+    rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
 )
-# Titles before a name, in English and in the languages with built-in phrases (de, fr, es, it, nl, pt).
-_TITLES = (
-    r"Mr|Mrs|Ms|Mx|Miss|Dr|Prof|PC|DC|DS|DI|DCI|Sgt|Sergeant|Inspector|Constable|Officer|Cllr|Councillor|"
-    r"Herr|Frau|Hr|Fr|Kommissar|Kommissarin|Polizist|Polizistin|Monsieur|Madame|Mademoiselle|Mme|Mlle|"
-    r"Inspecteur|Inspectrice|Señor|Señora|Señorita|Sr|Sra|Srta|Don|Doña|Agente|Signor|Signora|Signorina|Sig|"
-    r"Dott|Dhr|Mevr|Mevrouw|Meneer|Senhor|Senhora"
+
+# --- places and organisations that are never names -----------------------------------------------------------
+_PLACE_SUFFIX = (
+    r"Road|Rd|Street|St|Lane|Avenue|Ave|Grove|Close|Drive|Way|Place|Court|Crescent|Gardens|Terrace|Hill|Square|"
+    r"Mews|Row|Walk|Rise|Parade|Park|Green|Common|Heath|Rye|Marshes|Fields|Wharf|Junction|Cross|Circus|Bridge|"
+    r"Broadway|Market|Estate|Station|Hospital|School|College|University|Academy|Council|Centre|Center|Library|"
+    r"Church|Cathedral|Mosque|Gurdwara|Temple|Synagogue|Trust|Aid|Support|Service|Services|Police|Project|"
+    r"Network|Partnership|Foundation|Association|Housing|Line|Tower|House|Hall|Village|Town|Wood|Forest|Lido|"
+    r"Mall|Shopping Centre|Court|Clinic|Surgery|Prison|Barracks|Sisters|Matters|Alliance|Union|Society"
 )
-TITLE_RE = regex.compile(rf"\b(?:{_TITLES})\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}")
-# Titles that are nearly always followed by a name, so a lower-case word after them is one ("mr patel").
-LOWER_TITLE_RE = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx))\.?\s+(\p{Ll}[\p{L}\p{M}'\u2019-]+)")
-# "my neighbour Dave" and "a man called Tom", in the same languages.
-_RELATIONS = (
-    r"(?:[Mm]y|[Oo]ur|[Hh]er|[Hh]is|[Tt]heir)\s+(?:ex[-\s]?)?(?:husband|wife|partner|son|daughter|neighbou?r|"
-    r"friend|boyfriend|girlfriend|brother|sister|mum|mom|dad|mother|father|cousin|colleague|carer|ex|landlord)|"
-    r"(?:[Mm]ein(?:e|em|en|er)?|[Uu]nser(?:e|em|en|er)?)\s+(?:Ex-?)?(?:Nachbar(?:in|n)?|Mann|Ehemann|Frau|"
-    r"Ehefrau|Freund(?:in)?|Partner(?:in)?|Sohn|Tochter|Bruder|Schwester|Vater|Mutter|Kolleg(?:e|in)|"
-    r"Vermieter(?:in)?)|"
-    r"(?:[Mm]on|[Mm]a|[Nn]otre)\s+(?:ex-?)?(?:voisine?|mari|femme|amie?|copain|copine|fils|fille|frère|sœur|"
-    r"père|mère|compagnon|compagne|collègue|propriétaire)|"
-    r"(?:[Mm]i|[Nn]uestr[oa])\s+(?:ex\s?)?(?:vecin[oa]|marido|espos[oa]|amig[oa]|novi[oa]|hij[oa]|herman[oa]|"
-    r"padre|madre|pareja|compañer[oa]|caser[oa])|"
-    r"(?:[Mm]i[oa]|[Nn]ostr[oa])\s+(?:ex\s?)?(?:vicin[oa]|marito|moglie|amic[oa]|ragazz[oa]|figli[oa]|fratello|"
-    r"sorella|padre|madre|compagn[oa])|"
-    r"(?:[Mm]ijn|[Oo]nze?)\s+(?:ex-?)?(?:buurman|buurvrouw|man|vrouw|vriend|vriendin|zoon|dochter|broer|zus|"
-    r"vader|moeder|partner|huisbaas)|"
-    r"(?:[Mm]eu|[Mm]inha|[Nn]oss[oa])\s+(?:ex-?)?(?:vizinh[oa]|marido|esposa|mulher|amig[oa]|namorad[oa]|"
-    r"filh[oa]|irmã|irmão|pai|mãe|companheir[oa])|"
-    r"(?:called|named|genannt|namens|appelée?|nommée?|llamad[oa]|chiamat[oa]|genaamd|chamad[oa])"
+# Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
+# Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
+PLACE_RE = regex.compile(
+    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
+    rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
+    r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)"
+    r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
 )
-RELATION_RE = regex.compile(rf"\b({_RELATIONS})\s+({_NAME_WORD}(?:\s+{_NAME_WORD})?)")
-# Lower-case words after such a title that are not names ("mr and mrs smith").
-_NOT_NAMES = frozenset(
-    ["and", "or", "the", "a", "an", "of", "to", "in", "on", "at", "is", "was", "who", "from", "with"]
+# The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
+LOWER_PLACE_RE = regex.compile(
+    r"\b(?:\p{Ll}[\p{L}\p{M}'\u2019-]+\s+){1,2}(?:high\s+(?:street|road)|road|street|lane|avenue|common|heath|"
+    r"rye|marshes|hill|park|estate|station|hospital|council|broadway|junction)\b"
 )
 
 
-def redact_contacts(text: str) -> str:
-    """``text`` with e-mail addresses and phone numbers replaced: for answer ids, which must stay traceable."""
-    s = EMAIL_RE.sub(PLACEHOLDERS["email"], str(text))
-    s = UK_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
-    return INTL_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
+# --- names ---------------------------------------------------------------------------------------------------
+def _folded(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(fold(w) for w in words)
+
+
+# Month and day names are first names too ("May", "June"); as capitalised words they are far more often dates.
+_CALENDAR = _folded(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+_TOKEN_RE = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'\u2019-]*[\p{L}\p{M}]|[\p{L}]")
+# Titles and ranks: the words after them are names when they are not common words ("insp. mcbride", "DC smith").
+STRONG_TITLES = _folded(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "dr",
+        "prof",
+        "pc",
+        "dc",
+        "ds",
+        "di",
+        "dci",
+        "dsi",
+        "dsu",
+        "ps",
+        "sgt",
+        "insp",
+        "supt",
+        "pcso",
+        "cllr",
+        "det",
+        "herr",
+        "frau",
+        "hr",
+        "fr",
+        "monsieur",
+        "madame",
+        "mademoiselle",
+        "mme",
+        "mlle",
+        "señor",
+        "señora",
+        "señorita",
+        "sr",
+        "sra",
+        "srta",
+        "don",
+        "doña",
+        "signor",
+        "signora",
+        "signorina",
+        "sig",
+        "dott",
+        "dhr",
+        "mevr",
+        "mevrouw",
+        "meneer",
+        "senhor",
+        "senhora",
+        "pani",
+        "pan",
+    ]
+)
+# Role words: a following word is a name only when it is capitalised or a known name that is not a common word.
+WEAK_TITLES = _folded(
+    [
+        "officer",
+        "constable",
+        "detective",
+        "sergeant",
+        "inspector",
+        "superintendent",
+        "councillor",
+        "doctor",
+        "nurse",
+        "professor",
+        "kommissar",
+        "kommissarin",
+        "polizist",
+        "polizistin",
+        "inspecteur",
+        "inspectrice",
+        "agente",
+    ]
+)
+_RELATIONS = _folded(
+    [
+        "husband",
+        "wife",
+        "partner",
+        "ex",
+        "boyfriend",
+        "girlfriend",
+        "bf",
+        "gf",
+        "fiance",
+        "fiancé",
+        "fiancée",
+        "son",
+        "daughter",
+        "child",
+        "kid",
+        "neighbour",
+        "neighbor",
+        "friend",
+        "mate",
+        "bestie",
+        "flatmate",
+        "housemate",
+        "roommate",
+        "colleague",
+        "coworker",
+        "co-worker",
+        "boss",
+        "manager",
+        "landlord",
+        "landlady",
+        "brother",
+        "sister",
+        "bro",
+        "sis",
+        "mum",
+        "mom",
+        "mam",
+        "mother",
+        "dad",
+        "father",
+        "stepdad",
+        "stepmum",
+        "stepfather",
+        "stepmother",
+        "uncle",
+        "aunt",
+        "auntie",
+        "cousin",
+        "nan",
+        "nana",
+        "gran",
+        "grandma",
+        "grandad",
+        "grandmother",
+        "grandfather",
+        "niece",
+        "nephew",
+        "carer",
+        "teacher",
+        "tutor",
+        "coach",
+        "therapist",
+        "counsellor",
+        "counselor",
+        "idva",
+        "isva",
+        "caseworker",
+        "advocate",
+        "solicitor",
+        "lawyer",
+        "barrister",
+        "gp",
+        "midwife",
+        "worker",
+        "officer",
+        "detective",
+        "sergeant",
+        "inspector",
+        "constable",
+        "pcso",
+        "nurse",
+        "doctor",
+        "stepson",
+        "stepdaughter",
+        "twin",
+        "girl",
+        "boy",
+        "lad",
+        "babe",
+        "bae",
+        "hubby",
+        "wifey",
+        "missus",
+        "fella",
+        "bff",
+        "pal",
+        "buddy",
+        "abuser",
+        "attacker",
+        "stalker",
+        "perpetrator",
+        "rapist",
+        "ex-partner",
+        "ex-husband",
+        "ex-wife",
+        "ex-boyfriend",
+        "ex-girlfriend",
+        "nachbar",
+        "nachbarin",
+        "nachbarn",
+        "mann",
+        "ehemann",
+        "frau",
+        "ehefrau",
+        "freund",
+        "freundin",
+        "partnerin",
+        "sohn",
+        "tochter",
+        "bruder",
+        "schwester",
+        "vater",
+        "mutter",
+        "kollege",
+        "kollegin",
+        "vermieter",
+        "vermieterin",
+        "voisin",
+        "voisine",
+        "mari",
+        "femme",
+        "ami",
+        "amie",
+        "copain",
+        "copine",
+        "fils",
+        "fille",
+        "frère",
+        "sœur",
+        "père",
+        "mère",
+        "compagnon",
+        "compagne",
+        "collègue",
+        "propriétaire",
+        "vecino",
+        "vecina",
+        "marido",
+        "esposo",
+        "esposa",
+        "amigo",
+        "amiga",
+        "novio",
+        "novia",
+        "hijo",
+        "hija",
+        "hermano",
+        "hermana",
+        "padre",
+        "madre",
+        "pareja",
+        "compañero",
+        "compañera",
+        "casero",
+        "casera",
+        "vicino",
+        "vicina",
+        "marito",
+        "moglie",
+        "amico",
+        "amica",
+        "ragazzo",
+        "ragazza",
+        "figlio",
+        "figlia",
+        "fratello",
+        "sorella",
+        "compagno",
+        "compagna",
+        "buurman",
+        "buurvrouw",
+        "man",
+        "vrouw",
+        "vriend",
+        "vriendin",
+        "zoon",
+        "dochter",
+        "broer",
+        "zus",
+        "vader",
+        "moeder",
+        "huisbaas",
+        "vizinho",
+        "vizinha",
+        "mulher",
+        "namorado",
+        "namorada",
+        "filho",
+        "filha",
+        "irmã",
+        "irmão",
+        "pai",
+        "mãe",
+        "companheiro",
+        "companheira",
+    ]
+)
+_OWNERS = _folded(
+    [
+        "my",
+        "our",
+        "her",
+        "his",
+        "their",
+        "your",
+        "a",
+        "the",
+        "an",
+        "me",
+        "mein",
+        "meine",
+        "meinem",
+        "meinen",
+        "meiner",
+        "unser",
+        "unsere",
+        "mon",
+        "ma",
+        "notre",
+        "mi",
+        "mis",
+        "nuestro",
+        "nuestra",
+        "mio",
+        "mia",
+        "nostro",
+        "nostra",
+        "mijn",
+        "onze",
+        "ons",
+        "meu",
+        "minha",
+        "nosso",
+        "nossa",
+    ]
+)
+_FILLERS = _folded(["there", "here", "then", "now", "too"])
+_MODIFIERS = _folded(
+    [
+        "ex",
+        "former",
+        "old",
+        "best",
+        "new",
+        "late",
+        "current",
+        "older",
+        "younger",
+        "little",
+        "big",
+        "step",
+        "support",
+        "key",
+        "social",
+    ]
+)
+_CALLED = _folded(
+    [
+        "called",
+        "named",
+        "name's",
+        "known",
+        "genannt",
+        "namens",
+        "appelé",
+        "appelée",
+        "nommé",
+        "nommée",
+        "llamado",
+        "llamada",
+        "chiamato",
+        "chiamata",
+        "genaamd",
+        "chamado",
+        "chamada",
+    ]
+)
+# Verbs that follow a person: "Kayleigh said", "Marcus was the one".
+_PERSON_VERBS = _folded(
+    [
+        "said",
+        "says",
+        "told",
+        "tells",
+        "asked",
+        "asks",
+        "was",
+        "is",
+        "has",
+        "had",
+        "texted",
+        "messaged",
+        "rang",
+        "called",
+        "came",
+        "went",
+        "helped",
+        "reported",
+        "kept",
+        "keeps",
+        "took",
+        "takes",
+        "got",
+        "gets",
+        "shouted",
+        "screamed",
+        "hit",
+        "hits",
+        "threatened",
+        "follows",
+        "followed",
+        "knows",
+        "knew",
+        "lives",
+        "lived",
+        "works",
+        "worked",
+        "wants",
+        "wanted",
+        "tried",
+        "tries",
+        "stayed",
+        "started",
+        "stopped",
+        "agreed",
+        "replied",
+        "laughed",
+        "cried",
+        "who",
+        "and",
+    ]
+)
+_PARTICLES = _folded(
+    [
+        "ní",
+        "nic",
+        "ó",
+        "o'",
+        "mac",
+        "mc",
+        "ap",
+        "ab",
+        "bin",
+        "bint",
+        "ibn",
+        "al",
+        "el",
+        "van",
+        "von",
+        "de",
+        "da",
+        "di",
+        "du",
+        "le",
+        "la",
+        "del",
+        "della",
+        "dos",
+        "das",
+    ]
+)
+# Lower-case titles that are also words: a name must be known to follow them ("pc smith" but "pc was slow").
+_AMBIGUOUS_TITLES = _folded(["pc", "dc", "ds", "di", "ps", "det", "dr", "ms", "pan", "fr", "hr", "sr", "don", "sig"])
+# Words before a first name that make it part of a place or body's name ("Queen Mary", "St George").
+_INSTITUTION_WORDS = _folded(
+    ["queen", "king", "prince", "princess", "saint", "st", "duke", "duchess", "lady", "lord", "royal"]
+)
+_COLOURS = _folded(["black", "white", "silver", "grey", "gray", "red", "blue", "green", "dark", "light"])
+_NOT_NAMES = _folded(
+    [
+        "and",
+        "or",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "was",
+        "who",
+        "from",
+        "with",
+        "for",
+        "by",
+        "as",
+        "but",
+        "not",
+        "no",
+        "yes",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+    ]
+)
+
+
+def _common(word: str, common: frozenset[str]) -> bool:
+    """Is ``word`` (folded) a common word, allowing for the usual inflections ("asked", "texted", "lives")."""
+    if word in common:
+        return True
+    for a, b in (("our", "or"), ("isation", "ization"), ("ise", "ize"), ("yse", "yze"), ("tre", "ter"), ("ogue", "og")):
+        if a in word and word.replace(a, b) in common:
+            return True
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""),
+                         ("ing", ""), ("ing", "e"), ("ly", ""), ("er", ""), ("est", "")):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)] + repl
+            if stem in common or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in common):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Item:
+    """A personal item: ``text[start:end]`` of ``kind``."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str
+    key: str  # folded, without a possessive 's
+    cap: bool
+    sent_start: bool
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    prev_end = 0
+    for m in _TOKEN_RE.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if word.endswith(("'s", "\u2019s")):
+            word, end = word[:-2], end - 2
+        elif word.endswith(("'", "\u2019")):
+            word, end = word[:-1], end - 1
+        gap = text[prev_end:start]
+        sent_start = not out or bool(re.search(r"[.!?\n:;\"“(]\s*$", gap))
+        out.append(_Tok(start, end, word, fold(word), word[:1].isupper(), sent_start))
+        prev_end = m.end()
+    return out
 
 
 def name_patterns(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-sensitive whole-word pattern for the given names and the capitalised words in them."""
-    words: set[str] = set()
-    for name in names:
-        name = name.strip()
-        if len(name) < 2:
-            continue
-        words.add(name)
-        for part in re.split(r"\s+", name):
-            part = part.strip(".,'\u2019")
-            if len(part) >= 2 and part[0].isupper() and part.replace("-", "").replace("'", "").isalpha():
-                words.add(part)
-    if not words:
+    """One case-insensitive whole-phrase pattern for the given full names ("Sarah Jones", "Tomasz")."""
+    alts = sorted({" ".join(n.split()) for n in names if len(n.strip()) >= 2}, key=len, reverse=True)
+    if not alts:
         return None
-    alts = sorted(words, key=len, reverse=True)  # longest first: "Sarah Jones" before "Sarah"
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in alts) + r")(?![\w])")
+    body = "|".join(r"\s+".join(re.escape(w) for w in a.split(" ")) for a in alts)
+    return re.compile(r"(?<![\w])(?:" + body + r")(?![\w])", re.IGNORECASE)
 
 
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
@@ -154,64 +742,483 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in alts) + r")(?![\w])", re.IGNORECASE)
 
 
+def redact_contacts(text: str) -> str:
+    """``text`` with e-mail addresses and phone numbers replaced: for answer ids, which must stay traceable."""
+    s = EMAIL_RE.sub(PLACEHOLDERS["email"], str(text))
+    s = UK_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
+    return INTL_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
+
+
+def _pattern_items(text: str) -> list[Item]:
+    items: list[Item] = []
+
+    def add(rx: Any, kind: str, group: int = 0) -> None:
+        for m in rx.finditer(text):
+            a, b = m.span(group)
+            if a >= 0 and b > a:
+                items.append(Item(a, b, kind))
+
+    add(EMAIL_RE, "email")
+    add(SPELT_EMAIL_RE, "email")
+    add(URL_RE, "link")
+    add(DOB_RE, "date", 1)
+    add(WORD_DATE_RE, "date")
+    add(DATE_RE, "date")
+    add(UK_PHONE_RE, "phone")
+    add(INTL_PHONE_RE, "phone")
+    add(NI_RE, "ni_number")
+    add(POSTCODE_RE, "postcode")
+    add(PLATE_RE, "plate")
+    add(REFERENCE_RE, "reference")
+    for m in ADDRESS_RE.finditer(text):
+        words = (m.group(1) or "").split()
+        if any(w.casefold() in _NOT_NAMES or w.casefold() in STOP_WORDS or w.isdigit() for w in words):
+            continue  # "10 of the road", "2 and the street": not a street name
+        items.append(Item(m.start(), m.end(), "address"))
+    add(HANDLE_RE, "handle")
+    add(UNDERSCORE_HANDLE_RE, "handle")
+    return items
+
+
 class Redactor:
-    """Redacts texts. ``names``: known person names (e.g. every PERSON entity of the file); ``nlp``: a spaCy
-    pipeline whose PERSON entities are redacted too; ``places``: known place and organisation names (e.g. the
-    entity ruler's boroughs, stations, lines, agencies) — a name found wholly inside one of them is kept, so
-    "Elizabeth line" stays while "Elizabeth" alone is redacted."""
+    """Finds and replaces personal items (see the module doc).
 
-    def __init__(self, names: Iterable[str] = (), nlp: Any = None, places: Iterable[str] = ()) -> None:
-        self.names = name_patterns(names)
+    ``names``: full names known to be people in this file (e.g. every PERSON entity of a labelled file); each
+    is redacted wherever it appears as a whole. ``nlp``: a spaCy pipeline whose PERSON (and name-only ORG)
+    entities are redacted. ``places``: place and organisation names that are never names (the entity ruler's
+    list, ``redact.keep_names``). ``common``: common words of the language (:func:`pipeline.names.common_words`),
+    needed to tell lower-case names from words (default: those of the default English pipeline).
+    ``use_name_lists``: use the first-name and surname lists.
+    """
+
+    def __init__(
+        self,
+        names: Iterable[str] = (),
+        nlp: Any = None,
+        places: Iterable[str] = (),
+        *,
+        common: frozenset[str] | None = None,
+        use_name_lists: bool = True,
+    ) -> None:
         self.nlp = nlp
+        self.common = _default_common() if common is None else common
+        self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
         self.places = phrase_pattern(places)
+        self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
 
+    # -- public ---------------------------------------------------------------------------------------------
     def __call__(self, text: str) -> str:
-        return redact(text, self.names, self.nlp, self.places)
+        return self.redact(text)[0]
+
+    def redact(self, text: str) -> tuple[str, Counter[str]]:
+        """The redacted text and how many items of each kind were replaced."""
+        text = "" if text is None else str(text)
+        items = self.items(text)
+        return apply(text, items), Counter(it.kind for it in items)
+
+    def items(self, text: str, ents: list[tuple[int, int, str]] | None = None) -> list[Item]:
+        """The personal items of ``text``, in order, without overlaps (adjacent names merged). ``ents``: the
+        text's entities as (start, end, label), when the spaCy pipeline has already been run over it."""
+        if not text:
+            return []
+        items = _pattern_items(text)
+        items += self._handles(text)
+        structural, listed_places = self._kept_spans(text)
+        taken = [(i.start, i.end) for i in items]
+
+        def inside(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
+            return any(ka <= a and b <= kb for ka, kb in spans)
+
+        context, listed = self._name_spans(text, ents)
+        names = [
+            (a, b)
+            for a, b in context
+            if not inside(a, b, structural)
+            and (not inside(a, b, listed_places) or fold(text[a:b].split()[0]) in self.first)
+        ]
+        names += [(a, b) for a, b in listed if not inside(a, b, structural + listed_places)]
+        items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
+        return _merge(items, text)
+
+    # -- parts ----------------------------------------------------------------------------------------------
+    def _handles(self, text: str) -> list[Item]:
+        out = []
+        for m in HANDLE_CUE_RE.finditer(text):
+            h = m.group(1).rstrip(".")
+            key = fold(h)
+            if not h or key in _NOT_NAMES or key in _RELATIONS:
+                continue
+            looks_like_handle = bool(re.search(r"[\d_.]", h)) or not _common(key, self.common)
+            if looks_like_handle:
+                out.append(Item(m.start(1), m.start(1) + len(h), "handle"))
+        return out
+
+    def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(names built like places, known places): spans where a name is not a person's."""
+        spans = [m.span() for m in PLACE_RE.finditer(text)]
+        for m in LOWER_PLACE_RE.finditer(text):
+            if not any(fold(w) in self.first for w in m.group().split()[:-1]):
+                spans.append(m.span())
+        known = [m.span() for m in self.places.finditer(text)] if self.places is not None else []
+        return spans, known
+
+    def _is_common(self, key: str) -> bool:
+        return key in _NOT_NAMES or _common(key, self.common)
+
+    def _known(self, key: str) -> bool:
+        """A first name or surname of the lists (also each part of "mensah-boateng", or "okonkwos")."""
+        if key in self.first or key in self.last:
+            return True
+        parts = [p for p in key.split("-") if p]
+        if len(parts) > 1 and all(p in self.first or p in self.last for p in parts):
+            return True
+        return key.endswith("s") and key[:-1] in self.last
+
+    def _name_like(self, t: _Tok, *, strong: bool) -> bool:
+        """Could ``t`` be (part of) a name here? ``strong``: the context says a name follows."""
+        k = t.key
+        if k in _NOT_NAMES or k in _RELATIONS or k in STRONG_TITLES or k in STOP_WORDS or len(k) < 2:
+            return False
+        if not t.cap and k in _PERSON_VERBS:
+            return False
+        known = self._known(k)
+        if t.text.isupper() and len(t.text) > 1 and not known:
+            return False  # an acronym (CPS, IDVA)
+        if strong and (known or t.cap):
+            return True
+        if t.cap:
+            return known or not self._is_common(k)
+        if known and not self._is_common(k):
+            return True
+        return strong and not self._is_common(k)
+
+    def _extend(self, toks: list[_Tok], text: str, i: int, j: int) -> tuple[int, int]:
+        """(start, end) token indices of the name at toks[i:j], with surnames, initials and particles after it
+        and particles and first names before it ("Siobhán Ní Bhriain", "pc t harding", "gwenllïan ap rhys")."""
+
+        def joined(a: int) -> bool:  # toks[a - 1] and toks[a] are separated by spaces (or an initial's dot)
+            return bool(re.fullmatch(r"\.? ?|[ \t]+", text[toks[a - 1].end : toks[a].start]))
+
+        while j < len(toks) and j - i < 4 and joined(j):
+            t, prev = toks[j], toks[j - 1]
+            if t.key in _PARTICLES and j + 1 < len(toks) and joined(j + 1) and toks[j + 1].key not in _NOT_NAMES:
+                j += 2
+                continue
+            if len(prev.key) == 1 and prev.key.isalpha():  # an initial: the surname follows
+                if self._name_like(t, strong=True):
+                    j += 1
+                    continue
+                break
+            if t.key in _NOT_NAMES or t.key in _RELATIONS or t.key in STOP_WORDS or t.key in _PERSON_VERBS:
+                break
+            if t.cap and prev.cap and (self._known(t.key) or not self._is_common(t.key)) and not t.sent_start:
+                j += 1
+            elif not t.cap and not prev.cap and t.key in self.last:
+                j += 1  # "darren wright"
+            elif not t.cap and not prev.cap and self._known(t.key) and not self._is_common(t.key):
+                j += 1
+            else:
+                break
+        while i > 0 and joined(i):
+            prev = toks[i - 1]
+            if prev.key in _PARTICLES and i > 1 and joined(i - 1) and not self._is_common(toks[i - 2].key):
+                i -= 2
+            elif prev.cap and toks[i].cap and self._known(prev.key) and not self._is_common(prev.key):
+                i -= 1
+            else:
+                break
+        return i, j
+
+    def _name_spans(
+        self, text: str, ents: list[tuple[int, int, str]] | None = None
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(names found by context, names found by lists and NER): the first are kept even inside a known
+        place's name ("Chelsea, my cousin"), the second are not."""
+        toks = _tokens(text)
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # shouting: capitals say nothing
+            for t in toks:
+                t.cap = False
+        n = len(toks)
+        context: list[tuple[int, int]] = []
+        listed: list[tuple[int, int]] = []
+
+        def take(j: int, strong: bool, into: list[tuple[int, int]]) -> None:
+            if j < n and len(toks[j].key) == 1 and toks[j].key.isalpha() and j + 1 < n:
+                if self._name_like(toks[j + 1], strong=True):  # an initial, then the surname
+                    a, b = self._extend(toks, text, j, j + 2)
+                    into.append((toks[a].start, toks[b - 1].end))
+                return
+            if j < n and self._name_like(toks[j], strong=strong):
+                a, b = self._extend(toks, text, j, j + 1)
+                into.append((toks[a].start, toks[b - 1].end))
+
+        for i, t in enumerate(toks):
+            k = t.key
+            nxt = toks[i + 1] if i + 1 < n else None
+            prev = toks[i - 1] if i > 0 else None
+            # Titles and ranks: "DC smith", "insp. mcbride", "Det Sgt Kowalski", "detective constable ahmed".
+            if k in STRONG_TITLES or k in WEAK_TITLES:
+                j = i + 1
+                while j < n and (toks[j].key in STRONG_TITLES or toks[j].key in WEAK_TITLES):
+                    j += 1
+                if j < n and toks[j].start - toks[j - 1].end <= 3:
+                    nk = toks[j].key
+                    strong = any(toks[x].key in STRONG_TITLES for x in range(i, j))
+                    if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
+                        strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
+                    if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
+                        take(j, True, context)
+            # Relations and roles: "my ex darren wright", "my IDVA, Farah", "the officer, Tomasz".
+            if k in _RELATIONS and prev is not None:
+                back = i - 1
+                while back >= 0 and toks[back].key in _MODIFIERS | _RELATIONS:
+                    back -= 1
+                if back >= 0 and toks[back].key in _OWNERS and nxt is not None:
+                    j = i + 1
+                    while j < n and toks[j].key in _RELATIONS | _MODIFIERS | _FILLERS:
+                        j += 1
+                    if j + 1 < n and toks[j].key == "in" and toks[j + 1].key == "law":  # "my brother in law X"
+                        j += 2
+                    if j < n and toks[j].key in ("is", "was", "called", "named"):
+                        j += 1
+                    if (
+                        j < n
+                        and toks[j].start - toks[j - 1].end <= 3
+                        and "\n" not in text[toks[j - 1].end : toks[j].start]
+                    ):
+                        if toks[back].key in ("the", "a", "an") and not toks[j].cap:
+                            take(j, False, context)  # "the officer asked": only a clear name
+                        else:
+                            take(j, True, context)
+            # "Leanne, my flatmate", "Farah (my IDVA)".
+            if nxt is not None and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x") and nxt.key in _OWNERS:
+                j = i + 2
+                while j < n and toks[j].key in _MODIFIERS:
+                    j += 1
+                if j < n and toks[j].key in _RELATIONS and self._name_like(t, strong=t.cap):
+                    a, _ = self._extend(toks, text, i, i + 1)
+                    context.append((toks[a].start, t.end))
+            # "a man called Tom", "her name is jade".
+            if k in _CALLED:
+                take(i + 1, True, context)
+            elif k == "name" and nxt is not None:
+                if re.match(r"\s*:", text[t.end : nxt.start]):  # "name: precious mensah-boateng"
+                    take(i + 1, True, context)
+                else:  # "her name is jade", "his name on the app was shahid"
+                    for j in range(i + 1, min(i + 6, n - 1)):
+                        if toks[j].key in ("is", "was", "s"):
+                            take(j + 1, True, context)
+                            break
+            # "me and rachel", "me n jess", "kemi and me".
+            if k in ("and", "n", "&") and prev is not None and nxt is not None:
+                if (
+                    prev.key in ("me", "i")
+                    or i + 2 < n
+                    and toks[i + 2].key in ("me", "i")
+                    and nxt.key not in _NOT_NAMES
+                ):
+                    take(i + 1, True, context)
+            # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
+            if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
+                if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
+                    continue  # "Queen Mary", "King Edward", "a black Mercedes"
+                followed = nxt is not None and nxt.key in _PERSON_VERBS and nxt.start - t.end <= 2
+                if (
+                    t.cap
+                    and (not self._is_common(k) or followed)
+                    or not t.cap
+                    and not self._is_common(k)
+                    and len(k) >= 3
+                ):
+                    take(i, True, listed)
+        if ents is None and self.nlp is not None:
+            ents = entity_spans(self.nlp(text))
+        listed += self.ner_names(text, ents or [])
+        if self.names is not None:
+            listed += [m.span() for m in self.names.finditer(text)]
+        # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
+        seen = {text[a:b] for a, b in context + listed if b - a >= 3 and text[a : a + 1].isupper()}
+        if seen:
+            rx = re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(seen, key=len, reverse=True)) + r")(?!\w)"
+            )
+            listed += [m.span() for m in rx.finditer(text)]
+        return context, listed
+
+    def ner_names(self, text: str, ents: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        """The entities that are names: PERSON ones (unless made of common words only, such as "Domestic
+        Abuse"), and ORG, GPE, ... ones made only of known names that are not common words ("KOWALSKI")."""
+        out = []
+        for start, end, label in ents:
+            words = [fold(w) for w in regex.findall(r"[\p{L}\p{M}'\u2019-]+", text[start:end])]
+            if not words:
+                continue
+            known = [w in self.first or w in self.last for w in words]
+            if label == "PERSON":
+                if all(self._is_common(w) for w in words) and not any(known):
+                    continue
+                out.append((start, end))
+            elif label in ("ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART") and all(known) and len(words) <= 3:
+                if not any(self._is_common(w) for w in words):
+                    out.append((start, end))
+        return out
+
+    def file_names(self, texts: Iterable[str], ents: Iterable[list[tuple[int, int, str]]]) -> list[str]:
+        """Full names to redact wherever they appear in the file: each name entity's text, when it is two or
+        more words or a known first name or surname that is not a common word (one wrong single-word tag must
+        not spread through the file), and never a place of ``places``."""
+        found: set[str] = set()
+        for text, es in zip(texts, ents, strict=True):
+            for a, b in self.ner_names(text, es):
+                name = " ".join(text[a:b].split())
+                words = [fold(w) for w in name.split()]
+                if self.places is not None and self.places.search(name):
+                    continue
+                if len(words) >= 2 or (
+                    words and (words[0] in self.first or words[0] in self.last) and not self._is_common(words[0])
+                ):
+                    found.add(name)
+        return sorted(found)
+
+    def with_names(self, names: Iterable[str]) -> Redactor:
+        """This redactor, also redacting ``names`` wherever they appear."""
+        known = [] if self.names is None else [self.names.pattern]
+        new = name_patterns(names)
+        if new is not None:
+            known.append(new.pattern)
+        self.names = re.compile("|".join(f"(?:{p})" for p in known), re.IGNORECASE) if known else None
+        return self
+
+
+def apply(text: str, items: Iterable[Item]) -> str:
+    """``text`` with each item (in order, not overlapping) replaced by its kind's placeholder."""
+    out, pos = [], 0
+    for it in items:
+        out += [text[pos : it.start], PLACEHOLDERS[it.kind]]
+        pos = it.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
+    """(start, end, label) of a spaCy Doc's entities."""
+    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
+def _default_common() -> frozenset[str]:
+    """Common words of the default spaCy pipeline (English), or none when it is not installed."""
+    from .config import EntitiesConfig
+    from .names import common_words
+
+    try:
+        return common_words(EntitiesConfig().spacy_model)
+    except (ImportError, OSError):
+        return frozenset()
+
+
+def _merge(items: list[Item], text: str) -> list[Item]:
+    """Overlapping items become one (the earlier, longer one's kind); names next to names become one."""
+    order = {k: i for i, k in enumerate(KINDS)}
+    items = sorted(items, key=lambda it: (it.start, -(it.end - it.start), order[it.kind]))
+    out: list[Item] = []
+    for it in items:
+        if out and it.start < out[-1].end:
+            last = out[-1]
+            if it.end > last.end:
+                out[-1] = Item(last.start, it.end, last.kind)
+            continue
+        if out and out[-1].kind == "name" == it.kind and re.fullmatch(r"[ \t]*", text[out[-1].end : it.start]):
+            out[-1] = Item(out[-1].start, it.end, "name")
+            continue
+        out.append(it)
+    return out
 
 
 def redact(
     text: str,
     names: re.Pattern[str] | Iterable[str] | None = None,
     nlp: Any = None,
-    places: re.Pattern[str] | None = None,
+    places: Iterable[str] = (),
 ) -> str:
-    """``text`` with contact details, postcodes and names replaced by placeholders (see the module doc)."""
+    """``text`` with personal items replaced (a :class:`Redactor` without common words; see the module doc)."""
     if not text:
         return ""
-    if names is not None and not isinstance(names, re.Pattern):
-        names = name_patterns(names)
-    s = EMAIL_RE.sub(PLACEHOLDERS["email"], str(text))
-    s = URL_RE.sub(PLACEHOLDERS["link"], s)
-    s = SPELT_EMAIL_RE.sub(PLACEHOLDERS["email"], s)
-    s = DATE_RE.sub(PLACEHOLDERS["date"], s)
-    s = UK_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
-    s = INTL_PHONE_RE.sub(PLACEHOLDERS["phone"], s)
-    s = NI_RE.sub(PLACEHOLDERS["ni"], s)
-    s = POSTCODE_RE.sub(PLACEHOLDERS["postcode"], s)
-    s = PLATE_RE.sub(PLACEHOLDERS["plate"], s)
-    s = REFERENCE_RE.sub(PLACEHOLDERS["reference"], s)
-    s = ADDRESS_RE.sub(PLACEHOLDERS["address"], s)
-    s = HANDLE_RE.sub(PLACEHOLDERS["handle"], s)
-    spans: list[tuple[int, int]] = []
-    if nlp is not None:
-        spans += [(e.start_char, e.end_char) for e in nlp(s).ents if e.label_ == "PERSON"]
-    spans += [m.span() for m in TITLE_RE.finditer(s)]
-    spans += [m.span() for m in LOWER_TITLE_RE.finditer(s) if m.group(1).casefold() not in _NOT_NAMES]
-    spans += [m.span(2) for m in RELATION_RE.finditer(s)]
-    if names is not None:
-        spans += [m.span() for m in names.finditer(s)]
-    if places is not None:
-        kept = [m.span() for m in places.finditer(s)]
-        spans = [(a, b) for a, b in spans if not any(ka <= a and b <= kb for ka, kb in kept)]
-    out, pos = [], 0
-    for a, b in sorted(spans):
-        if b <= pos:
+    r = Redactor([] if names is None or isinstance(names, re.Pattern) else names, nlp, places)
+    if isinstance(names, re.Pattern):
+        r.names = names
+    return r(text)
+
+
+# --- a whole file ----------------------------------------------------------------------------------------------
+def place_names(patterns: Any) -> list[str]:
+    """Every canonical name and alias of the entity ruler's file (places, transport, agencies): never names."""
+    import yaml
+
+    if patterns is None:
+        return []
+    try:
+        data = yaml.safe_load(open(patterns, encoding="utf-8").read()) or {}
+    except (OSError, yaml.YAMLError):
+        return []  # the entities stage reports a missing or broken file; here it only means fewer places kept
+    names: set[str] = set()
+    for label, entries in data.items():
+        if label == "exact" or not isinstance(entries, dict):
             continue
-        a = max(a, pos)
-        if out and a == pos and out[-1] == PLACEHOLDERS["name"]:
-            pos = b  # overlapping or adjacent spans become one placeholder
-            continue
-        out += [s[pos:a], PLACEHOLDERS["name"]]
-        pos = b
-    out.append(s[pos:])
-    return "".join(out)
+        for canonical, aliases in entries.items():
+            names |= {str(canonical), *(str(a) for a in aliases or [])}
+    return sorted(names)
+
+
+def make_redactor(config: Any, nlp: Any = None) -> Redactor:
+    """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
+    ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
+    texts redacted one at a time."""
+    from .names import common_words
+
+    rc = config.redact
+    return Redactor(
+        [],
+        nlp,
+        [*place_names(config.entities.patterns), *rc.keep_names],
+        common=common_words(config.entities.spacy_model),
+        use_name_lists=rc.name_lists,
+    )
+
+
+@dataclass
+class RedactionResult:
+    texts: list[str]
+    items: list[list[Item]]
+    """The items replaced in each text (offsets into the original text)."""
+    counts: Counter[str]
+    """Items replaced, by kind, over all texts."""
+
+    @property
+    def rows_changed(self) -> int:
+        return sum(bool(i) for i in self.items)
+
+
+def redact_texts(
+    texts: list[str], config: Any, *, nlp: Any = None, tick: Any = None, batch_size: int = 256
+) -> RedactionResult:
+    """Redact a file's texts: NER runs once over them (when ``redact.ner`` and a pipeline is given or
+    loadable), full names found anywhere are redacted everywhere, then each text is redacted."""
+    from .entities import load_spacy
+
+    if nlp is None and config.redact.ner:
+        nlp = load_spacy(config.entities.spacy_model, ner=True)
+    redactor = make_redactor(config)
+    clean = ["" if t is None else str(t) for t in texts]
+    ents: list[list[tuple[int, int, str]]] = [[] for _ in clean]
+    if nlp is not None and "ner" in nlp.pipe_names:
+        for i, doc in enumerate(nlp.pipe(clean, batch_size=batch_size)):
+            ents[i] = entity_spans(doc)
+    redactor.with_names(redactor.file_names(clean, ents))
+    found: list[list[Item]] = []
+    for text, es in zip(clean, ents, strict=True):
+        found.append(redactor.items(text, es))
+        if tick is not None:
+            tick(1)
+    counts = Counter(it.kind for items in found for it in items)
+    return RedactionResult([apply(t, i) for t, i in zip(clean, found, strict=True)], found, counts)

@@ -1,0 +1,179 @@
+"""Word lists for finding names: first names and surnames of many origins, and the common words of a language.
+
+Names come from the person providers of `Faker <https://pypi.org/project/Faker/>`_ (MIT): about 21,000 first
+names and 21,000 surnames in Latin script from 80 locales (British, Irish, Welsh, Nigerian, Ghanaian, Kenyan,
+Indian, Pakistani, Polish, Turkish, Romanian, Portuguese, Vietnamese, romanised Chinese, ...). Common words
+are the English dictionary that the spaCy English pipeline ships for its lemmatizer (WordNet's lemmas, with
+irregular forms) plus spaCy's stop words; for other languages only the stop words. A lower-case word is taken
+for a name only when it is a known name and not a common word, so "will", "grace" and "mark" stay words.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+_LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
+# Slang and chat words that no dictionary lists and some name lists do.
+_CHAT = frozenset(
+    [
+        "innit",
+        "lol",
+        "omg",
+        "ok",
+        "okay",
+        "tho",
+        "thru",
+        "u",
+        "ur",
+        "ppl",
+        "pls",
+        "plz",
+        "thx",
+        "ta",
+        "ya",
+        "yeah",
+        "yep",
+        "yeh",
+        "nah",
+        "nope",
+        "hi",
+        "hiya",
+        "hello",
+        "bye",
+        "gonna",
+        "wanna",
+        "gotta",
+        "dunno",
+        "cos",
+        "coz",
+        "cuz",
+        "tbh",
+        "idk",
+        "imo",
+        "fyi",
+        "btw",
+        "asap",
+        "aka",
+        "etc",
+        "ie",
+        "eg",
+        "vs",
+        "im",
+        "ive",
+        "id",
+        "ill",
+        "dont",
+        "cant",
+        "wont",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "doesnt",
+        "hes",
+        "shes",
+        "theyre",
+        "youre",
+        "mum",
+        "mam",
+        "nan",
+        "gran",
+        "bro",
+        "sis",
+        "bruv",
+        "fam",
+        "mate",
+    ]
+)
+
+
+def fold(word: str) -> str:
+    """Lower case without accents: the key names are looked up by ("Siobhán" and "siobhan" → "siobhan")."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold().replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _values(v: object) -> list[str]:
+    if isinstance(v, dict):
+        return [k for k in v if isinstance(k, str)]
+    if isinstance(v, list | tuple | set | frozenset):
+        return [x for x in v if isinstance(x, str)]
+    return []
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames), folded. Empty sets when Faker is not installed."""
+    try:
+        people = importlib.import_module("faker.providers.person")
+    except ImportError:
+        return frozenset(), frozenset()
+    first: set[str] = set()
+    last: set[str] = set()
+    for info in pkgutil.iter_modules(people.__path__):
+        try:
+            mod = importlib.import_module(f"faker.providers.person.{info.name}")
+        except ImportError:  # a locale module that needs something not installed
+            continue
+        provider = getattr(mod, "Provider", None)
+        if provider is None:
+            continue
+        for attr, value in vars(provider).items():
+            target = first if "first_name" in attr else last if "last_name" in attr else None
+            if target is None:
+                continue
+            for name in _values(value):
+                if _LATIN.match(name):
+                    for part in regex.split(r"[\s-]+", name):
+                        if len(part) >= 2:
+                            target.add(fold(part))
+    return frozenset(first), frozenset(last)
+
+
+@lru_cache(maxsize=8)
+def common_words(spacy_model: str) -> frozenset[str]:
+    """Common words of the pipeline's language, folded: its lemmatizer's dictionary (when it ships one) and stop
+    words. Only the package's files are read; nothing is loaded onto the pipeline."""
+    import spacy
+    from spacy.lookups import Lookups
+
+    words: set[str] = set(_CHAT)
+    lang = "xx"
+    path: Path | None = None
+    if spacy_model.startswith("blank:"):
+        lang = spacy_model.split(":", 1)[1]
+    else:
+        try:
+            if Path(spacy_model).is_dir():
+                path = Path(spacy_model)
+            elif spacy.util.is_package(spacy_model):
+                pkg = spacy.util.get_package_path(spacy_model)
+                metas = sorted(pkg.glob("*/meta.json")) or [pkg / "meta.json"]
+                path = metas[0].parent
+            if path is not None:
+                lang = str(spacy.util.get_model_meta(path)["lang"])
+        except (OSError, ValueError, KeyError):
+            path = None
+    try:
+        words |= {fold(w) for w in spacy.util.get_lang_class(lang).Defaults.stop_words}
+    except (ImportError, KeyError, ValueError):
+        pass
+    lookups = path / "lemmatizer" / "lookups" / "lookups.bin" if path is not None else None
+    if lookups is not None and lookups.is_file():
+        tables = Lookups().from_disk(lookups.parent)
+        for table_name in ("lemma_index", "lemma_exc"):
+            if not tables.has_table(table_name):
+                continue
+            for pos_words in tables.get_table(table_name).values():
+                if isinstance(pos_words, dict):
+                    words |= {fold(w) for w in pos_words if "_" not in w}
+                    for forms in pos_words.values():
+                        words |= {fold(f) for f in forms if isinstance(f, str)}
+                else:
+                    words |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
+    return frozenset(words)
