@@ -4,8 +4,9 @@ Every input column and row is kept, in order. Added columns:
 ``themes`` (ids joined by ``;``), ``p_<theme>`` (calibrated probability per theme), ``confidence``
 (multi-label: the model's probability that the predicted set of themes is exactly right, i.e. the product
 of p for predicted themes and 1 - p for the others; single-label: the predicted theme's probability), ``entities``,
-the clean-stage flags, ``status`` (``labelled`` or why a row was not) and ``model_version``.
-Empty and non-substantive answers get no themes.
+the clean-stage flags, ``flag_safeguarding`` and ``safeguarding_reason`` (an answer disclosing a current risk
+of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or why a row was not) and
+``model_version``. Empty and non-substantive answers get no themes.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from .entities import EntityExtractor, format_entities
 from .errors import ConsultError
 from .ingest import Answers, load_answers
 from .modelstore import LoadedModel, load_model
+from .safeguarding import flag_answers
 from .tables import check_output_path, write_table
 
 PROB_PREFIX = "p_"
+SAFEGUARDING_FLAG = "flag_safeguarding"
+SAFEGUARDING_REASON = "safeguarding_reason"
 THEMES_COLUMN = "themes"
 Tick = Callable[[int], None]
 
@@ -34,7 +38,17 @@ def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
     cols = [THEMES_COLUMN, *(PROB_PREFIX + t for t in themes), "confidence"]
     if with_entities:
         cols.append("entities")
-    return [*cols, "flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of", "status", "model_version"]
+    return [
+        *cols,
+        "flag_empty",
+        "flag_non_substantive",
+        "flag_too_long",
+        "duplicate_of",
+        SAFEGUARDING_FLAG,
+        SAFEGUARDING_REASON,
+        "status",
+        "model_version",
+    ]
 
 
 def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
@@ -126,6 +140,12 @@ def label_answers(
         out["entities"] = [format_entities(e) for e in ents]
     for col in ("flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of"):
         out[col] = cleaned[col].to_numpy()
+    checked = flag_answers([texts[i] for i in idx])  # substantive answers only, in their cleaned form
+    flags, reasons = np.zeros(n, dtype=bool), [""] * n
+    for r, i in enumerate(idx):
+        flags[i], reasons[i] = checked[r].flag, checked[r].reason
+    out[SAFEGUARDING_FLAG] = flags
+    out[SAFEGUARDING_REASON] = reasons
     out["status"] = np.where(
         cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
     )

@@ -1222,3 +1222,24 @@ def redact_texts(
             tick(1)
     counts = Counter(it.kind for items in found for it in items)
     return RedactionResult([apply(t, i) for t, i in zip(clean, found, strict=True)], found, counts)
+
+
+def redact_file(
+    input_path: Any, output_path: Any, config: Any, *, tick: Any = None, on_start: Any = None
+) -> RedactionResult:
+    """Read an answers file, redact its text column and write every column, in order, to ``output_path``
+    (written only when every row is done)."""
+    from pathlib import Path
+
+    from .ingest import load_answers
+    from .tables import check_output_path, write_table
+
+    check_output_path(Path(output_path), Path(input_path))
+    answers = load_answers(Path(input_path), config.ingest)
+    if on_start is not None:
+        on_start(len(answers.df))
+    res = redact_texts(answers.texts, config, tick=tick)
+    df = answers.df.copy()
+    df[answers.text_column] = res.texts
+    write_table(df, Path(output_path))
+    return res

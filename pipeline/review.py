@@ -27,7 +27,7 @@ import pandas as pd
 from .config import Config
 from .errors import ConsultError
 from .ingest import question_column_in
-from .label import PROB_PREFIX, THEMES_COLUMN, theme_columns
+from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
@@ -51,7 +51,7 @@ ABOUT_SHEET = "about"
 # What the analyst sees and fills in, then bookkeeping the import reads back (not to be edited).
 REVIEW_COLUMNS = ["id", "text", "predicted_themes", "probabilities", "why", "reviewed_themes", "reviewer", "notes"]
 BOOK_COLUMNS = ["selected_as", "model_version", "text_sha256", "labelled_file"]
-SELECTED = ("uncertain", "random")
+SELECTED = ("safeguarding", "uncertain", "random")
 _BAD_IN_CELL = (",", "|", "\n", "\t")
 
 
@@ -171,6 +171,7 @@ class ExportResult:
     path: Path
     uncertain: int
     random: int
+    safeguarding: int
     candidates: int
     skipped_copies: int
     skipped_reviewed: int
@@ -227,8 +228,13 @@ def export_for_review(
     store = AuditStore(Path(audit_path or rc.audit_path))
     done = {(r["answer_id"], r["text_sha256"]) for r in store.records()}
     reviewed = np.array([(i, h) in done for i, h in zip(df[idc], hashes, strict=True)], dtype=bool)
-    eligible = labelled & ~copies & ~reviewed
+    flagged = as_bool(df[SAFEGUARDING_FLAG]).to_numpy() if SAFEGUARDING_FLAG in df.columns else np.zeros(len(df), bool)
+    eligible = labelled & ~copies & ~reviewed & ~flagged
     rows, is_random = select_for_review(np.nan_to_num(proba), thresholds, card["mode"], n, share, seed, eligible)
+    # Every answer flagged for safeguarding comes first, whatever n is: a person must read it.
+    first = np.flatnonzero(flagged)
+    rows = np.concatenate([first, rows]).astype(int)
+    is_random = np.concatenate([np.zeros(len(first), bool), is_random])
     score, which = uncertainty(np.nan_to_num(proba[rows]), thresholds, card["mode"])
     n_copies = df.loc[copies, "duplicate_of"].value_counts()
     out_rows = []
@@ -236,7 +242,10 @@ def export_for_review(
         pred = [t for t in str(df.at[r, THEMES_COLUMN]).split(";") if t]
         probs = "; ".join(f"{t} {proba[r, themes.index(t)]:.2f}" for t in pred)
         t = themes[which[k]]
-        if rnd:
+        safeguarding = bool(flagged[r])
+        if safeguarding:
+            why = f"safeguarding: {df.at[r, SAFEGUARDING_REASON]} (pass to your safeguarding lead)"
+        elif rnd:
             why = "random sample (measures accuracy without bias)"
         elif card["mode"] == "single":
             why = f"least sure: {t} at {score[k]:.2f}"
@@ -256,7 +265,7 @@ def export_for_review(
                 "reviewed_themes": "",
                 "reviewer": "",
                 "notes": "",
-                "selected_as": "random" if rnd else "uncertain",
+                "selected_as": "safeguarding" if safeguarding else "random" if rnd else "uncertain",
                 "model_version": str(card.get("version") or ""),
                 "text_sha256": hashes[r],
                 "labelled_file": str(labelled_path),
@@ -290,7 +299,8 @@ def export_for_review(
     return ExportResult(
         rows=table,
         path=output,
-        uncertain=int((~is_random).sum()),
+        uncertain=int((~is_random).sum()) - len(first),
+        safeguarding=len(first),
         random=int(is_random.sum()),
         candidates=int(eligible.sum()),
         skipped_copies=int((labelled & copies).sum()),
@@ -534,7 +544,9 @@ def import_reviews(
             continue
         sel = str(row.get("selected_as", "")).strip()
         if sel not in ("", *SELECTED):
-            problems.append(f"{where}: selected_as '{sel}' is not 'uncertain' or 'random' — restore the exported value")
+            problems.append(
+                f"{where}: selected_as '{sel}' is not 'safeguarding', 'uncertain' or 'random' — restore the exported value"
+            )
             continue
         if aid in accepted and sorted(accepted[aid][1]) != sorted(themes):
             first = accepted[aid][0]

@@ -34,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 REASONS = ("danger_now", "self_harm", "threat", "child_at_risk", "exploitation", "stalking", "ongoing_abuse")
 
 # Text-speak and common misspellings → standard words (whole words only).
@@ -156,7 +158,7 @@ _OVER = re.compile(
     r"young|little|at school|a teen|\d)|used to|back in (?:19|20)\d\d|back then|was (?:jailed|convicted|sentenced|"
     r"imprisoned|locked up|sent down)|(?:i'm|i am|i feel|we're|she's) (?:now |finally |completely )?safe|"
     r"feel safe now|moved on|got out|no longer|not any ?more|in the past|previously|finally (?:free|safe|left)|"
-    r"left him|since (?:moved|left|rebuilt)|he died|she died|is dead now|over now|behind me|recovered|"
+    r"(?<!if )(?<!ever )i (?:finally |eventually )?left him (?:in|years|months|and)|since (?:moved|left|rebuilt)|he died|she died|is dead now|over now|behind me|recovered|"
     r"(?:my|the) late|restraining order worked|(?:was|were) (?:eventually )?(?:convicted|charged|jailed)|"
     r"in my (?:teens|twenties|thirties|forties|youth)|as a (?:teen|teenager|child|kid|student)|for a while|"
     r"(?:i'm|i am) (?:fine|well|ok|okay|doing (?:well|better)) now|no contact for|once said|"
@@ -231,9 +233,7 @@ def assess(text: str) -> Assessment:
         ongoing = bool(_ONGOING.search(sent)) or ongoing_anywhere
         first_person = bool(re.search(_FIRST_PERSON, sent))
         danger = _DANGER_NOW.search(sent)
-        if _HARM_NOW.search(sent) or (danger and danger.group() not in _TIME_WORDS):
-            hits.setdefault("danger_now", sent)
-        elif danger and re.search(r"\b(?:he|she|they|him|her)\b", sent) and _HARM_WORDS.search(sent):
+        if _HARM_NOW.search(sent) or (danger and danger.group() not in _TIME_WORDS) or danger and re.search(r"\b(?:he|she|they|him|her)\b", sent) and _HARM_WORDS.search(sent):
             hits.setdefault("danger_now", sent)
         if _THREAT.search(sent):
             hits.setdefault("threat", sent)
@@ -314,4 +314,35 @@ def flag_answers(texts: Sequence[str]) -> list[Assessment]:
         reasons = reason_model.predict([norm[k] for k in hit])
         for k, reason in zip(hit, reasons, strict=True):
             out[todo[k]] = Assessment(True, str(reason), f"classifier p = {p[k]:.2f}")
+    return out
+
+
+def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame:
+    """The flagged answers of a labelled file (id, reason, full text, and the question when there is one), for
+    the safeguarding lead; written to ``output`` (any table format)."""
+    from .errors import ConsultError
+    from .ingest import question_column_in
+    from .label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, as_bool
+    from .tables import check_output_path, read_table, write_table
+
+    check_output_path(Path(output), Path(labelled))
+    df, _ = read_table(Path(labelled), written_by_consult=True)
+    idc, txc = config.ingest.id_column, config.ingest.text_column
+    missing = [c for c in (idc, txc, SAFEGUARDING_FLAG) if c not in df.columns]
+    if missing:
+        raise ConsultError(
+            f"{labelled} has no column(s) {', '.join(missing)}",
+            "Give the output of 'consult label' (and --text-column/--id-column if its columns have other names)",
+        )
+    asked = question_column_in(list(df.columns), config.ingest)
+    hit = df[as_bool(df[SAFEGUARDING_FLAG]).to_numpy()]
+    out = pd.DataFrame(
+        {
+            "id": hit[idc].astype(str).to_numpy(),
+            "reason": hit.get(SAFEGUARDING_REASON, pd.Series([""] * len(hit), index=hit.index)).to_numpy(),
+            **({"question": hit[asked].to_numpy()} if asked else {}),
+            "text": hit[txc].to_numpy(),
+        }
+    )
+    write_table(out, Path(output))
     return out

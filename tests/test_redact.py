@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from pipeline.redact import Redactor, name_patterns, redact, redact_contacts
@@ -147,3 +150,95 @@ def test_ids_keep_references_and_lose_contact_details() -> None:
     assert redact_contacts("R0001/2024/00123") == "R0001/2024/00123"
     assert redact_contacts("jane.doe@example.com") == "[email]"
     assert redact_contacts("07700 900123") == "[phone]"
+
+
+# --- issue 15: recall on each kind, and places kept ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ("DC smith took my statement", "smith"),
+        ("insp. mcbride never rang back", "mcbride"),
+        ("Leanne, my flatmate, saw it", "Leanne"),
+        ("my IDVA, Farah, was amazing", "Farah"),
+        ("the officer, Tomasz, was kind", "Tomasz"),
+        ("my ex darren wright keeps calling", "darren"),
+        ("my ex darren wright keeps calling", "wright"),
+        ("i told jess and she rang 101", "jess"),
+        ("Chiamaka Okonkwo from church helped", "Okonkwo"),
+        ("my friend Małgorzata Wiśniewska was followed", "Małgorzata"),
+        ("her snapchat is jess_xo99", "jess_xo99"),
+        ("he found me on tiktok kaybaby2007", "kaybaby2007"),
+        ("crime ref 5012345678", "5012345678"),
+        ("I was born 5th May 1994", "1994"),
+        ("they came to flat 4 twice", "flat 4"),
+    ],
+)
+def test_personal_items_are_caught(text: str, leaked: str) -> None:
+    out = redact(text)
+    assert leaked not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harold Hill and Clapham Common are dark at night",
+        "The walk from Kilburn High Road to Victoria Park",
+        "Women's Aid, Refuge and the IOPC all said so; the Met and the CPS did not",
+        "More lighting on Coldharbour Lane and Brixton Hill please",
+    ],
+)
+def test_places_and_bodies_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_wrong_person_tag_is_not_spread_word_by_word() -> None:
+    # One PERSON tag "Clapham Common" elsewhere in the file must not turn every "Common" or "Hill" into [name].
+    r = Redactor(["Clapham Common", "Harold Hill"], places=["Clapham Common"])
+    assert r("The Hill and the Common are dark") == "The Hill and the Common are dark"
+
+
+def test_full_names_found_in_the_file_are_redacted_elsewhere() -> None:
+    r = Redactor(["Sarah Jones"])
+    assert r("I saw sarah jones at the bus stop") == "I saw [name] at the bus stop"
+
+
+def test_keep_names_from_config() -> None:
+    from pipeline.config import Config
+    from pipeline.redact import make_redactor
+
+    cfg = Config()
+    cfg.redact.keep_names = ["Sarah Everard"]
+    assert make_redactor(cfg)("since Sarah Everard was killed") == "since Sarah Everard was killed"
+
+
+def test_redact_command_keeps_every_column_and_counts_kinds(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    f = tmp_path / "a.csv"
+    f.write_text(
+        "Response ID,Q3,Borough\n1,my ex darren wright rang me on 07700 900123,Lambeth\n2,More lights on Clapham Common,Lambeth\n",
+        encoding="utf-8",
+    )
+    before = f.read_bytes()
+    res = CliRunner().invoke(
+        app,
+        [
+            "redact",
+            str(f),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "--text-column",
+            "Q3",
+            "--id-column",
+            "Response ID",
+            "--no-ner",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str)
+    assert list(out.columns) == ["Response ID", "Q3", "Borough"]
+    assert out["Q3"].tolist() == ["my ex [name] rang me on [phone]", "More lights on Clapham Common"]
+    assert "1 name" in res.output and "1 phone" in res.output
+    assert f.read_bytes() == before

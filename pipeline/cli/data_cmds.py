@@ -14,6 +14,8 @@ from ..clean import clean
 from ..entities import EntityExtractor, format_entities, spacy_language
 from ..errors import ConsultError
 from ..ingest import load_answers, validate
+from ..redact import redact_file
+from ..safeguarding import safeguarding_file
 from ..tables import check_output_path, write_table
 from ._common import (
     ConfigOpt,
@@ -130,7 +132,55 @@ def entities_cmd(
     say(f"{len(df)} rows → {output}: {sum(len(e) for e in ents)} entities")
 
 
+@handle_errors
+def redact_cmd(
+    file: InFile,
+    output: OutFile,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    no_ner: Annotated[
+        bool, typer.Option("--no-ner", help="Find names without spaCy NER [config: redact.ner].")
+    ] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write FILE with its text column redacted (names, contact details, addresses, references); every column
+    and row kept, in order. The same redaction as report quotes."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    if no_ner:
+        cfg.redact.ner = False
+    with progress_bar("redact") as (start, tick):
+        res = redact_file(file, output, cfg, tick=tick, on_start=start)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(res.counts.items(), key=lambda x: -x[1])) or "nothing"
+    say(f"{len(res.texts)} rows → {output}: {res.rows_changed} answers changed; replaced {kinds}")
+    say("redaction is a safeguard, not a guarantee: read what you publish")
+
+
+@handle_errors
+def safeguarding_cmd(
+    labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
+    output: OutFile,
+    text_column: TextColOpt = None,
+    id_column: IdColOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """List the answers flagged for safeguarding (id, reason, full text) for your safeguarding lead. The flag is
+    an aid, not a substitute for reading every answer."""
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    res = safeguarding_file(labelled, output, cfg)
+    by = res["reason"].value_counts()
+    say(
+        f"{len(res)} flagged answer(s) → {output}"
+        + (": " + ", ".join(f"{n} {r}" for r, n in by.items()) if len(res) else "")
+    )
+    if len(res):
+        say("this file holds full, unredacted disclosures: keep it where only the safeguarding lead can read it")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("redact")(redact_cmd)
+    app.command("safeguarding")(safeguarding_cmd)
     app.command("validate")(validate_cmd)
     app.command("clean")(clean_cmd)
     app.command("entities")(entities_cmd)

@@ -46,7 +46,8 @@ def export_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once."""
+    """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once.
+    Answers flagged for safeguarding come before them all (selected_as = safeguarding), whatever N is."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
     res = export_for_review(
         labelled,
@@ -60,7 +61,8 @@ def export_cmd(
         audit_path=audit,
     )
     say(
-        f"{len(res.rows)} answers → {res.path}: {res.uncertain} least sure, {res.random} at random "
+        f"{len(res.rows)} answers → {res.path}: {res.safeguarding} flagged for safeguarding (first, whatever -n is), "
+        f"{res.uncertain} least sure, {res.random} at random "
         f"(from {res.candidates} candidates; not offered: {res.skipped_copies} campaign copies, "
         f"{res.skipped_reviewed} already reviewed, {res.skipped_not_labelled} empty or non-substantive)"
     )

@@ -19,8 +19,9 @@ from .. import __version__
 from ..config import Config, ReportConfig
 from ..entities import parse_entities
 from ..errors import ConsultError
+from ..label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, as_bool
 from ..modelstore import sha256_file
-from ..redact import Redactor
+from ..redact import Redactor, make_redactor
 from ..tables import read_table
 from ..taxonomy import Taxonomy
 from . import analysis
@@ -146,7 +147,7 @@ def _person_names(df: pd.DataFrame) -> list[str]:
     return sorted({n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab == "PERSON"})
 
 
-PLACE_LABELS = ("BOROUGH", "STATION", "TRANSPORT", "AGENCY")
+PLACE_LABELS = ("BOROUGH", "AREA", "STATION", "TRANSPORT", "AGENCY", "SCHEME")
 
 
 def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
@@ -185,6 +186,24 @@ def _ner(config: Config):  # type: ignore[no-untyped-def]
     from ..entities import load_spacy
 
     return load_spacy(config.entities.spacy_model, ner=True)
+
+
+def _redactor(config: Config, nlp: object, person_names: list[str], place_names: list[str]) -> Redactor:
+    """The configured redactor, knowing the file's places and its people's full names (PERSON entities)."""
+    r = make_redactor(config, nlp)
+    if r.places is None or place_names:
+        from ..redact import phrase_pattern
+
+        r.places = phrase_pattern([*place_names, *config.redact.keep_names])
+    return r.with_names(r.file_names(person_names, [[(0, len(n), "PERSON")] for n in person_names]))
+
+
+def _reasons(df: pd.DataFrame, flagged: pd.Series, min_size: int) -> str:
+    """Flagged answers by reason, a reason with fewer than ``min_size`` shown as "<min_size"."""
+    if SAFEGUARDING_REASON not in df.columns or not flagged.any():
+        return ""
+    counts = df.loc[flagged, SAFEGUARDING_REASON].fillna("").astype(str).value_counts()
+    return "; ".join(f"{r}: {n if n >= min_size else f'<{min_size}'}" for r, n in counts.items())
 
 
 def build_report(
@@ -228,7 +247,8 @@ def build_report(
     if nlp is None and cfg.quotes_per_theme > 0:
         nlp = _ner(config)
     person_names, place_names = _person_names(df), _place_names(df, config)
-    redactor = Redactor(person_names, nlp, place_names)
+    redactor = _redactor(config, nlp, person_names, place_names)
+    flagged = as_bool(df[SAFEGUARDING_FLAG]) if SAFEGUARDING_FLAG in df.columns else pd.Series(False, index=df.index)
     groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
     matrix, pairs = analysis.cooccurrence(counted, themes, names)
     compare = analysis.compare_table(counts.counts, previous, names, cfg) if previous is not None else None
@@ -248,6 +268,9 @@ def build_report(
             "duplicates_policy",
             "every copy counted" if count_duplicates else "campaign copies counted once (first answer)",
         ),
+        ("safeguarding_flagged", int(flagged.sum())),
+        ("safeguarding_by_reason", _reasons(df, flagged, cfg.min_group_size)),
+        ("safeguarding_policy", "flagged answers are counted here and never quoted"),
         ("min_group_size", cfg.min_group_size),
         ("interval", f"Wilson {cfg.interval_level:.0%}"),
         ("representation_test", f"two-proportion z (group vs rest), Benjamini-Hochberg q < {cfg.alpha}"),
@@ -262,18 +285,18 @@ def build_report(
         groups=groups,
         cooccurrence=matrix,
         pairs=pairs,
-        entities=analysis.entity_table(counted, themes, names, cfg, Redactor(person_names, None, place_names)),
+        entities=analysis.entity_table(counted, themes, names, cfg, _redactor(config, None, person_names, place_names)),
         quotes=analysis.quote_table(
-            counted,
+            counted[~flagged[b.mask]],
             themes,
             names,
             cfg,
             text_col,
-            ids[b.mask],
+            ids[b.mask][~flagged[b.mask]],
             redactor,
             copied=set(analysis.duplicate_column(df)) - {""},
         ),
-        campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars),
+        campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars, withheld=flagged),
         compare=compare,
         language=_language(config),
     )

@@ -395,9 +395,15 @@ def quote_table(
 
 
 def campaign_table(
-    df: pd.DataFrame, ids: pd.Series, text_column: str | None, redactor: Redactor, max_chars: int
+    df: pd.DataFrame,
+    ids: pd.Series,
+    text_column: str | None,
+    redactor: Redactor,
+    max_chars: int,
+    withheld: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Each answer that was copied: how many copies, its themes and a redacted excerpt."""
+    """Each answer that was copied: how many copies, its themes and a redacted excerpt (none for an answer in
+    ``withheld``, such as one flagged for safeguarding)."""
     cols = ["original_id", "copies", "answers_in_campaign", "themes", "excerpt"]
     dup = duplicate_column(df)
     copies = dup[dup != ""].value_counts()
@@ -405,6 +411,8 @@ def campaign_table(
     for orig, n in copies.items():
         hit = df[ids == orig]
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
+        if withheld is not None and len(hit) and bool(withheld[hit.index].any()):
+            text = ""
         rows.append(
             {
                 "original_id": redact_contacts(orig),
