@@ -10,6 +10,7 @@ for a name only when it is a known name and not a common word, so "will", "grace
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import unicodedata
@@ -159,10 +160,8 @@ def common_words(spacy_model: str) -> frozenset[str]:
                 lang = str(spacy.util.get_model_meta(path)["lang"])
         except (OSError, ValueError, KeyError):
             path = None
-    try:
+    with contextlib.suppress(ImportError, KeyError, ValueError):
         words |= {fold(w) for w in spacy.util.get_lang_class(lang).Defaults.stop_words}
-    except (ImportError, KeyError, ValueError):
-        pass
     lookups = path / "lemmatizer" / "lookups" / "lookups.bin" if path is not None else None
     if lookups is not None and lookups.is_file():
         tables = Lookups().from_disk(lookups.parent)

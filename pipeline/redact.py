@@ -1011,14 +1011,18 @@ class Redactor:
                             take(j + 1, True, context)
                             break
             # "me and rachel", "me n jess", "kemi and me".
-            if k in ("and", "n", "&") and prev is not None and nxt is not None:
-                if (
+            if (
+                k in ("and", "n", "&")
+                and prev is not None
+                and nxt is not None
+                and (
                     prev.key in ("me", "i")
                     or i + 2 < n
                     and toks[i + 2].key in ("me", "i")
                     and nxt.key not in _NOT_NAMES
-                ):
-                    take(i + 1, True, context)
+                )
+            ):
+                take(i + 1, True, context)
             # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
             if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
@@ -1059,9 +1063,13 @@ class Redactor:
                 if all(self._is_common(w) for w in words) and not any(known):
                     continue
                 out.append((start, end))
-            elif label in ("ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART") and all(known) and len(words) <= 3:
-                if not any(self._is_common(w) for w in words):
-                    out.append((start, end))
+            elif (
+                label in ("ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART")
+                and all(known)
+                and len(words) <= 3
+                and not any(self._is_common(w) for w in words)
+            ):
+                out.append((start, end))
         return out
 
     def file_names(self, texts: Iterable[str], ents: Iterable[list[tuple[int, int, str]]]) -> list[str]:
@@ -1158,7 +1166,8 @@ def place_names(patterns: Any) -> list[str]:
     if patterns is None:
         return []
     try:
-        data = yaml.safe_load(open(patterns, encoding="utf-8").read()) or {}
+        with open(patterns, encoding="utf-8") as f:
+            data = yaml.safe_load(f.read()) or {}
     except (OSError, yaml.YAMLError):
         return []  # the entities stage reports a missing or broken file; here it only means fewer places kept
     names: set[str] = set()

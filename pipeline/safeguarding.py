@@ -221,9 +221,10 @@ def assess(text: str) -> Assessment:
     for sent in sentences:
         third = re.search(r"\b(?:he|she|they|patients|clients|people|someone|women|girls)\b", sent)
         own = re.search(_FIRST_PERSON, sent) or not third
-        if own and _SELF_HARM.search(sent) and not (_OVER.search(sent) and not _ONGOING.search(sent)):
-            if not _GENERAL.search(sent) and not (over_anywhere and not _ONGOING.search(sent)):
-                hits.setdefault("self_harm", sent)
+        still = bool(_ONGOING.search(sent))
+        said_over = bool(_OVER.search(sent)) or over_anywhere
+        if own and _SELF_HARM.search(sent) and not _GENERAL.search(sent) and not (said_over and not still):
+            hits.setdefault("self_harm", sent)
         hypothetical = bool(_HYPOTHETICAL.search(sent))
         general = bool(_GENERAL.search(sent)) and not re.search(_FIRST_PERSON, sent)
         # Over: said in this sentence, or elsewhere in the answer when this sentence says nothing goes on.
@@ -231,9 +232,14 @@ def assess(text: str) -> Assessment:
         if hypothetical or general or over:
             continue
         ongoing = bool(_ONGOING.search(sent)) or ongoing_anywhere
-        first_person = bool(re.search(_FIRST_PERSON, sent))
         danger = _DANGER_NOW.search(sent)
-        if _HARM_NOW.search(sent) or (danger and danger.group() not in _TIME_WORDS) or danger and re.search(r"\b(?:he|she|they|him|her)\b", sent) and _HARM_WORDS.search(sent):
+        if (
+            _HARM_NOW.search(sent)
+            or (danger and danger.group() not in _TIME_WORDS)
+            or danger
+            and re.search(r"\b(?:he|she|they|him|her)\b", sent)
+            and _HARM_WORDS.search(sent)
+        ):
             hits.setdefault("danger_now", sent)
         if _THREAT.search(sent):
             hits.setdefault("threat", sent)
