@@ -90,7 +90,14 @@ DOB_RE = re.compile(
     rf"((?:{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY})(?:,?\s+(?:\d{{4}}|'?\d{{2}}))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}})",
     re.IGNORECASE,
 )
-NI_RE = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.IGNORECASE)
+# National Insurance numbers: two letters, six digits (grouped any way, spaces or dashes), a letter A-D; after
+# "NI" or "national insurance" the final letter may be missing.
+NI_RE = re.compile(
+    r"\b[A-Z]{2}(?:[\s-]?\d){6}[\s-]?[A-D]\b"
+    r"|(?<=\bNI\s)[A-Z]{2}(?:[\s-]?\d){6}\b|(?<=national insurance number\s)[A-Z]{2}(?:[\s-]?\d){6}\b"
+    r"|(?<=\bNI number\s)[A-Z]{2}(?:[\s-]?\d){6}\b|(?<=\bNI no\s)[A-Z]{2}(?:[\s-]?\d){6}\b",
+    re.IGNORECASE,
+)
 PLATE_RE = re.compile(r"\b(?i:[A-Z]{2}\d{2}\s?[A-Z]{3})\b|\b[A-Z]\d{1,3}\s?[A-Z]{3}\b")
 _REF_CUE = (
     r"(?:CRIS|CAD|URN|(?:crime|case|incident|log|occurrence|report|reference|ref|complaint|investigation)"
@@ -639,6 +646,11 @@ _INSTITUTION_WORDS = _folded(
     ["queen", "king", "prince", "princess", "saint", "st", "duke", "duchess", "lady", "lord", "royal"]
 )
 _COLOURS = _folded(["black", "white", "silver", "grey", "gray", "red", "blue", "green", "dark", "light"])
+# Verbs after which a word that is not in the dictionary is a person ("deji went", "kemi knows").
+_STRONG_VERBS = _folded(
+    "said says told tells texted messaged rang went came helped reported shouted screamed threatened followed "
+    "knows knew lives works wants tried stayed laughed cried grabbed hit hits punched attacked raped".split()
+)
 _NOT_NAMES = _folded(
     [
         "and",
@@ -836,7 +848,11 @@ class Redactor:
             if not inside(a, b, structural)
             and (not inside(a, b, listed_places) or fold(text[a:b].split()[0]) in self.first)
         ]
-        names += [(a, b) for a, b in listed if not inside(a, b, structural + listed_places)]
+        names += [
+            (a, b)
+            for a, b in listed
+            if not inside(a, b, structural) and not any(ka < b and a < kb for ka, kb in listed_places)
+        ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
         return _merge(items, text)
 
@@ -974,6 +990,8 @@ class Redactor:
                 back = i - 1
                 while back >= 0 and toks[back].key in _MODIFIERS | _RELATIONS:
                     back -= 1
+                if back >= 1 and toks[back].key not in _OWNERS and toks[back - 1].key in _OWNERS:
+                    back -= 1  # "the youth worker", "my case worker"
                 if back >= 0 and toks[back].key in _OWNERS and nxt is not None:
                     j = i + 1
                     while j < n and toks[j].key in _RELATIONS | _MODIFIERS | _FILLERS:
@@ -987,7 +1005,8 @@ class Redactor:
                         and toks[j].start - toks[j - 1].end <= 3
                         and "\n" not in text[toks[j - 1].end : toks[j].start]
                     ):
-                        if toks[back].key in ("the", "a", "an") and not toks[j].cap:
+                        appositive = "," in text[toks[j - 1].end : toks[j].start]
+                        if toks[back].key in ("the", "a", "an") and not toks[j].cap and not appositive:
                             take(j, False, context)  # "the officer asked": only a clear name
                         else:
                             take(j, True, context)
@@ -1023,6 +1042,21 @@ class Redactor:
                 )
             ):
                 take(i + 1, True, context)
+            # "deji went to the station": a word that is no word, doing what people do.
+            if (
+                not t.cap
+                and nxt is not None
+                and nxt.key in _STRONG_VERBS
+                and nxt.start - t.end <= 2
+                and len(k) >= 3
+                and not self._is_common(k)
+                and k not in STOP_WORDS
+                and (prev is None or prev.key not in _OWNERS)
+            ):
+                take(i, True, listed)
+            # A surname of the lists, capitalised inside a sentence ("the Okonkwos", "reported Kowalczyk").
+            if t.cap and not t.sent_start and k not in self.first and self._known(k) and not self._is_common(k):
+                take(i, True, listed)
             # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
             if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
@@ -1041,6 +1075,27 @@ class Redactor:
         listed += self.ner_names(text, ents or [])
         if self.names is not None:
             listed += [m.span() for m in self.names.finditer(text)]
+        # Names listed with a name are names: "Hodan, Faduma and Amina", "me and jess n sky".
+        found = context + listed
+        changed = True
+        while changed:
+            changed = False
+            for a, b in list(found):
+                for t_i, t in enumerate(toks):
+                    if any(x <= t.start and t.end <= y for x, y in found):
+                        continue
+                    gap = text[b : t.start] if t.start >= b else text[t.end : a]
+                    if not re.fullmatch(r"\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
+                        continue
+                    if (
+                        t.cap
+                        and not self._is_common(t.key)
+                        and t.key not in STOP_WORDS
+                        or (self._known(t.key) and t.key in self.first and t.key not in STOP_WORDS)
+                    ):
+                        listed.append((t.start, t.end))
+                        found.append((t.start, t.end))
+                        changed = True
         # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
         seen = {text[a:b] for a, b in context + listed if b - a >= 3 and text[a : a + 1].isupper()}
         if seen:
