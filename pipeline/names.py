@@ -72,12 +72,23 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
-@lru_cache(maxsize=8)
 def common_words(spacy_model: str) -> frozenset[str]:
     """Common words of the pipeline's language, folded: its lemmatizer's dictionary (when it ships one) and stop
     words. Only the package's files are read; nothing is loaded onto the pipeline."""
+    return _lexicon(spacy_model)[0]
+
+
+def noun_only_words(spacy_model: str) -> frozenset[str]:
+    """The dictionary's words that are only nouns, never verbs, adjectives or adverbs: the dictionary lists many
+    surnames and first names this way ("macleod", "wright", "sarah"), so after a first name they may be surnames."""
+    return _lexicon(spacy_model)[1]
+
+
+@lru_cache(maxsize=8)
+def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str]]:
     import spacy
     from spacy.lookups import Lookups
+    from spacy.strings import get_string_id
 
     words: set[str] = set(_CHAT)
     lang = "xx"
@@ -99,8 +110,15 @@ def common_words(spacy_model: str) -> frozenset[str]:
     with contextlib.suppress(ImportError, KeyError, ValueError):
         words |= {fold(w) for w in spacy.util.get_lang_class(lang).Defaults.stop_words}
     lookups = path / "lemmatizer" / "lookups" / "lookups.bin" if path is not None else None
+    nouns: set[str] = set()
+    others: set[str] = set()
     if lookups is not None and lookups.is_file():
         tables = Lookups().from_disk(lookups.parent)
+        if tables.has_table("lemma_index"):
+            index = tables.get_table("lemma_index")
+            for pos, pos_words in index.items():
+                target = nouns if pos == get_string_id("noun") else others
+                target |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
         for table_name in ("lemma_index", "lemma_exc"):
             if not tables.has_table(table_name):
                 continue
@@ -111,7 +129,13 @@ def common_words(spacy_model: str) -> frozenset[str]:
                         words |= {fold(f) for f in forms if isinstance(f, str)}
                 else:
                     words |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
-    return frozenset(words)
+    if tables_read := bool(nouns):
+        exc = set()
+        for pos_words in tables.get_table("lemma_exc").values() if tables.has_table("lemma_exc") else []:
+            if isinstance(pos_words, dict):
+                exc |= {fold(w) for w in pos_words}
+        nouns -= others | exc | set(_CHAT)
+    return frozenset(words), frozenset(nouns if tables_read else ())
 
 
 @lru_cache(maxsize=4)

@@ -60,7 +60,7 @@ KINDS = tuple(PLACEHOLDERS)
 # --- contact details, numbers and addresses ------------------------------------------------------------------
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+at\s+)"
-_SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)"
+_SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+(?:dot|underscore|dash|hyphen)\s+)"
 _TLD = r"(?:com|org|net|gov|edu|ac|co|uk|ie|io|me|info)\b"
 # "jo dot b at gmail dot com", "jo at gmail dot com", "jo.b at gmail.com" (a local part with . _ or a digit).
 SPELT_EMAIL_RE = re.compile(
@@ -92,6 +92,12 @@ DOB_RE = re.compile(
 )
 # National Insurance numbers: two letters, six digits (grouped any way, spaces or dashes), a letter A-D; after
 # "NI" or "national insurance" the final letter may be missing.
+# Any registration after "reg", "registration", "number plate" (Northern Irish, older or foreign formats).
+CUE_PLATE_RE = re.compile(
+    r"\b(?:reg(?:istration)?(?:\s+(?:number|no\.?|plate))?|number\s*plate|plate(?:\s+number)?)\s*(?:is|was|:|-)?\s*"
+    r"((?=[A-Z0-9 ]{4,9}\b)[A-Z]{1,3}\s?\d{1,4}(?:\s?[A-Z]{1,3})?|\d{1,4}\s?[A-Z]{1,3})\b",
+    re.IGNORECASE,
+)
 NI_RE = re.compile(
     r"\b[A-Z]{2}(?:[\s-]?\d){6}[\s-]?[A-D]\b"
     r"|(?<=\bNI\s)[A-Z]{2}(?:[\s-]?\d){6}\b|(?<=national insurance number\s)[A-Z]{2}(?:[\s-]?\d){6}\b"
@@ -108,7 +114,8 @@ REFERENCE_RE = re.compile(
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
     # an officer's collar or shoulder number
-    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?)\s?#?\d{2,6}[A-Z]{0,3}\b",
+    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
+    r"\s?#?\d{2,6}[A-Z]{0,3}\b",
     re.IGNORECASE,
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
@@ -119,6 +126,11 @@ _PLATFORM = (
     r"(?:snapchat|snap|sc|insta|instagram|ig|tiktok|tik\s?tok|twitter|facebook|fb|telegram|whatsapp|discord|kik|"
     r"onlyfans|youtube|twitch|threads|reddit|bumble|tinder|hinge|grindr)"
 )
+# "username was lfc.lad.99", "gamertag: xXslayerXx".
+USERNAME_RE = regex.compile(
+    r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name)\s*(?:is|was|:|-|=)?\s*@?"
+    r"([\p{L}\d_.]{3,40})"
+)
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
     r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named)\s+)?@?([\p{L}\d_.]{3,40})"
@@ -128,7 +140,7 @@ _STREET_WORDS = (
     r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway"
 )
 ADDRESS_RE = regex.compile(
-    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\b\d{1,4}[a-z]?,?\s+"
+    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?\b\d{1,4}[a-z]?,?\s+"
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
@@ -149,7 +161,7 @@ _PLACE_SUFFIX = (
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
 PLACE_RE = regex.compile(
-    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
+    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
     rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
     r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
@@ -188,7 +200,8 @@ _RELATIONS = _folded(
     "husband wife partner ex boyfriend girlfriend bf gf fiance fiancé fiancée son daughter child kid neighbour "
     "neighbor friend mate bestie flatmate housemate roommate colleague coworker co-worker boss manager landlord "
     "landlady brother sister bro sis mum mom mam mother dad father stepdad stepmum stepfather stepmother uncle "
-    "aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
+    "aunty m8 cuz hun youngest eldest oldest middle twin twins kids children daughters sons cousins friends "
+    "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
     "worker officer detective sergeant inspector constable pcso nurse doctor stepson stepdaughter twin girl boy "
     "lad babe bae hubby wifey missus fella bff pal buddy abuser attacker stalker perpetrator rapist ex-partner "
@@ -206,7 +219,9 @@ _OWNERS = _folded(
     "nuestro nuestra mio mia nostro nostra mijn onze ons meu minha nosso nossa".split()
 )
 _FILLERS = _folded(["there", "here", "then", "now", "too"])
-_MODIFIERS = _folded("ex former old best new late current older younger little big step support key social".split())
+_MODIFIERS = _folded(
+    "ex former old best new late current older younger little big step support key social year yr years".split()
+)
 _CALLED = _folded(
     "called named name's known genannt namens appelé appelée nommé nommée llamado llamada chiamato chiamata "
     "genaamd chamado chamada".split()
@@ -370,6 +385,7 @@ def _pattern_items(text: str) -> list[Item]:
     add(NI_RE, "ni_number")
     add(POSTCODE_RE, "postcode")
     add(PLATE_RE, "plate")
+    add(CUE_PLATE_RE, "plate", 1)
     add(REFERENCE_RE, "reference")
     for m in ADDRESS_RE.finditer(text):
         words = (m.group(1) or "").split()
@@ -399,10 +415,12 @@ class Redactor:
         places: Iterable[str] = (),
         *,
         common: frozenset[str] | None = None,
+        nouns_only: frozenset[str] | None = None,
         use_name_lists: bool = True,
     ) -> None:
         self.nlp = nlp
         self.common = _default_common() if common is None else common
+        self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -453,7 +471,7 @@ class Redactor:
     # -- parts ----------------------------------------------------------------------------------------------
     def _handles(self, text: str) -> list[Item]:
         out = []
-        for m in HANDLE_CUE_RE.finditer(text):
+        for m in [*HANDLE_CUE_RE.finditer(text), *USERNAME_RE.finditer(text)]:
             h = m.group(1).rstrip(".")
             key = fold(h)
             if not h or key in _NOT_NAMES or key in _RELATIONS:
@@ -522,7 +540,12 @@ class Redactor:
                 break
             if t.key in _NOT_NAMES or t.key in _RELATIONS or t.key in STOP_WORDS or t.key in _PERSON_VERBS:
                 break
-            if t.cap and prev.cap and (self._known(t.key) or not self._is_common(t.key)) and not t.sent_start:
+            if (
+                t.cap
+                and prev.cap
+                and not t.sent_start
+                and (self._known(t.key) or not self._is_common(t.key) or t.key in self.nouns_only)
+            ):
                 j += 1
             elif not t.cap and not prev.cap and t.key in self.last:
                 j += 1  # "darren wright"
@@ -581,6 +604,8 @@ class Redactor:
                         strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
                     if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
                         take(j, True, context, title=strong)
+                    elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
+                        take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
             # Relations and roles: "my ex darren wright", "my IDVA, Farah", "the officer, Tomasz".
             possessive = text[t.end : t.end + 2] in ("'s", "\u2019s")
             if k in _RELATIONS and prev is not None and not possessive:
@@ -612,7 +637,10 @@ class Redactor:
                 j = i + 2
                 while j < n and toks[j].key in _MODIFIERS:
                     j += 1
-                if j < n and toks[j].key in _RELATIONS and self._name_like(t, strong=t.cap):
+                is_relation = j < n and (
+                    toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
+                )
+                if is_relation and self._name_like(t, strong=t.cap):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
@@ -627,18 +655,36 @@ class Redactor:
                             take(j + 1, True, context)
                             break
             # "me and rachel", "me n jess", "kemi and me".
+            if k in ("and", "n", "&") and prev is not None and nxt is not None:
+                if prev.key in ("me", "i"):
+                    take(i + 1, True, context)
+                elif nxt.key in ("me", "i") and prev.key not in _NOT_NAMES:
+                    a, _ = self._extend(toks, text, i - 1, i)
+                    if self._name_like(prev, strong=True):
+                        context.append((toks[a].start, prev.end))
+            # "ayo's mum", "sky's dad": someone's relative.
+            possessive_name = text[t.end : t.end + 2] in ("'s", "\u2019s")
             if (
-                k in ("and", "n", "&")
-                and prev is not None
+                possessive_name
                 and nxt is not None
-                and (
-                    prev.key in ("me", "i")
-                    or i + 2 < n
-                    and toks[i + 2].key in ("me", "i")
-                    and nxt.key not in _NOT_NAMES
-                )
+                and nxt.key in _RELATIONS
+                and k not in _OWNERS
+                and self._name_like(t, strong=True)
             ):
-                take(i + 1, True, context)
+                a, _ = self._extend(toks, text, i, i + 1)
+                context.append((toks[a].start, t.end))
+            # Sign-offs: "- Carol" at the end, "thanks, grace", "Thank you grace".
+            if (
+                i >= n - 3
+                and (
+                    re.search(r"(?:^|\n|[-\u2013\u2014~]\s*)$", text[: t.start])
+                    or (
+                        prev is not None and prev.key in ("thanks", "thank", "you", "cheers", "regards", "love", "from")
+                    )
+                )
+                and (i == n - 1 or all(x.cap for x in toks[i:]))
+            ) and (t.cap or self._known(k)):
+                take(i, True, context)
             # "deji went to the station": a word that is no word, doing what people do.
             if (
                 not t.cap
@@ -768,6 +814,17 @@ def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
     return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
 
+def _default_nouns() -> frozenset[str]:
+    """Noun-only words of the default spaCy pipeline's dictionary (see :func:`pipeline.names.noun_only_words`)."""
+    from .config import EntitiesConfig
+    from .names import noun_only_words
+
+    try:
+        return noun_only_words(EntitiesConfig().spacy_model)
+    except (ImportError, OSError):
+        return frozenset()
+
+
 def _default_common() -> frozenset[str]:
     """Common words of the default spaCy pipeline (English), or none when it is not installed."""
     from .config import EntitiesConfig
@@ -837,7 +894,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
     """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
     ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
     texts redacted one at a time."""
-    from .names import common_words, country_places
+    from .names import common_words, country_places, noun_only_words
 
     rc = config.redact
     return Redactor(
@@ -845,6 +902,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
         nlp,
         [*place_names(config.entities.patterns), *rc.keep_names, *country_places(tuple(rc.place_countries)), *places],
         common=common_words(config.entities.spacy_model),
+        nouns_only=noun_only_words(config.entities.spacy_model),
         use_name_lists=rc.name_lists,
     )
 
