@@ -178,7 +178,7 @@ class TextSpace:
         self.vec_ = vec
         k = min(self.dims, X.shape[1] - 1, X.shape[0] - 1)
         if k >= 2:
-            self.svd_ = TruncatedSVD(n_components=k, random_state=self.seed, algorithm="arpack").fit(X)
+            self.svd_ = TruncatedSVD(n_components=k, random_state=self.seed, algorithm="randomized", n_iter=7).fit(X)
         return self
 
     def transform(self, texts: list[str]) -> np.ndarray:
@@ -219,10 +219,12 @@ def with_model_view(X: np.ndarray, proba: np.ndarray, weight: float) -> np.ndarr
 
 
 def choose_groups(X: np.ndarray, cfg: DiscoverConfig) -> tuple[np.ndarray, dict[int, float]]:
-    """Ward clustering of the rows of ``X`` (unit length), cut at the number of groups with the best
-    silhouette (cosine) between 2 and ``max_candidates``; returns a group per row and the score per k."""
+    """Ward clustering of the rows of ``X`` (unit length), cut at the number of groups between 2 and
+    ``max_candidates`` with the best mean silhouette (cosine); an answer left in a group smaller than
+    ``min_size`` scores 0 (as a group of one does), so cutting answers off is never rewarded. Returns a group per
+    row and the score per number of groups."""
     from scipy.cluster.hierarchy import fcluster, linkage
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import silhouette_samples
 
     n = len(X)
     if n < 2 * cfg.min_size:
@@ -234,13 +236,11 @@ def choose_groups(X: np.ndarray, cfg: DiscoverConfig) -> tuple[np.ndarray, dict[
     sample = np.sort(rng.choice(n, size=min(n, 3000), replace=False))
     for k in range(2, min(cfg.max_candidates, n // cfg.min_size) + 1):
         lab = fcluster(tree, t=k, criterion="maxclust") - 1
-        big = np.bincount(lab)[lab] >= cfg.min_size  # small groups are not candidates: leave them out of the score
-        if len(np.unique(lab[big])) < 2:
+        big = np.bincount(lab)[lab] >= cfg.min_size
+        if len(np.unique(lab[big])) < 2 or len(np.unique(lab[sample])) < 2:
             continue
-        idx = sample[big[sample]]
-        if len(np.unique(lab[idx])) < 2:
-            continue
-        s = float(silhouette_score(X[idx], lab[idx], metric="cosine"))
+        per = silhouette_samples(X[sample], lab[sample], metric="cosine")
+        s = float(np.where(big[sample], per, 0.0).mean())
         scores[k] = round(s, 4)
         if s > best_s + 1e-9:
             best_k, best_s, best_lab = k, s, lab
