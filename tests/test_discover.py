@@ -59,7 +59,9 @@ def labelled_frame() -> pd.DataFrame:
     """A table shaped like 'consult label' output: lighting placed; two new topics in the catch-all."""
     rows = []
 
-    def add(i: str, text: str, themes: str, p: tuple[float, float, float], conf: float, dup: str = "", st: str = "labelled") -> None:
+    def add(
+        i: str, text: str, themes: str, p: tuple[float, float, float], conf: float, dup: str = "", st: str = "labelled"
+    ) -> None:
         ok = st == "labelled"
         rows.append(
             {
