@@ -661,11 +661,11 @@ def chart_map(disc: Discovery, path: Path) -> None:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     none = a[a["candidate"] == ""]
-    ax.scatter(none["map_x"], none["map_y"], s=8, c="#c8c8c8", label="in no candidate", linewidths=0)
+    ax.scatter(none["map_x"], none["map_y"], s=14, c="#c8c8c8", label="in no candidate", linewidths=0)
     cmap = _palette(len(disc.candidates))
     for k, c in enumerate(disc.candidates["candidate"]):
         pts = a[a["candidate"] == c]
-        ax.scatter(pts["map_x"], pts["map_y"], s=12, color=cmap[k], label=c, linewidths=0, alpha=0.85)
+        ax.scatter(pts["map_x"], pts["map_y"], s=22, color=cmap[k], label=c, linewidths=0)
         if len(pts):
             ax.annotate(
                 c,
@@ -736,7 +736,7 @@ def render_html(disc: Discovery, map_png: Path) -> str:
         about=about,
         about_rows=disc.about.to_dict("records"),
         map_src="data:image/png;base64," + base64.b64encode(map_png.read_bytes()).decode("ascii"),
-        none=int(((disc.assignments["candidate"] == "") & disc.assignments["unplaced"].astype(bool)).sum()),
+        n_none=int(((disc.assignments["candidate"] == "") & disc.assignments["unplaced"].astype(bool)).sum()),
     )
 
 
