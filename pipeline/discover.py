@@ -462,11 +462,12 @@ def discover(
     for f in follows:
         if f >= 0:
             copies_of[f] += 1
+    item_of = {r: k for k, r in enumerate(items)}
     cand_rows = []
     new_themes = []
     for c in range(n_cand):
         members = [items[k] for k in np.flatnonzero(cand_of_item == c)]
-        order = sorted(members, key=lambda r: (-sim[items.index(r)], r))
+        order = sorted(members, key=lambda r: (-sim[item_of[r]], r))
         examples: list[str] = []
         example_ids: list[str] = []
         seen_text: set[str] = set()
@@ -495,7 +496,7 @@ def discover(
             "copies": int(copies_of[members].sum()),
             "from_catch_all": catch,
             "from_low_confidence": len(members) - catch,
-            "cohesion": round(float(np.mean(sim[[items.index(r) for r in members]])), 3),
+            "cohesion": round(float(np.mean(sim[[item_of[r] for r in members]])), 3),
             "keywords": "; ".join(keywords[c]),
             "closest_themes": "; ".join(f"{themes[j]} ({theme_sims[c, j]:.2f})" for j in near),
             "model_would_say": (
@@ -544,13 +545,12 @@ def discover(
     # Every answer: its candidate, or why it is in none.
     cand_col, outcome, sim_col = [""] * len(df), [""] * len(df), [math.nan] * len(df)
     mx, my = [math.nan] * len(df), [math.nan] * len(df)
-    k_of = {r: k for k, r in enumerate(items)}
     for r in range(len(df)):
         src = follows[r] if follows[r] >= 0 else r
         if not unplaced[r]:
             outcome[r] = "not looked at: " + reasons[r]
             continue
-        k = k_of[src]
+        k = item_of[src]
         c = cand_of_item[k]
         copy_note = f"copy of {ids[src]}; " if src != r else ""
         if c >= 0:
