@@ -378,6 +378,11 @@ def discover(
     ids = df[idc].fillna("").astype(str).str.strip().tolist()
     texts = df[txc].fillna("").astype(str).tolist()
     unplaced, reasons = unplaced_reasons(df, cfg)
+    if cfg.catch_all not in themes:
+        say(
+            f"the model has no theme '{cfg.catch_all}' (discover.catch_all): only answers with no theme or confidence "
+            f"below {cfg.max_confidence:g} are looked at; name the catch-all with --catch-all"
+        )
     dup = (
         df["duplicate_of"].fillna("").astype(str).str.strip().tolist()
         if "duplicate_of" in df.columns
