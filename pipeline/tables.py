@@ -9,20 +9,33 @@ only when complete: a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
-import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
+from .atomic import atomic_path, usual_permissions, write_bytes
 from .errors import ConsultError
+
+__all__ = [
+    "FORMATS",
+    "ReadInfo",
+    "atomic_path",
+    "check_not_input",
+    "check_output_path",
+    "check_writable",
+    "read_table",
+    "table_format",
+    "usual_permissions",
+    "write_table",
+    "write_xlsx",
+]
 
 TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
 FORMATS = {
@@ -345,37 +358,6 @@ def _excel_unsafe(v: object) -> object:
     return v
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it over ``target`` only if the block succeeds."""
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as e:
-        raise ConsultError(f"Cannot write {target} ({e.strerror})", "Write to a folder you can write to") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        usual_permissions(tmp_path)
-        try:
-            os.replace(tmp_path, target)
-        except OSError as e:
-            raise ConsultError(f"Cannot write {target} ({e.strerror})", "Write to a folder you can write to") from None
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-def usual_permissions(path: Path) -> None:
-    """mkstemp and mkdtemp make files and folders private (0600, 0700); give ``path`` the permissions a plain
-    open() or mkdir() would, under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
-
-
 def check_writable(target: Path, *, folder: bool = False) -> None:
     """Refuse, before any work, an output that is a folder (or, for ``folder``, a file), that sits under a file,
     or whose nearest existing folder cannot be written to."""
@@ -416,27 +398,35 @@ def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
     """Write ``df`` in the format given by the extension, atomically.
 
     CSV is written as UTF-8 with BOM so Excel opens it correctly; cells that a spreadsheet would run as a
-    formula are prefixed with an apostrophe in CSV and XLSX.
+    formula are prefixed with an apostrophe in CSV and XLSX. The file is made in memory first, so a disk
+    without room for it is refused before anything is written, naming the size.
     """
     path = Path(path)
-    fmt = table_format(path)
-    with atomic_path(path) as tmp:
-        if fmt in ("csv", "tsv"):
-            safe = df.map(_excel_safe) if len(df) else df
-            safe.to_csv(tmp, index=False, sep="," if fmt == "csv" else "\t", encoding="utf-8-sig", lineterminator="\n")
-        elif fmt == "xlsx":
-            write_xlsx({sheet_name: df}, tmp)
-        elif fmt == "jsonl":
-            df.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        else:
-            df.to_parquet(tmp, index=False)
+    write_bytes(path, table_bytes(df, table_format(path), sheet_name))
+
+
+def table_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "data") -> bytes:
+    """The bytes of ``df`` as a file of format ``fmt`` (see :func:`write_table`)."""
+    buf = io.BytesIO()
+    if fmt in ("csv", "tsv"):
+        safe = df.map(_excel_safe) if len(df) else df
+        safe.to_csv(buf, index=False, sep="," if fmt == "csv" else "\t", encoding="utf-8-sig", lineterminator="\n")
+    elif fmt == "xlsx":
+        write_xlsx({sheet_name: df}, buf)
+    elif fmt == "jsonl":
+        text = df.to_json(orient="records", lines=True, force_ascii=False) or ""
+        return text.encode("utf-8")
+    else:
+        df.to_parquet(buf, index=False)
+    return buf.getvalue()
 
 
 EXCEL_CELL_LIMIT = 32767
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *, cut_long: bool = False) -> None:
-    """Write several tables as sheets of one workbook (not atomic: use inside :func:`atomic_path`).
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | IO[bytes], *, cut_long: bool = False) -> None:
+    """Write several tables as sheets of one workbook to a path or file object (not atomic: use inside
+    :func:`atomic_path`, or give a buffer).
 
     Text is always stored as text, never as a formula, whatever it starts with. A cell longer than Excel
     allows (32,767 characters) is an error, or with ``cut_long`` is cut and says so (for files people read,
