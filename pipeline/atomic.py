@@ -206,31 +206,57 @@ def usual_permissions(path: Path) -> None:
 # --- files ------------------------------------------------------------------------------------------------
 
 
+def _make_parents(target: Path) -> list[Path]:
+    """Create the missing folders above ``target``; returns them, deepest last."""
+    missing = []
+    p = target.parent
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return missing[::-1]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for d in reversed(folders):
+        try:
+            d.rmdir()
+        except OSError:
+            return
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path, *, size: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; flush it and rename it over ``target`` only if the block
     succeeds. ``size``, when known, is named if the disk is full."""
     target = Path(target)
+    made: list[Path] = []
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_parents(target)
         remove_leftovers(target)
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), dir=target.parent)
     except OSError as e:
+        _remove_empty(made)
         raise write_error(target, e, needed=size) from None
     os.close(fd)
     tmp_path = Path(tmp)
+    done = False
     try:
         try:
             yield tmp_path
             usual_permissions(tmp_path)
             fsync_path(tmp_path)
             os.replace(tmp_path, target)
-            fsync_path(target.parent)
+            done = True
+            with contextlib.suppress(OSError):  # in place already: a failed flush of the folder is no failure
+                fsync_path(target.parent)
         except OSError as e:
             raise write_error(target, e, needed=size, written=_size_of(tmp_path)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+        if not done:
+            _remove_empty(made)
 
 
 def write_bytes(target: Path, data: bytes) -> None:
@@ -295,12 +321,15 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``target``; when the block succeeds, flush it and swap it with
     ``target`` in one step (see :func:`exchange`). The old folder is then deleted."""
     target = Path(target)
+    made: list[Path] = []
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_parents(target)
         remove_leftovers(target)
         tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     except OSError as e:
+        _remove_empty(made)
         raise write_error(target, e) from None
+    done = False
     try:
         try:
             yield tmp
@@ -310,9 +339,13 @@ def atomic_dir(target: Path) -> Iterator[Path]:
                 exchange(tmp, target)  # tmp now holds the old folder
             else:
                 os.rename(tmp, target)
-            fsync_path(target.parent)
+            done = True
+            with contextlib.suppress(OSError):  # in place already: a failed flush of the folder is no failure
+                fsync_path(target.parent)
         except OSError as e:
             raise write_error(target, e, written=_size_of(tmp)) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            _remove_empty(made)

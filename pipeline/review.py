@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import write_bytes
 from .audit import AuditStore, canonical_json
 from .config import Config
 from .errors import ConsultError
@@ -31,7 +32,7 @@ from .ingest import question_column_in
 from .label import PROB_PREFIX, THEMES_COLUMN, theme_columns
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
-from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
+from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
 from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 __all__ = [
@@ -286,8 +287,7 @@ def export_for_review(
     if table_format(output) == "csv":
         write_table(table, output)
     else:
-        with atomic_path(output) as tmp:
-            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
+        write_bytes(output, _review_xlsx(table, _theme_table(themes, card, taxonomy_path), about))
     return ExportResult(
         rows=table,
         path=output,
@@ -300,14 +300,15 @@ def export_for_review(
     )
 
 
-def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame, path: Path) -> None:
-    """Review sheet with a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
+def _review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame) -> bytes:
+    """The review workbook: a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
     from openpyxl import load_workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path, cut_long=True)
-    wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a file object: the path ends in .tmp
+    first = io.BytesIO()
+    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, first, cut_long=True)
+    wb = load_workbook(io.BytesIO(first.getvalue()))
     ws = wb[REVIEW_SHEET]
     col = {c: i + 1 for i, c in enumerate(table.columns)}
     letter = ws.cell(row=1, column=col["reviewed_themes"]).column_letter
@@ -347,7 +348,9 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     ws.freeze_panes = "C2"
     wb[THEMES_SHEET].column_dimensions["A"].width = 26
     wb[THEMES_SHEET].column_dimensions["C"].width = 90
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 # --- the audit store --------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..atomic import write_bytes
 from ..evaluate import evaluate_file
 from ..ingest import question_column_in
 from ..label import label_file
 from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
-from ..tables import atomic_path, check_not_input, check_writable
+from ..tables import check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,
@@ -197,8 +198,7 @@ def evaluate_cmd(
     if res.get("baselines_note"):
         say(res["baselines_note"])
     if json_out is not None:
-        with atomic_path(json_out) as tmp:
-            tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_bytes(json_out, (json.dumps(res, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         say(f"figures written to {json_out}")
 
 
