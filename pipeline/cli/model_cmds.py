@@ -19,6 +19,7 @@ from ..tables import check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,
+    EncodingOpt,
     IdColOpt,
     LabelsColOpt,
     QuestionColOpt,
@@ -85,6 +86,7 @@ def train_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -102,6 +104,7 @@ def train_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     card = train_file(data, output, cfg, taxonomy, progress=say)
     cv = card["cv_scores"]
@@ -132,14 +135,17 @@ def label_cmd(
     ] = True,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, question_column=question_column, encoding=encoding
+    )
     with progress_bar("labelling") as (start, tick):
-        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
+        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start, on_note=say)
     card = read_card(resolve_model_dir(model))
     note_language(cfg, str(card.get("language") or "xx"))
     known, qcol = card.get("questions") or [], question_column_in(list(df.columns), cfg.ingest)
@@ -164,6 +170,7 @@ def evaluate_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -182,6 +189,7 @@ def evaluate_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     if json_out is not None:
         check_writable(json_out)
