@@ -617,7 +617,7 @@ def check_not_input(output: Path, *inputs: Path | None) -> None:
 def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
     """Write ``df`` in the format given by the extension, atomically.
 
-    CSV is written as UTF-8 with BOM so Excel opens it correctly; cells that a spreadsheet would run as a
+    CSV is written as UTF-8 with BOM so Excel opens it correctly, with CRLF line ends; cells that a spreadsheet would run as a
     formula are prefixed with an apostrophe in CSV and XLSX. The file is made in memory first, so a disk
     without room for it is refused before anything is written, naming the size.
     """
@@ -630,7 +630,10 @@ def table_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "data") -> bytes:
     buf = io.BytesIO()
     if fmt in ("csv", "tsv"):
         safe = df.map(_excel_safe) if len(df) else df
-        safe.to_csv(buf, index=False, sep="," if fmt == "csv" else "\t", encoding="utf-8-sig", lineterminator="\n")
+        # CRLF, as RFC 4180 says: the writer then quotes a cell holding a lone \r too, which with \n line ends it
+        # leaves bare, and Excel or pandas would take it for the end of the row.
+        sep = "," if fmt == "csv" else "\t"
+        safe.to_csv(buf, index=False, sep=sep, encoding="utf-8-sig", lineterminator="\r\n")
     elif fmt == "xlsx":
         write_xlsx({sheet_name: df}, buf)
     elif fmt == "jsonl":

@@ -229,3 +229,14 @@ def test_a_line_longer_than_the_limit_is_refused_naming_it(tmp_path: Path) -> No
     cr = tmp_path / "mac.csv"  # lines ending in a carriage return alone are lines too
     cr.write_bytes(b"id,text\r" + b"".join(f"{i},answer number {i}\r".encode() for i in range(200)))
     assert len(load_answers(cr, cfg).texts) == 200
+
+
+def test_a_carriage_return_in_an_answer_stays_inside_its_csv_row(tmp_path: Path) -> None:
+    # Found by tests/test_fuzz.py: with \n line ends the writer left a lone \r bare, and Excel and pandas
+    # took it for the end of the row.
+    from pipeline.tables import write_table
+
+    p = tmp_path / "out.csv"
+    write_table(pd.DataFrame({"id": ["1", "2"], "text": ["a\rb", "c\r\nd"]}), p)
+    back = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert back["text"].tolist() == ["a\rb", "c\r\nd"]
