@@ -137,7 +137,7 @@ class AuditStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS)
+        lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.01)
         try:
             lock.acquire()
         except Timeout:
@@ -160,7 +160,13 @@ class AuditStore:
             "last_sha256": records[-1]["entry_sha256"] if records else "",
             "store": self.path.name,
         }
-        write_bytes(self.head_path, (json.dumps(head, indent=2) + "\n").encode("utf-8"))
+        try:
+            write_bytes(self.head_path, (json.dumps(head, indent=2) + "\n").encode("utf-8"))
+        except ConsultError as e:  # the records are in; only the head lags, which the next append mends
+            raise ConsultError(
+                f"The reviews were added to {self.path}, but its head file could not be written: {e.problem}",
+                "Free some space, then run 'consult review check --reseal' (or the next import) to write it",
+            ) from None
 
     def append(self, new: list[dict[str, Any]]) -> tuple[int, int]:
         """Append records whose ``review_key`` is not stored yet; returns (added, already stored)."""

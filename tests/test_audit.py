@@ -41,30 +41,45 @@ import sys, time
 from pathlib import Path
 from pipeline.audit import AuditStore
 store, tag, go = AuditStore(Path(sys.argv[1])), sys.argv[2], Path(sys.argv[3])
+Path(sys.argv[3] + "." + tag).touch()  # ready
 while not go.exists():
-    time.sleep(0.01)
+    time.sleep(0.005)
+start = time.time()
 for i in range(200):
     store.append([{"review_key": f"{tag}-{i}", "answer_id": f"{tag}{i}", "reviewed_themes": ["x"]}])
+print(start, time.time())
 """
 
 
 def test_two_processes_appending_at_once_lose_nothing_and_keep_the_chain(tmp_path: Path) -> None:
     path, go = tmp_path / "audit.jsonl", tmp_path / "go"
     procs = [
-        subprocess.Popen([sys.executable, "-c", APPENDER, str(path), tag, str(go)], cwd=ROOT, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", APPENDER, str(path), tag, str(go)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for tag in ("a", "b")
     ]
-    time.sleep(0.5)
+    deadline = time.time() + 120
+    while not all(Path(f"{go}.{t}").exists() for t in "ab") and time.time() < deadline:
+        time.sleep(0.01)
     go.touch()  # both start appending at the same moment
+    spans = []
     for p in procs:
-        _, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err.decode()
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        spans.append([float(x) for x in out.split()])
+    assert max(s for s, _ in spans) < min(e for _, e in spans), "the two processes did not append at the same time"
     store = AuditStore(path)
     recs = store.records()  # the chain and the head are checked here
     assert len(recs) == 400
     assert [r["seq"] for r in recs] == list(range(1, 401))
     assert {r["review_key"] for r in recs} == {f"{t}-{i}" for t in "ab" for i in range(200)}
-    assert {r["review_key"] for r in recs[:50]} & {f"b-{i}" for i in range(200)}, "the appends did not interleave"
+    switches = sum(a["review_key"][0] != b["review_key"][0] for a, b in zip(recs, recs[1:], strict=False))
+    assert switches >= 2  # their records interleave
     head = json.loads(store.head_path.read_text())
     assert head["records"] == 400 and head["last_sha256"] == recs[-1]["entry_sha256"]
     assert not list(tmp_path.glob(".audit.jsonl.consult-tmp-*"))
@@ -167,3 +182,24 @@ def test_every_command_that_reads_the_store_reports_truncation(tmp_path: Path) -
     assert not (tmp_path / "r2.csv").exists() and not (tmp_path / "reg").exists()
     res = runner.invoke(app, ["review", "check", "--reseal", *common])
     assert res.exit_code == 0 and "written for 1 record(s) (the old head counted 2)" in _flat(res.output)
+
+
+def test_a_full_disk_while_appending_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from pipeline import atomic
+
+    store = AuditStore(tmp_path / "audit.jsonl")
+    store.append(_recs("k1"))
+    before = (store.path.read_bytes(), store.head_path.read_bytes())
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "fsync_path", full)
+    with pytest.raises(ConsultError, match=r"Not enough disk space to write .*audit.jsonl \(it needs \d+ bytes"):
+        store.append(_recs("k2"))
+    assert (store.path.read_bytes(), store.head_path.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".audit.jsonl.lock", "audit.jsonl", "audit.jsonl.head.json"]
