@@ -44,6 +44,28 @@ class IngestConfig(_Strict):
     """Answers longer than this are cut to this length for processing and flagged ``too_long``."""
     sheet: str | int = 0
     """Sheet (name or 0-based index) read from an XLSX workbook."""
+    encoding: str = "auto"
+    """Text encoding of CSV, TSV and JSONL inputs. ``"auto"``: a byte-order mark's (UTF-8, UTF-16, UTF-32), else
+    UTF-8, else Windows-1252, line by line; a line that is none of these is refused, naming it. Any other
+    encoding (e.g. ``"cp866"``, ``"latin-1"``, ``"shift_jis"``) is never guessed: name it here or with
+    ``--encoding``."""
+    max_columns: int = Field(10_000, ge=1)
+    """A table with more columns than this is refused at once (before any parsing)."""
+    max_line_bytes: int = Field(1_000_000, ge=1_000)
+    """A CSV, TSV or JSONL file with a line longer than this many bytes is refused at once (before parsing):
+    such a file is rarely a table (a binary file, or one JSON array instead of JSON lines)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, v: str) -> str:
+        if v != "auto":
+            try:
+                b"a".decode(v, errors="ignore")  # b"" skips the codec lookup
+            except LookupError:
+                raise ValueError(
+                    f"{v!r} is not a text encoding Python knows (e.g. 'cp1252', 'cp866', 'latin-1', 'utf-16')"
+                ) from None
+        return v
 
 
 class CleanConfig(_Strict):

@@ -162,11 +162,15 @@ def label_file(
     with_entities: bool = True,
     tick: Tick | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """Read, label and write; the output is written only when every row is done."""
+    """Read, label and write; the output is written only when every row is done. ``on_note`` is told what
+    reading noticed (lines read as Windows-1252, formula cells with no saved result, ...)."""
     check_output_path(output_path, input_path)
     model = load_model(model_dir)
     answers = load_answers(input_path, config.ingest)
+    for note in answers.info.notes if on_note else []:
+        on_note(note)
     out = label_answers(answers, model, config, with_entities=with_entities, tick=tick, on_start=on_start)
     write_table(out, output_path)
     return out

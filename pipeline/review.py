@@ -7,8 +7,9 @@ unbiased accuracy sample. A copy-and-paste campaign answer (``duplicate_of`` set
 copy is. Answers already in the audit store are not offered again.
 
 Import (:func:`import_reviews`) checks every row before writing anything and appends the accepted reviews
-to the audit store (:class:`AuditStore`): JSON lines, append-only, each record hash-chained to the one
-before so that an edited or deleted record is detected. Importing the same file twice adds nothing.
+to the audit store (:class:`pipeline.audit.AuditStore`): JSON lines, append-only, each record hash-chained to
+the one before, with a head file, so that an edited, deleted or removed last record is detected; appends
+from several processes are serialised by a lock. Importing the same file twice adds nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import write_bytes
+from .audit import AuditStore, canonical_json
 from .config import Config
 from .errors import ConsultError
 from .ingest import question_column_in
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
-from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
+from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
 from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 __all__ = [
@@ -143,7 +145,7 @@ def _left_out_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
     return set(card.get("themes_left_out") or {})
 
 
-def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
+def themes_sheet_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
     tax = None
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
@@ -294,8 +296,7 @@ def export_for_review(
     if table_format(output) == "csv":
         write_table(table, output)
     else:
-        with atomic_path(output) as tmp:
-            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
+        write_bytes(output, review_xlsx_bytes(table, themes_sheet_table(themes, card, taxonomy_path), about))
     return ExportResult(
         rows=table,
         path=output,
@@ -309,14 +310,15 @@ def export_for_review(
     )
 
 
-def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame, path: Path) -> None:
-    """Review sheet with a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
+def review_xlsx_bytes(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame) -> bytes:
+    """The review workbook: a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
     from openpyxl import load_workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path, cut_long=True)
-    wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a file object: the path ends in .tmp
+    first = io.BytesIO()
+    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, first, cut_long=True)
+    wb = load_workbook(io.BytesIO(first.getvalue()))
     ws = wb[REVIEW_SHEET]
     col = {c: i + 1 for i, c in enumerate(table.columns)}
     letter = ws.cell(row=1, column=col["reviewed_themes"]).column_letter
@@ -356,77 +358,17 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     ws.freeze_panes = "C2"
     wb[THEMES_SHEET].column_dimensions["A"].width = 26
     wb[THEMES_SHEET].column_dimensions["C"].width = 90
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 # --- the audit store --------------------------------------------------------------------------------------
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str) -> str:
     """Identity of a review: the same verdict by the same person on the same text is one record."""
-    return hashlib.sha256(_canonical([answer_id, text_hash, sorted(themes), reviewer]).encode()).hexdigest()
-
-
-class AuditStore:
-    """Append-only JSON-lines file of accepted reviews, hash-chained.
-
-    Each line holds one review and ``entry_sha256`` = SHA-256 of the previous line's ``entry_sha256`` and
-    this record; reading checks the chain, so a changed, removed or reordered line is reported.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def records(self) -> list[dict[str, Any]]:
-        if not self.path.is_file():
-            return []
-        out = []
-        prev = ""
-        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                raise ConsultError(
-                    f"{self.path} line {n} is not valid JSON", "Restore the audit store from a backup"
-                ) from None
-            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
-            if rec.get("entry_sha256") != hashlib.sha256((prev + _canonical(body)).encode()).hexdigest():
-                raise ConsultError(
-                    f"{self.path} line {n} does not match its hash chain: the audit store was edited",
-                    "Restore it from a backup; reviews are only ever appended by 'consult review import'",
-                )
-            prev = rec["entry_sha256"]
-            out.append(rec)
-        return out
-
-    def append(self, new: list[dict[str, Any]]) -> tuple[int, int]:
-        """Append records whose ``review_key`` is not stored yet; returns (added, already stored)."""
-        existing = self.records()
-        seen = {r["review_key"] for r in existing}
-        prev = existing[-1]["entry_sha256"] if existing else ""
-        lines = []
-        added = 0
-        for rec in new:
-            if rec["review_key"] in seen:
-                continue
-            seen.add(rec["review_key"])
-            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
-            prev = hashlib.sha256((prev + _canonical(body)).encode()).hexdigest()
-            lines.append(json.dumps({**body, "entry_sha256": prev}, ensure_ascii=False))
-            added += 1
-        if lines:
-            old = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
-            if old and not old.endswith("\n"):
-                old += "\n"
-            with atomic_path(self.path) as tmp:  # the store is replaced whole: a crash never leaves half a line
-                tmp.write_text(old + "\n".join(lines) + "\n", encoding="utf-8")
-        return added, len(new) - added
+    return hashlib.sha256(canonical_json([answer_id, text_hash, sorted(themes), reviewer]).encode()).hexdigest()
 
 
 def latest_reviews(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

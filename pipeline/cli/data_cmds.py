@@ -19,6 +19,7 @@ from ..safeguarding import safeguarding_file
 from ..tables import check_output_path, write_table
 from ._common import (
     ConfigOpt,
+    EncodingOpt,
     IdColOpt,
     QuestionColOpt,
     SetOpt,
@@ -43,6 +44,7 @@ def validate_cmd(
     file: InFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -57,6 +59,7 @@ def validate_cmd(
         id_column=id_column,
         question_column=question_column,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     rep = validate(file, cfg.ingest)
     if as_json:
@@ -85,11 +88,12 @@ def clean_cmd(
     output: OutFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Normalise text and flag empty, non-substantive and repeated (campaign) answers; keeps every row."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
     answers = load_answers(file, cfg.ingest)
     lang = spacy_language(cfg.entities.spacy_model) if cfg.clean.non_substantive == "auto" else "xx"
@@ -113,11 +117,12 @@ def entities_cmd(
     output: OutFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Find places, transport, agencies, people and organisations (spaCy NER + domain ruler)."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
     answers = load_answers(file, cfg.ingest)
     extractor = EntityExtractor(cfg.entities)

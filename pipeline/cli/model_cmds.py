@@ -9,15 +9,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..atomic import write_bytes
 from ..evaluate import evaluate_file
 from ..ingest import question_column_in
 from ..label import label_file
 from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
-from ..tables import atomic_path, check_not_input, check_writable
+from ..tables import check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,
+    EncodingOpt,
     IdColOpt,
     LabelsColOpt,
     QuestionColOpt,
@@ -84,6 +86,7 @@ def train_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -101,6 +104,7 @@ def train_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     card = train_file(data, output, cfg, taxonomy, progress=say)
     cv = card["cv_scores"]
@@ -131,14 +135,17 @@ def label_cmd(
     ] = True,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, question_column=question_column, encoding=encoding
+    )
     with progress_bar("labelling") as (start, tick):
-        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
+        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start, on_note=say)
     card = read_card(resolve_model_dir(model))
     note_language(cfg, str(card.get("language") or "xx"))
     known, qcol = card.get("questions") or [], question_column_in(list(df.columns), cfg.ingest)
@@ -163,6 +170,7 @@ def evaluate_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -181,6 +189,7 @@ def evaluate_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     if json_out is not None:
         check_writable(json_out)
@@ -197,8 +206,7 @@ def evaluate_cmd(
     if res.get("baselines_note"):
         say(res["baselines_note"])
     if json_out is not None:
-        with atomic_path(json_out) as tmp:
-            tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_bytes(json_out, (json.dumps(res, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         say(f"figures written to {json_out}")
 
 

@@ -1,7 +1,7 @@
 """Output formats of a report: CSV per table, one XLSX workbook, PNG charts, one HTML page, Markdown summary.
 
-Everything is written into a temporary folder beside the target and moved into place at the end, so a
-failed run leaves the previous report (or nothing) — never half a report. A folder is only replaced when
+Everything is written into a temporary folder beside the target and swapped into place at the end, so a
+failed run leaves the previous report (or nothing) — never half a report, and never a moment without one. A folder is only replaced when
 it holds a previous report (marked by ``.consult-report``) or is empty.
 """
 
@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 import re
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_dir, usual_permissions
 from ..errors import ConsultError
-from ..tables import check_writable, usual_permissions, write_table, write_xlsx
+from ..tables import check_writable, write_table, write_xlsx
 
 if TYPE_CHECKING:
     from . import Report
@@ -348,25 +346,11 @@ def write_files(report: Report, folder: Path) -> list[Path]:
 
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:
-    """Write the report into a temporary folder, then move it to ``out_dir`` (replacing an earlier report)."""
+    """Write the report into a folder beside ``out_dir``, then swap it in whole (an earlier report is replaced
+    in one step; see :func:`pipeline.atomic.atomic_dir`)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    old: Path | None = None
-    try:
+    with atomic_dir(out_dir) as tmp:
         files = write_files(report, tmp)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-            os.replace(out_dir, old / "report")
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if old is not None and (old / "report").exists() and not out_dir.exists():
-            os.replace(old / "report", out_dir)
-        raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return [out_dir / f.relative_to(tmp) for f in files]
+        written = [out_dir / f.relative_to(tmp) for f in files]
+    return written
