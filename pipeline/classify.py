@@ -479,15 +479,24 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     Calibration and thresholds are set by :func:`train_model` from out-of-fold predictions; ``fit`` alone
     fits the linear models and keeps whatever calibration is already set.
+
+    ``tone``: a fitted :class:`pipeline.tone.ToneModel` carried with the themes (trained on its own labels,
+    prefit: ``fit`` leaves it as it is), or None.
     """
 
     def __init__(
-        self, config: ModelConfig | None = None, C: float = 1.0, mode: str = "multilabel", nb_C: float | None = None
+        self,
+        config: ModelConfig | None = None,
+        C: float = 1.0,
+        mode: str = "multilabel",
+        nb_C: float | None = None,
+        tone: Any = None,
     ) -> None:
         self.config = config
         self.C = C
         self.mode = mode
         self.nb_C = nb_C
+        self.tone = tone
 
     @property
     def _cfg(self) -> ModelConfig:

@@ -6,7 +6,9 @@ Every input column and row is kept, in order. Added columns:
 of p for predicted themes and 1 - p for the others; single-label: the predicted theme's probability), ``entities``,
 the clean-stage flags, ``flag_safeguarding`` and ``safeguarding_reason`` (an answer disclosing a current risk
 of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or why a row was not) and
-``model_version``. Empty and non-substantive answers get no themes.
+``model_version``. When the model has a tone classifier (trained with a tone column), ``tone`` (positive,
+neutral or negative) and ``p_tone_<value>`` come after the safeguarding columns. Empty and non-substantive
+answers get no themes and no tone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .ingest import Answers, load_answers
 from .modelstore import LoadedModel, load_model
 from .safeguarding import flag_answers
 from .tables import check_output_path, write_table
+from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
 SAFEGUARDING_FLAG = "flag_safeguarding"
@@ -34,7 +37,8 @@ THEMES_COLUMN = "themes"
 Tick = Callable[[int], None]
 
 
-def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
+def added_columns(themes: list[str], with_entities: bool = True, tones: Sequence[str] = ()) -> list[str]:
+    """The columns labelling adds, in order; ``tones``: the values of the model's tone classifier, if any."""
     cols = [THEMES_COLUMN, *(PROB_PREFIX + t for t in themes), "confidence"]
     if with_entities:
         cols.append("entities")
@@ -46,6 +50,7 @@ def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
         "duplicate_of",
         SAFEGUARDING_FLAG,
         SAFEGUARDING_REASON,
+        *([TONE_COLUMN, *(TONE_PREFIX + t for t in tones)] if tones else []),
         "status",
         "model_version",
     ]
@@ -98,7 +103,8 @@ def label_answers(
     """Label a table of answers. ``on_start(total)`` then ``tick(n)`` report progress over both stages."""
     df = answers.df
     themes = model.themes
-    clash = [c for c in added_columns(themes, with_entities) if c in df.columns]
+    tone = tone_model(model.pipeline)
+    clash = [c for c in added_columns(themes, with_entities, tone.values if tone else ()) if c in df.columns]
     if clash:
         raise ConsultError(
             f"The input already has column(s) {', '.join(clash)} that labelling adds",
@@ -146,6 +152,16 @@ def label_answers(
         flags[i], reasons[i] = checked[r].flag, checked[r].reason
     out[SAFEGUARDING_FLAG] = flags
     out[SAFEGUARDING_REASON] = reasons
+    if tone is not None:
+        tones, tone_proba = tone.predict(raw, asked)
+        cells = [""] * n
+        for r, i in enumerate(idx):
+            cells[i] = tones[r]
+        out[TONE_COLUMN] = cells
+        for j, v in enumerate(tone.values):
+            col = np.full(n, np.nan)
+            col[idx] = np.round(tone_proba[:, j], 4)
+            out[TONE_PREFIX + v] = col
     out["status"] = np.where(
         cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
     )
