@@ -185,6 +185,9 @@ class ReportConfig(_Strict):
     """False discovery rate (Benjamini-Hochberg) for over/under-representation and for changes between rounds."""
     quotes_per_theme: int = Field(3, ge=0, le=10)
     """Representative quotes per theme."""
+    quotes_by_tone: list[Literal["positive", "neutral", "negative"]] = Field(default_factory=list)
+    """Also pick quotes per theme for each of these tones (e.g. ["positive", "negative"]: up to
+    ``quotes_per_theme`` of each), from a file labelled with tone; redacted like every quote."""
     quote_min_probability: float = Field(0.5, ge=0.0, le=1.0)
     """A quote must carry its theme with at least this probability."""
     quote_max_chars: int = Field(400, ge=40)
