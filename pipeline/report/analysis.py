@@ -20,7 +20,7 @@ from ..errors import ConsultError
 from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
 from ..redact import Redactor, redact_contacts
 from ..taxonomy import Taxonomy
-from ..tone import TONE_COLUMN, TONES
+from ..tone import TONE_COLUMN, TONE_PREFIX, TONES
 from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
 
 REQUIRED = (THEMES_COLUMN, "flag_empty", "flag_non_substantive")
@@ -639,11 +639,14 @@ def tone_quote_table(
     copied: set[str],
 ) -> pd.DataFrame:
     """Quotes per theme and tone, for each tone in ``cfg.quotes_by_tone``: :func:`quote_table` over the answers
-    of that tone (same rules, same redaction; pass ``df`` without answers flagged for safeguarding)."""
+    of that tone whose tone probability is at least ``cfg.quote_min_probability`` too (same rules, same
+    redaction; pass ``df`` without answers flagged for safeguarding)."""
     tone = tone_values(df)
     parts = []
     for v in cfg.quotes_by_tone:
-        mask = tone == v
+        col = TONE_PREFIX + v
+        sure = pd.to_numeric(df[col], errors="coerce").fillna(1.0) if col in df.columns else 1.0
+        mask = (tone == v) & (sure >= cfg.quote_min_probability)
         q = quote_table(df[mask], themes, names, cfg, text_column, ids[mask], redactor, copied)
         parts.append(q.assign(tone=v))
     cols = ["theme", "name", "tone", "rank", "id", "probability", "quote"]
