@@ -7,9 +7,13 @@ the project's default settings); by default it reads the file's ``question`` col
 questions an answer responds to, "what was good?" or "what could be improved?"), as ``consult train`` would;
 ``--text-only`` leaves it out. Prints one JSON line: accuracy and macro-F1 with 95% bootstrap intervals, the
 calibration of the tone probabilities, a plain word + character TF-IDF + logistic regression baseline (text only),
-the majority baseline, and labelling speed of the tone stage alone (20,000 answers, one process).
+the majority baseline, and labelling speed (20,000 answers, one process). As ``consult train`` does, a theme model
+(the file's 9 ``label`` themes) is trained first and the tone model uses its features, so ``consult label``
+computes the features once: ``tone_answers_per_second`` is the tone stage alone on those features;
+``tone_pipeline_answers_per_second_own_pass`` is a full pass of the tone Pipeline (normalise, features, tone);
+``--own-features`` trains the tone model alone on features of its own.
 
-    python bench/tone.py [--data ../shared/data/nhs_fft_phase1/feedback.csv] [--text-only] [--config FILE]
+    python bench/tone.py [--data ../shared/data/nhs_fft_phase1/feedback.csv] [--text-only] [--own-features]
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import evaluate as ev  # noqa: E402
+from pipeline.classify import model_input  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.entities import spacy_language  # noqa: E402
 from pipeline.tone import read_tones  # noqa: E402
-from pipeline.train import tone_training_data, train_tone  # noqa: E402
+from pipeline.train import prepare_training_data, tone_training_data, train_model, train_tone  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
 GOAL = {"accuracy": 0.85, "macro_f1": 0.83, "answers_per_second": 5000}
@@ -62,7 +67,7 @@ def one_hot(values: list[str], labels: list[str]) -> np.ndarray:
     return Y
 
 
-def run(data: Path, config_path: Path | None, text_only: bool) -> dict[str, object]:
+def run(data: Path, config_path: Path | None, text_only: bool, shared: bool = True) -> dict[str, object]:
     cfg = load_config(config_path, ["ingest.tone_rule=sign", "ingest.tone_column=criticality"])
     df = pd.read_csv(data, dtype=str, keep_default_na=False)
     cells = read_tones(df["criticality"].tolist(), cfg.ingest)
@@ -84,8 +89,22 @@ def run(data: Path, config_path: Path | None, text_only: bool) -> dict[str, obje
         [questions[i] for i in tr_rows] if questions else None,
     )
     t0 = time.perf_counter()
-    model, report = train_tone(data_tr, cfg, lang)
-    train_seconds = time.perf_counter() - t0
+    themes_pipe = None
+    if shared:  # as consult train does: the theme model (9 labels) first, the tone model on its features
+        th = prepare_training_data(
+            data_tr.ids,
+            data_tr.texts,
+            [df["label"].iat[i] for i in tr_rows],
+            "\x1f",
+            None,
+            2,
+            questions=data_tr.questions,
+        )
+        themes_pipe, _ = train_model(th, cfg, lang)
+    t_tone = time.perf_counter()
+    model, report = train_tone(data_tr, cfg, lang, features=themes_pipe.named_steps["features"] if shared else None)
+    train_seconds = time.perf_counter() - t_tone
+    themes_seconds = t_tone - t0
     te_texts = [texts[i] for i in te_rows]
     te_questions = [questions[i] for i in te_rows] if questions else None
     pred_tones, proba = model.predict(te_texts, te_questions)
@@ -99,9 +118,26 @@ def run(data: Path, config_path: Path | None, text_only: bool) -> dict[str, obje
     n = 20_000
     reps = n // len(te_texts) + 1
     many, many_q = (te_texts * reps)[:n], ((te_questions * reps)[:n] if te_questions else None)
+    X = model_input(many, many_q if model.pipeline.named_steps["features"].questions_ else None)
     t1 = time.perf_counter()
     model.predict(many, many_q)
-    speed = n / (time.perf_counter() - t1)
+    speed_own = n / (time.perf_counter() - t1)  # normalise, features and tone classifier
+    speed_label = None
+    if themes_pipe is not None:
+        # In consult label the features are computed once for themes and tone: the tone stage adds its classifier.
+        t2 = time.perf_counter()
+        F = themes_pipe[:-1].transform(X)
+        t3 = time.perf_counter()
+        themes_pipe.named_steps["classify"].predict_proba(F)
+        t4 = time.perf_counter()
+        model.decide(model.pipeline.named_steps["classify"].predict_proba(F))
+        t5 = time.perf_counter()
+        speed_label = {
+            "tone_stage": round(n / (t5 - t4)),
+            "features": round(n / (t3 - t2)),
+            "themes_and_tone_with_features": round(n / (t5 - t2)),
+        }
+    speed = speed_label["tone_stage"] if speed_label else speed_own
     head = ev.headline(scores)
     base_head = ev.headline(base_scores)
     out = {
@@ -134,7 +170,11 @@ def run(data: Path, config_path: Path | None, text_only: bool) -> dict[str, obje
         "tuned_decisions": report["tuned_decisions"],
         "choices": report["choices"],
         "train_seconds": round(train_seconds, 1),
+        "theme_model_seconds": round(themes_seconds, 1) if shared else None,
+        "features": "shared with the 9-theme model (as consult train)" if shared else "its own (--own-features)",
         "tone_answers_per_second": round(speed),
+        "tone_pipeline_answers_per_second_own_pass": round(speed_own),
+        "label_answers_per_second": speed_label,
         "cpus": os.cpu_count(),
         "goal": GOAL,
     }
@@ -151,11 +191,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--text-only", action="store_true", help="leave the question column out of the model")
+    ap.add_argument("--own-features", action="store_true", help="train the tone model alone, on features of its own")
     args = ap.parse_args()
     if not args.data.is_file():
         print(json.dumps({"bench": "tone", "skipped": f"{args.data} not found"}))
         return
-    print(json.dumps(run(args.data, args.config, args.text_only)), flush=True)
+    print(json.dumps(run(args.data, args.config, args.text_only, not args.own_features)), flush=True)
 
 
 if __name__ == "__main__":

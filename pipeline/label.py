@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,16 +79,26 @@ def model_input_for(model: LoadedModel, texts: list[str], questions: Sequence[st
 
 
 def predict_themes(
-    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None
-) -> np.ndarray:
-    """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
-    parts = []
+    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None, tone: Any = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Calibrated theme probabilities, shape (len(texts), themes), computed in batches; and, with a ``tone``
+    model that shares the theme model's features, the tone probabilities from the same features."""
+    parts, tone_parts = [], []
+    pipe = model.pipeline
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
-        parts.append(model.pipeline.predict_proba(batch))
+        if tone is None:
+            parts.append(pipe.predict_proba(batch))
+        else:
+            X = pipe[:-1].transform(batch)  # normalise and features, once for themes and tone
+            parts.append(pipe.named_steps["classify"].predict_proba(X))
+            tone_parts.append(tone.pipeline.named_steps["classify"].predict_proba(X))
         if tick:
             tick(len(batch))
-    return np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    proba = np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    if tone is None:
+        return proba, None
+    return proba, np.vstack(tone_parts) if tone_parts else np.zeros((0, len(tone.values)))
 
 
 def label_answers(
@@ -122,7 +133,8 @@ def label_answers(
     raw = [str(answers.texts[i])[:max_chars] for i in idx]
     questions = answers.questions
     asked = None if questions is None else [questions[i] for i in idx]
-    proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick)
+    shared = tone if tone is not None and tone.shares_features(model.pipeline) else None
+    proba, tone_proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick, tone=shared)
     clf = model.pipeline.named_steps["classify"]
     pred = clf.decide(proba)
     conf = confidence(proba, pred, model.mode)
@@ -153,7 +165,10 @@ def label_answers(
     out[SAFEGUARDING_FLAG] = flags
     out[SAFEGUARDING_REASON] = reasons
     if tone is not None:
-        tones, tone_proba = tone.predict(raw, asked)
+        if tone_proba is None:  # a tone model with features of its own
+            tones, tone_proba = tone.predict(raw, asked)
+        else:
+            tones = tone.decide(tone_proba)
         cells = [""] * n
         for r, i in enumerate(idx):
             cells[i] = tones[r]

@@ -33,7 +33,15 @@ from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
 from .taxonomy import Taxonomy, load_taxonomy, split_labels
 from .tone import read_tones
-from .train import card_basics, prepare_training_data, tone_card, tone_training_data, train_model, train_tone
+from .train import (
+    attach_tone,
+    card_basics,
+    prepare_training_data,
+    tone_card,
+    tone_training_data,
+    train_model,
+    train_tone,
+)
 
 Progress = Callable[[str], None]
 
@@ -276,6 +284,7 @@ def retrain(
         source="the base data and reviews",
         questions=ts.train.questions if any(ts.train.questions) else None,
     )
+    pipe, report = train_model(data, config, lang, progress)
     tone, tone_block = None, None
     if any(ts.train.tones):
         tone_data = tone_training_data(
@@ -286,14 +295,14 @@ def retrain(
             ts.train.questions if any(ts.train.questions) else None,
             source="the base data and reviews",
         )
-        tone, tone_report = train_tone(tone_data, config, lang, progress)
+        tone, tone_report = train_tone(tone_data, config, lang, progress, pipe.named_steps["features"])
         tone_block = tone_card(
             tone_data, tone_report, ic.tone_column, ic.tone_rule, tone_cells.unreadable if tone_cells else 0
         )
         tone_block["reviewed_tones"] = sum(1 for r in reviews.values() if r.get("reviewed_tone"))
     else:
         say("no tone in the base data or the reviews: the new version has themes only")
-    pipe, report = train_model(data, config, lang, progress, tone=tone)
+    attach_tone(pipe, tone)
     old = None
     if parent is not None:
         om = load_model(root / parent)

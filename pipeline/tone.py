@@ -71,12 +71,22 @@ class ToneModel:
         self.values = list(values)
         self.pipeline = pipeline
 
+    def shares_features(self, pipeline: Any) -> bool:
+        """Whether this tone model reads the very features of the theme ``pipeline`` (trained together)."""
+        return self.pipeline.named_steps["features"] is pipeline.named_steps["features"]
+
+    def decide(self, proba: np.ndarray) -> list[str]:
+        """The tone of each row of tone probabilities."""
+        if not len(proba):
+            return []
+        pred = self.pipeline.named_steps["classify"].decide(proba)
+        return [self.values[j] for j in pred.argmax(axis=1)]
+
     def predict(
         self, texts: Sequence[str], questions: Sequence[str] | None = None, batch_size: int = 2000
     ) -> tuple[list[str], np.ndarray]:
         """Tone of each answer and the calibrated probability of each value (columns as ``values``)."""
         reads_questions = bool(pipeline_questions(self.pipeline))
-        clf = self.pipeline.named_steps["classify"]
         parts = []
         for start in range(0, len(texts), batch_size):
             batch = [str(t) for t in texts[start : start + batch_size]]
@@ -85,10 +95,7 @@ class ToneModel:
                 asked = [""] * len(batch) if questions is None else list(questions[start : start + batch_size])
             parts.append(self.pipeline.predict_proba(model_input(batch, asked)))
         proba = np.vstack(parts) if parts else np.zeros((0, len(self.values)))
-        if not len(proba):
-            return [], proba
-        pred = clf.decide(proba)
-        return [self.values[j] for j in pred.argmax(axis=1)], proba
+        return self.decide(proba), proba
 
 
 def tone_model(pipeline: Any) -> ToneModel | None:

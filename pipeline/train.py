@@ -242,10 +242,14 @@ def simplest_within_noise(scores: Sequence[float], resampled: np.ndarray) -> int
 
 
 def train_model(
-    data: TrainingData, config: Config, lang: str, progress: Progress | None = None, tone: ToneModel | None = None
+    data: TrainingData,
+    config: Config,
+    lang: str,
+    progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
 ) -> tuple[Pipeline, dict[str, Any]]:
-    """Fit the theme Pipeline; return it and the training report (scores, grid, timings). ``tone``, a fitted
-    tone model (:func:`train_tone`), is carried by the classifier."""
+    """Fit the theme Pipeline; return it and the training report (scores, grid, timings). ``features``: fitted
+    features to use as they are (the tone model shares the theme model's, :func:`train_tone`)."""
     say = progress or (lambda _msg: None)
     cfg = config.model
     t0 = time.perf_counter()
@@ -256,9 +260,11 @@ def train_model(
         )
     say(f"{len(data.texts)} labelled answers, {len(data.themes)} themes, {mode} mode")
     normaliser = TextNormaliser()
-    features = QuestionFeatures(
-        build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
-    )
+    prefit = features is not None
+    if features is None:
+        features = QuestionFeatures(
+            build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
+        )
     # Theme descriptions are extra answers of their theme: in the vocabulary and in every fit (each fold's and the
     # final one), never scored.
     docs = data.theme_docs if cfg.theme_texts else []
@@ -267,15 +273,16 @@ def train_model(
     n = len(data.texts)
     questions = None if data.questions is None else data.questions + [""] * len(docs)  # "": shared features only
     say(
-        "fitting word and character n-gram features"
+        ("computing the theme model's" if prefit else "fitting")
+        + " word and character n-gram features"
         + (
             f", and sentence embeddings ({cfg.sentence_model}: a few hundred answers per second)"
             if cfg.sentence_model
             else ""
         )
     )
-    X_all = features.fit_transform(normaliser.transform(model_input(data.texts + [t for _, t in docs], questions)))
-    X_all = X_all.tocsr()
+    inputs = normaliser.transform(model_input(data.texts + [t for _, t in docs], questions))
+    X_all = (features.transform(inputs) if prefit else features.fit_transform(inputs)).tocsr()
     if features.questions_:
         say(f"features also per question, for {len(features.questions_)} question(s): {', '.join(features.questions_)}")
     # Rows 0..n-1 are the answers, the rest the theme descriptions: a fit takes some answers and all descriptions.
@@ -359,7 +366,7 @@ def train_model(
     say("scoring baselines on the same folds")
     baselines = cv_baselines(data, splits, mode, cfg.bootstrap, cfg.random_state)
     say(f"fitting the final model (C={best_C}{', with NB-SVM' if use_nb else ''}) on all {len(data.texts)} answers")
-    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None, tone=tone)
+    clf = ThemeClassifier(config=cfg, C=best_C, mode=mode, nb_C=cfg.nb_C if use_nb else None)
     clf.fit(X_all, Y_all)
     dec = fit_decisions(members[:n_members], Y, mode, cfg, tuned)
     clf.calibration_ = dec.calibrations[0]
@@ -449,17 +456,28 @@ def tone_training_data(
 
 
 def train_tone(
-    data: TrainingData, config: Config, lang: str, progress: Progress | None = None
+    data: TrainingData,
+    config: Config,
+    lang: str,
+    progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
 ) -> tuple[ToneModel, dict[str, Any]]:
-    """Fit the tone classifier exactly as a single-label theme model (same features, search, calibration,
-    cross-validated scores and baselines); return it and its report."""
+    """Fit the tone classifier exactly as a single-label theme model (same search, calibration, cross-validated
+    scores and baselines); return it and its report. With ``features`` (the theme model's, fitted on the same
+    answers' words), the tone model uses them as they are, so labelling computes the features once for both."""
     say = progress or (lambda _msg: None)
     cfg = config.model_copy(deep=True)
     cfg.model.mode = "single"
     cfg.model.theme_texts = False
     say(f"tone: {len(data.texts)} answers with a tone ({', '.join(data.themes)})")
-    pipe, report = train_model(data, cfg, lang, lambda m: say(f"tone: {m}"))
+    pipe, report = train_model(data, cfg, lang, lambda m: say(f"tone: {m}"), features=features)
     return ToneModel(data.themes, pipe), report
+
+
+def attach_tone(pipe: Pipeline, tone: ToneModel | None) -> Pipeline:
+    """The theme Pipeline carrying ``tone`` (its classifier's ``tone`` parameter)."""
+    pipe.named_steps["classify"].set_params(tone=tone)
+    return pipe
 
 
 def tone_card(data: TrainingData, report: dict[str, Any], column: str, rule: str, unreadable: int) -> dict[str, Any]:
@@ -488,8 +506,10 @@ def fit_tone_if_present(
     lang: str,
     source: str,
     progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
 ) -> tuple[ToneModel | None, dict[str, Any] | None]:
-    """Train the tone classifier when the data has ``ingest.tone_column`` with any tone in it; else (None, None)."""
+    """Train the tone classifier (on ``features``, see :func:`train_tone`) when the data has
+    ``ingest.tone_column`` with any tone in it; else (None, None)."""
     say = progress or (lambda _msg: None)
     ic = config.ingest
     if not ic.tone_column or ic.tone_column not in df.columns:
@@ -511,7 +531,7 @@ def fit_tone_if_present(
             f"(e.g. {', '.join(repr(x) for x in cells.examples)})"
         )
     data = tone_training_data(ids, texts, cells.tones, config.model.min_label_count, questions, source)
-    model, report = train_tone(data, config, lang, progress)
+    model, report = train_tone(data, config, lang, progress, features)
     return model, tone_card(data, report, ic.tone_column, ic.tone_rule, cells.unreadable)
 
 
@@ -570,10 +590,19 @@ def train_file(
         say(f"{data.skipped_unlabelled} rows without text or labels are not used for training")
     if data.dropped_themes:
         say("themes left out (too few examples): " + ", ".join(f"{k} ({v})" for k, v in data.dropped_themes.items()))
+    pipe, report = train_model(data, config, lang, progress)
     tone, tone_block = fit_tone_if_present(
-        answers.df, answers.ids, answers.texts, answers.questions, config, lang, str(data_path), say
+        answers.df,
+        answers.ids,
+        answers.texts,
+        answers.questions,
+        config,
+        lang,
+        str(data_path),
+        say,
+        pipe.named_steps["features"],
     )
-    pipe, report = train_model(data, config, lang, progress, tone=tone)
+    attach_tone(pipe, tone)
     card = {
         "name": Path(model_dir).name,
         **card_basics(pipe, data, report, lang, taxonomy),

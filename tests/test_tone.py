@@ -112,6 +112,7 @@ def test_train_fits_tone_into_the_same_model_and_card(trained: tuple[Path, Path]
     m = load_model(model_dir)
     tone = tone_model(m.pipeline)
     assert tone is not None and tone.values == ["negative", "neutral", "positive"]
+    assert tone.shares_features(m.pipeline)  # one set of features, computed once when labelling
     card = m.card["tone"]
     assert card["label_counts"] == {"negative": 9, "neutral": 9, "positive": 9} and card["rows_used"] == 27
     assert card["column"] == "tone" and card["rule"] == "words"
