@@ -36,6 +36,17 @@ class IngestConfig(_Strict):
     trained with it needs it when labelling. "" = never use a question column."""
     label_separator: str = Field(";", min_length=1)
     """Separator between several themes in one cell."""
+    tone_column: str = "tone"
+    """Column with the tone of a labelled answer, when a training file has one: ``positive``, ``neutral`` or
+    ``negative``, or numbers read by ``tone_rule``. ``consult train`` then also fits a tone classifier. "" = never."""
+    tone_rule: Literal["words", "sign"] = "words"
+    """How tone cells are read: ``words`` (positive / neutral / negative, any case) or ``sign`` (numbers, e.g. a
+    criticality score: below -tone_neutral_band negative, above +tone_neutral_band positive, else neutral).
+    Cells that cannot be read are left out of the tone model and counted."""
+    tone_neutral_band: float = Field(0.0, ge=0.0)
+    """``sign`` rule: numbers within this distance of 0 are neutral (0 = only 0 itself)."""
+    tone_integers_only: bool = True
+    """``sign`` rule: only whole numbers are read (a score such as 2.5 or "-o" is left out and counted)."""
     theme_columns: list[str] = Field(default_factory=list)
     """Labels given as indicator columns instead of one labels column: each column is a theme (its name is the
     theme id); a cell of 1, true, yes or x marks an answer with the theme, 0, false, no or empty without it.
@@ -196,6 +207,9 @@ class ReportConfig(_Strict):
     """False discovery rate (Benjamini-Hochberg) for over/under-representation and for changes between rounds."""
     quotes_per_theme: int = Field(3, ge=0, le=10)
     """Representative quotes per theme."""
+    quotes_by_tone: list[Literal["positive", "neutral", "negative"]] = Field(default_factory=list)
+    """Also pick quotes per theme for each of these tones (e.g. ["positive", "negative"]: up to
+    ``quotes_per_theme`` of each), from a file labelled with tone; redacted like every quote."""
     quote_min_probability: float = Field(0.5, ge=0.0, le=1.0)
     """A quote must carry its theme with at least this probability."""
     quote_max_chars: int = Field(400, ge=40)

@@ -6,13 +6,16 @@ Every input column and row is kept, in order. Added columns:
 of p for predicted themes and 1 - p for the others; single-label: the predicted theme's probability), ``entities``,
 the clean-stage flags, ``flag_safeguarding`` and ``safeguarding_reason`` (an answer disclosing a current risk
 of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or why a row was not) and
-``model_version``. Empty and non-substantive answers get no themes.
+``model_version``. When the model has a tone classifier (trained with a tone column), ``tone`` (positive,
+neutral or negative) and ``p_tone_<value>`` come after the safeguarding columns. Empty and non-substantive
+answers get no themes and no tone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,7 @@ from .ingest import Answers, load_answers
 from .modelstore import LoadedModel, load_model
 from .safeguarding import flag_answers
 from .tables import check_output_path, write_table
+from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
 SAFEGUARDING_FLAG = "flag_safeguarding"
@@ -34,7 +38,8 @@ THEMES_COLUMN = "themes"
 Tick = Callable[[int], None]
 
 
-def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
+def added_columns(themes: list[str], with_entities: bool = True, tones: Sequence[str] = ()) -> list[str]:
+    """The columns labelling adds, in order; ``tones``: the values of the model's tone classifier, if any."""
     cols = [THEMES_COLUMN, *(PROB_PREFIX + t for t in themes), "confidence"]
     if with_entities:
         cols.append("entities")
@@ -46,6 +51,7 @@ def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
         "duplicate_of",
         SAFEGUARDING_FLAG,
         SAFEGUARDING_REASON,
+        *([TONE_COLUMN, *(TONE_PREFIX + t for t in tones)] if tones else []),
         "status",
         "model_version",
     ]
@@ -73,16 +79,26 @@ def model_input_for(model: LoadedModel, texts: list[str], questions: Sequence[st
 
 
 def predict_themes(
-    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None
-) -> np.ndarray:
-    """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
-    parts = []
+    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None, tone: Any = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Calibrated theme probabilities, shape (len(texts), themes), computed in batches; and, with a ``tone``
+    model that shares the theme model's features, the tone probabilities from the same features."""
+    parts, tone_parts = [], []
+    pipe = model.pipeline
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
-        parts.append(model.pipeline.predict_proba(batch))
+        if tone is None:
+            parts.append(pipe.predict_proba(batch))
+        else:
+            X = pipe[:-1].transform(batch)  # normalise and features, once for themes and tone
+            parts.append(pipe.named_steps["classify"].predict_proba(X))
+            tone_parts.append(tone.pipeline.named_steps["classify"].predict_proba(X))
         if tick:
             tick(len(batch))
-    return np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    proba = np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    if tone is None:
+        return proba, None
+    return proba, np.vstack(tone_parts) if tone_parts else np.zeros((0, len(tone.values)))
 
 
 def label_answers(
@@ -98,7 +114,8 @@ def label_answers(
     """Label a table of answers. ``on_start(total)`` then ``tick(n)`` report progress over both stages."""
     df = answers.df
     themes = model.themes
-    clash = [c for c in added_columns(themes, with_entities) if c in df.columns]
+    tone = tone_model(model.pipeline)
+    clash = [c for c in added_columns(themes, with_entities, tone.values if tone else ()) if c in df.columns]
     if clash:
         raise ConsultError(
             f"The input already has column(s) {', '.join(clash)} that labelling adds",
@@ -116,7 +133,8 @@ def label_answers(
     raw = [str(answers.texts[i])[:max_chars] for i in idx]
     questions = answers.questions
     asked = None if questions is None else [questions[i] for i in idx]
-    proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick)
+    shared = tone if tone is not None and tone.shares_features(model.pipeline) else None
+    proba, tone_proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick, tone=shared)
     clf = model.pipeline.named_steps["classify"]
     pred = clf.decide(proba)
     conf = confidence(proba, pred, model.mode)
@@ -146,6 +164,19 @@ def label_answers(
         flags[i], reasons[i] = checked[r].flag, checked[r].reason
     out[SAFEGUARDING_FLAG] = flags
     out[SAFEGUARDING_REASON] = reasons
+    if tone is not None:
+        if tone_proba is None:  # a tone model with features of its own
+            tones, tone_proba = tone.predict(raw, asked)
+        else:
+            tones = tone.decide(tone_proba)
+        cells = [""] * n
+        for r, i in enumerate(idx):
+            cells[i] = tones[r]
+        out[TONE_COLUMN] = cells
+        for j, v in enumerate(tone.values):
+            col = np.full(n, np.nan)
+            col[idx] = np.round(tone_proba[:, j], 4)
+            out[TONE_PREFIX + v] = col
     out["status"] = np.where(
         cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
     )

@@ -94,7 +94,8 @@ def train_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Train a theme classifier on labelled answers and save it with a model card."""
+    """Train a theme classifier on labelled answers and save it with a model card; with a tone column
+    (ingest.tone_column), a tone classifier too."""
     cfg = make_config(
         config,
         set_,
@@ -118,6 +119,14 @@ def train_cmd(
     cal = card.get("cv_calibration") or {}
     if cal.get("ece") is not None:
         say(f"cross-validated calibration: expected calibration error {cal['ece']:.3f}, Brier score {cal['brier']:.3f}")
+    tone = card.get("tone")
+    if tone:
+        out.print(
+            scores_table(
+                f"tone, cross-validated ({', '.join(f'{k} {v}' for k, v in tone['label_counts'].items())})",
+                {"consult": tone["cv_scores"], **tone["cv_baselines"]},
+            )
+        )
     say(
         f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})"
     )
@@ -140,7 +149,8 @@ def label_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
+    """Label every answer with themes, probabilities, confidence, entities, clean-stage flags and, when the
+    model has one, tone."""
     cfg = make_config(
         config, set_, text_column=text_column, id_column=id_column, question_column=question_column, encoding=encoding
     )
@@ -155,6 +165,8 @@ def label_cmd(
             say(
                 f"{unseen} of {len(df)} answers respond to a question the model was not trained on; they are labelled from their text alone"
             )
+    if card.get("tone") is None:
+        say("the model has no tone classifier (trained without a tone column): no tone columns added")
     n_lab = int((df["status"] == "labelled").sum())
     say(f"{len(df)} rows → {output}: {n_lab} labelled, {len(df) - n_lab} empty or non-substantive (kept, flagged)")
 

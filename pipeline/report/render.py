@@ -120,6 +120,37 @@ def chart_shares(report: Report, path: Path) -> None:
     fig.savefig(path, format="png")
 
 
+TONE_COLOURS = {"negative": "#b2182b", "neutral": "#bdbdbd", "positive": "#2166ac"}
+
+
+def chart_tone(report: Report, path: Path) -> None:
+    """Diverging bars: per theme, the negative share left of zero, the positive share right of it and the
+    neutral share split across zero."""
+    assert report.tone is not None
+    tab = report.tone[report.tone["answers"] > 0].iloc[::-1]
+    fig = _figure(8, 0.45 * len(tab) + 1.5)
+    ax = fig.add_subplot()
+    y = np.arange(len(tab))
+    neg = tab["negative_share"].to_numpy(dtype=float) * 100
+    neu = tab["neutral_share"].to_numpy(dtype=float) * 100
+    pos = tab["positive_share"].to_numpy(dtype=float) * 100
+    ax.barh(y, -neg, left=-neu / 2, color=TONE_COLOURS["negative"], label="negative")
+    ax.barh(y, neu, left=-neu / 2, color=TONE_COLOURS["neutral"], label="neutral")
+    ax.barh(y, pos, left=neu / 2, color=TONE_COLOURS["positive"], label="positive")
+    ax.axvline(0, color="#222", lw=0.8)
+    ax.set_yticks(y, [_wrap(f"{n} (n={a})", 40) for n, a in zip(tab["name"], tab["answers"], strict=True)], fontsize=8)
+    edge = float(np.nanmax(np.concatenate([neg + neu / 2, pos + neu / 2]))) if len(tab) else 50.0
+    lim = max(10.0, min(100.0, edge * 1.08))
+    ax.set_xlim(-lim, lim)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
+    ax.set_xlabel("share of the theme's answers (%): negative ← | → positive")
+    ax.legend(loc="lower right", fontsize=7, ncols=3)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    fig.savefig(path, format="png")
+
+
 def chart_heatmap(report: Report, column: str, path: Path) -> bool:
     """Share of each theme per shown group; ▲/▼ mark over/under-represented cells. False when no group is shown."""
     tab = report.groups[column]
@@ -221,6 +252,26 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
             lines.append(
                 f"- {r.name}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points, {r.signal})"
             )
+    if report.tone is not None:
+        lines += ["", f"## Tone (share of each theme's answers, {report.config.interval_level:.0%} interval)", ""]
+        lines.append(_md_row(["theme", "answers", "negative", "neutral", "positive", "net"]))
+        lines.append(_md_row(["---", "---:", "---", "---", "---", "---:"]))
+        for t in report.tone.itertuples(index=False):
+            cells = [
+                f"{pct(getattr(t, f'{v}_share'))} {interval(getattr(t, f'{v}_ci_low'), getattr(t, f'{v}_ci_high'))}"
+                for v in ("negative", "neutral", "positive")
+            ]
+            net = "" if isinstance(t.net, float) and math.isnan(t.net) else f"{t.net:+.2f}"
+            lines.append(_md_row([t.name, t.answers, *cells, net]))
+        if report.tone_compare is not None:
+            sig = report.tone_compare[report.tone_compare["signal"] != ""]
+            lines += ["", f"Tone changes since the previous round (BH q < {report.config.alpha}):"]
+            if sig.empty:
+                lines.append("none beyond chance.")
+            for r in sig.itertuples(index=False):
+                lines.append(
+                    f"- {r.name}, {r.tone}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points)"
+                )
     if out_dir is not None:
         lines += ["", f"Report: {out_dir / 'report.html'} · tables: CSV and report.xlsx in {out_dir}"]
     return "\n".join(lines) + "\n"
@@ -283,10 +334,31 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
         ents=ents,
         campaigns=_records(report.campaigns),
         compare=_records(report.compare) if report.compare is not None else None,
+        tone=_records(report.tone) if report.tone is not None else None,
+        tone_groups={col: _tone_group_rows(tab) for col, tab in report.tone_groups.items()},
+        tone_compare=_records(report.tone_compare) if report.tone_compare is not None else None,
+        tone_quotes=_records(report.tone_quotes) if report.tone_quotes is not None else [],
+        tone_chart=images.get("tone_by_theme"),
         provenance=_records(report.provenance),
         shares_chart=images.get("theme_shares"),
         n_charts=len(images),
     )
+
+
+def _tone_group_rows(tab: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per group of a tone-by-group table: the share of each tone ("<min" when suppressed) and the
+    tones that stand out."""
+    out = []
+    for g, part in tab.groupby("group", sort=False):
+        row: dict[str, Any] = {"group": g, "answers": part["answers"].iloc[0], "signals": ""}
+        flags = []
+        for r in part.itertuples(index=False):
+            row[r.tone] = "" if r.suppressed else r.share
+            if r.signal:
+                flags.append(f"{r.tone} {r.signal}")
+        row["signals"] = ", ".join(flags)
+        out.append(row)
+    return out
 
 
 def _sheet_names(names: list[str]) -> dict[str, str]:
@@ -307,7 +379,16 @@ def write_files(report: Report, folder: Path) -> list[Path]:
     """Write every output into ``folder`` (which exists and is empty); returns the files written."""
     tables = report.tables()
     files: list[Path] = []
-    stems = {name: (f"by_{slug(name[3:])}" if name.startswith("by_") else name) for name in tables}
+    stems = {
+        name: (
+            f"by_{slug(name[3:])}"
+            if name.startswith("by_")
+            else f"tone_by_{slug(name[8:])}"
+            if name.startswith("tone_by_") and name != "tone_by_theme"
+            else name
+        )
+        for name in tables
+    }
     for name, tab in tables.items():
         p = folder / f"{stems[name]}.csv"
         write_table(tab, p)
@@ -325,6 +406,10 @@ def write_files(report: Report, folder: Path) -> list[Path]:
         p = charts_dir / "theme_shares.png"
         chart_shares(report, p)
         charts["theme_shares"] = p
+        if report.tone is not None:
+            p = charts_dir / "tone_by_theme.png"
+            chart_tone(report, p)
+            charts["tone_by_theme"] = p
         for col in report.groups:
             p = charts_dir / f"heatmap_{slug(col)}.png"
             if chart_heatmap(report, col, p):
