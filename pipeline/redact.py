@@ -200,7 +200,7 @@ _CALENDAR = _folded(
     "january february march april may june july august september october november december monday tuesday "
     "wednesday thursday friday saturday sunday".split()
 )
-_TOKEN_RE = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'\u2019-]*[\p{L}\p{M}]|[\p{L}]")
+_TOKEN_RE = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\d'\u2019-]*[\p{L}\p{M}\d]|[\p{L}]")
 # Titles and ranks: the words after them are names when they are not common words ("insp. mcbride", "DC smith").
 STRONG_TITLES = _folded(
     "mr mrs ms mx miss dr prof pc dc ds di dci dsi dsu ps sgt insp supt pcso cllr det herr frau hr fr monsieur "
@@ -669,12 +669,16 @@ class Redactor:
             # "Leanne, my flatmate", "Farah (my IDVA)".
             if nxt is not None and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x") and nxt.key in _OWNERS:
                 j = i + 2
-                while j < n and toks[j].key in _MODIFIERS:
+                while (
+                    j < n
+                    and toks[j].key in _MODIFIERS
+                    and not (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
+                ):
                     j += 1
                 is_relation = j < n and (
                     toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
                 )
-                if is_relation and self._name_like(t, strong=t.cap):
+                if is_relation and self._name_like(t, strong=True):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
@@ -802,13 +806,13 @@ class Redactor:
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
                         continue
-                    if (t.cap and not self._is_common(t.key)) or (t.key in self.first and not self._is_common(t.key)):
+                    if not self._is_common(t.key) and not any(c.isdigit() for c in t.key):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
         # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
-        seen = {text[a:b] for a, b in context + listed if b - a >= 3 and text[a : a + 1].isupper()}
-        if seen:
+        seen = {text[a:b] for a, b in context + listed if b - a >= 3}
+        if seen:  # matched as written: "Grace" does not make every "grace" a name, but "grace" found so does
             rx = re.compile(
                 r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(seen, key=len, reverse=True)) + r")(?!\w)"
             )
