@@ -268,6 +268,13 @@ _NATIONS = _folded(
     "welsh scottish irish english british african caribbean polish romanian asian indian pakistani bangladeshi "
     "somali nigerian ghanaian turkish kurdish chinese black white muslim sikh hindu jewish christian catholic".split()
 )
+# Irregular verb forms that are also first names: never names in lower case after a relation ("my husband ran").
+_IRREGULAR_VERBS = _folded("ran said bore will may can sang saw wore won lay".split())
+_AFTER_SPOKEN_TO = _folded("she he they if about to and or when what because cos".split())
+# Words after which a word is not a name in "X and I" ("in London and I", "the job and I").
+_NOT_BEFORE_NAMES = _folded(
+    "in at on to from near by the a an my our his her their this that of for into around".split()
+)
 _SPOKEN_TO = _folded(
     "ask asked tell told text texted ring rang phone phoned message messaged dm warned thanked".split()
 )
@@ -443,11 +450,13 @@ class Redactor:
         *,
         common: frozenset[str] | None = None,
         nouns_only: frozenset[str] | None = None,
+        non_nouns: frozenset[str] | None = None,
         use_name_lists: bool = True,
     ) -> None:
         self.nlp = nlp
         self.common = _default_common() if common is None else common
         self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
+        self.non_nouns = _default_non_nouns() if non_nouns is None else non_nouns
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -545,10 +554,12 @@ class Redactor:
         if _CONTRACTION.search(k) or (not t.cap and k in _PERSON_VERBS):
             return False
         known = self._known(k)
-        if t.text.isupper() and 1 < len(t.text) <= 5 and "-" not in t.text and not known:
-            return False  # an acronym (CPS, IDVA)
-        if strong and (t.cap or (known and (title or k in self.first or not self._is_common(k)))):
+        if re.fullmatch(r"[A-Z]{2,5}s?", t.text) and not (known and title):
+            return False  # an acronym (CPS, IDVA, ISVAs, RUI), unless a title says otherwise
+        if strong and (t.cap or (known and (title or not self._is_common(k)))):
             return True
+        if strong and known and k in self.first and k not in _IRREGULAR_VERBS:
+            return True  # "my cousin maria", "her name is ruby", "my girl sky"
         if t.cap:
             return known or not self._is_common(k)
         if known and not self._is_common(k):
@@ -696,16 +707,18 @@ class Redactor:
                             break
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
             intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
-            if (
-                intro
-                and nxt is not None
-                and nxt.key not in STOP_WORDS
-                and (not self._is_common(nxt.key) or (nxt.cap and nxt.key in self.first and nxt.key not in _NATIONS))
-            ):
-                take(i + 1, True, context)
+            if intro and nxt is not None and nxt.key not in STOP_WORDS and nxt.key not in _NATIONS:
+                punct_after = bool(re.match(r"\s*[,.!?;:\-\u2013]|\s*$", text[nxt.end :]))
+                if (nxt.cap and (nxt.key in self.first or not self._is_common(nxt.key))) or (
+                    not nxt.cap and not self._is_common(nxt.key) and (nxt.key in self.first or punct_after)
+                ):
+                    take(i + 1, True, context)  # "I'm Ffion", "its kez, im 15", not "its lovley in the day"
             # "ask jade", "told grace": someone spoken to.
             if k in _SPOKEN_TO and nxt is not None and nxt.key in self.first and nxt.key not in STOP_WORDS:
-                take(i + 1, True, context)
+                after = toks[i + 2].key if i + 2 < n else ""
+                clear = not self._is_common(nxt.key) or nxt.cap
+                if clear or after in _AFTER_SPOKEN_TO or re.match(r"\s*[,.!?]|\s*$", text[nxt.end :]):
+                    take(i + 1, True, context, title=True)  # "ask jade she was there", not "asked young people"
             # "Yonas, who runs the cafe": a relative clause about a person.
             if (
                 t.cap
@@ -718,6 +731,7 @@ class Redactor:
             # "Daniel Kowalczyk" in any case: a first name then a surname of the lists.
             if (
                 k in self.first
+                and k not in STOP_WORDS
                 and nxt is not None
                 and nxt.key in self.last | self._hyphen_last(nxt.key)
                 and text[t.end : nxt.start] == " "
@@ -730,7 +744,12 @@ class Redactor:
             if k in ("and", "n", "&") and prev is not None and nxt is not None:
                 if prev.key in ("me", "i"):
                     take(i + 1, True, context)
-                elif nxt.key in ("me", "i") and prev.key not in _NOT_NAMES:
+                elif (
+                    nxt.key in ("me", "i")
+                    and prev.key not in _NOT_NAMES
+                    and text[prev.end : t.start] == " "
+                    and (i < 2 or toks[i - 2].key not in _NOT_BEFORE_NAMES or toks[i - 2].end < prev.start - 3)
+                ):  # "kemi and me", not "in London and I"
                     a, _ = self._extend(toks, text, i - 1, i)
                     if self._name_like(prev, strong=True):
                         context.append((toks[a].start, prev.end))
@@ -741,6 +760,7 @@ class Redactor:
                 and nxt is not None
                 and nxt.key in _RELATIONS
                 and k not in _OWNERS
+                and (t.cap or self._known(k))
                 and self._name_like(t, strong=True)
             ):
                 a, _ = self._extend(toks, text, i, i + 1)
@@ -775,7 +795,7 @@ class Redactor:
                 take(i, True, listed)
                 self._surnamed.update(listed[before:])
             # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
-            if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
+            if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR and k not in STOP_WORDS:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
                     continue  # "Queen Mary", "King Edward", "a black Mercedes"
                 followed = nxt is not None and nxt.key in _PERSON_VERBS and nxt.start - t.end <= 2
@@ -806,7 +826,11 @@ class Redactor:
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
                         continue
-                    if not self._is_common(t.key) and not any(c.isdigit() for c in t.key):
+                    if (
+                        not self._is_common(t.key)
+                        and not any(c.isdigit() for c in t.key)
+                        and not re.fullmatch(r"[A-Z]{2,5}s?", t.text)
+                    ):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
@@ -884,6 +908,17 @@ def apply(text: str, items: Iterable[Item]) -> str:
 def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
     """(start, end, label) of a spaCy Doc's entities."""
     return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
+def _default_non_nouns() -> frozenset[str]:
+    """Verbs, adjectives and adverbs of the default spaCy pipeline's dictionary."""
+    from .config import EntitiesConfig
+    from .names import non_noun_words
+
+    try:
+        return non_noun_words(EntitiesConfig().spacy_model)
+    except (ImportError, OSError):
+        return frozenset()
 
 
 def _default_nouns() -> frozenset[str]:
@@ -966,7 +1001,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
     """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
     ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
     texts redacted one at a time."""
-    from .names import common_words, country_places, noun_only_words
+    from .names import common_words, country_places, non_noun_words, noun_only_words
 
     rc = config.redact
     return Redactor(
@@ -975,6 +1010,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
         [*place_names(config.entities.patterns), *rc.keep_names, *country_places(tuple(rc.place_countries)), *places],
         common=common_words(config.entities.spacy_model),
         nouns_only=noun_only_words(config.entities.spacy_model),
+        non_nouns=non_noun_words(config.entities.spacy_model),
         use_name_lists=rc.name_lists,
     )
 
