@@ -6,13 +6,14 @@ Procedure (all on the training data only):
    join every fit below as extra answers of their theme and are never scored. When the answers say which
    question they respond to, each frequent question adds a copy of the features filled only in its answers
    (``classify.QuestionFeatures``).
-2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
-   so far, and the work after the search, expected to take as long again, fit in ``model.time_budget_seconds``,
-   and until a larger C scores below the best so far), out-of-fold
+2. For each C in ``model.c_grid`` (at most ``model.max_search_settings`` of them, and until a larger C scores
+   below the best so far), out-of-fold
    scores come from stratified folds (iteratively stratified for multi-label data); calibration and
    thresholds are fitted on them and the C with the best macro-F1 is kept.
-3. With ``model.nb_member`` (and time for it: expected to take 2.5 times the longest C step), out-of-fold
-   scores of an NB-SVM member on the same folds.
+3. With ``model.nb_member`` (when the bound on settings leaves room for it), out-of-fold scores of an NB-SVM
+   member on the same folds.
+   The search is bounded by work (folds x settings), never by the clock, so the same data, config and seed give
+   the same model on any machine load; the card's ``training.search`` records what was tried.
 4. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
    out-of-fold scores and applied to that fold. They decide whether the NB-SVM member is used and whether
    tuned thresholds (or class weights) are: the simplest choice within one standard error (paired bootstrap)
@@ -66,14 +67,6 @@ from .modelstore import check_model_output, library_versions, save_model, sha256
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
 
 Progress = Callable[[str], None]
-
-# The NB-SVM member's cross-validation takes longer than a C step of the linear models: one SVM per theme on
-# rescaled features (measured on NHS feedback: 1.3 times with 9 themes, 2.5 times with 44).
-NB_STEP_FACTOR = 2.5
-# What follows the search (cross-fitted choices, the baselines, the final fit on all rows) is expected to take as
-# long as one C step; the budget keeps room for it (measured on NHS feedback: 0.75 to 0.8 times with 44 themes,
-# 2.2 times with 9 themes and the NB-SVM member, about 9 s).
-FINISH_STEP_FACTOR = 1.0
 
 
 @dataclass
@@ -292,39 +285,32 @@ def train_model(
 
     tried: list[dict[str, float]] = []
     best: tuple[float, float, np.ndarray] | None = None
-    budget_hit = False
-    step = 0.0  # seconds the longest cross-validation so far took: the expected cost of the next step
-
-    def over_budget(factor: float = 1.0) -> bool:
-        return time.perf_counter() - t0 + (factor + FINISH_STEP_FACTOR) * step > cfg.time_budget_seconds
-
+    stopped = ""
     for C in cfg.c_grid:
-        if best is not None and over_budget():
-            budget_hit = True
-            say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; keeping C={best[0]}")
+        if len(tried) >= cfg.max_search_settings:
+            stopped = f"model.max_search_settings={cfg.max_search_settings} reached"
+            say(f"{stopped}; keeping C={best[0] if best else C}")
             break
-        t_step = time.perf_counter()
         clf = ThemeClassifier(config=cfg, C=C, mode=mode)
         scores = _oof(
             lambda tr, te, clf=clf: clone(clf).fit(*fit_rows(tr)).decision_scores(X_all[te]), Y, splits, cfg.n_jobs
         )
-        step = max(step, time.perf_counter() - t_step)
         dec = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
         f1 = macro(decide(dec.proba([scores], mode), dec.thresholds, mode))
-        tried.append({"C": C, "macro_f1": f1, "seconds": round(time.perf_counter() - t0, 2)})
+        tried.append({"C": C, "macro_f1": f1})
         say(f"C={C}: out-of-fold macro-F1 {f1:.3f}")
         if best is None or f1 > best[1]:
             best = (C, f1, scores)
         elif best[0] < C:
             say(f"C={C} scores below C={best[0]}: larger values are not tried")  # past the peak
+            stopped = f"C={C} scored below C={best[0]}"
             break
     assert best is not None
     best_C, _, oof = best
     members = [oof]
     if cfg.nb_member:
-        if over_budget(NB_STEP_FACTOR):
-            budget_hit = True
-            say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; the NB-SVM member is not tried")
+        if len(tried) >= cfg.max_search_settings:
+            say(f"model.max_search_settings={cfg.max_search_settings} reached: the NB-SVM member is not tried")
         else:
             say(f"trying the NB-SVM member (C={cfg.nb_C})")
             nb_scores = lambda tr, te: NBMember.fit(*fit_rows(tr), cfg, cfg.nb_C, mode).scores(X_all[te])  # noqa: E731
@@ -382,7 +368,15 @@ def train_model(
             for i, c in enumerate(choices)
         ],
         "choice_rule": "the simplest choice whose cross-fitted macro-F1 is within one standard error of the best",
-        "grid_stopped_by_time_budget": budget_hit,
+        "search": {
+            "bound": "work: folds x settings, never the clock",
+            "folds": len(splits),
+            "max_settings": cfg.max_search_settings,
+            "settings_tried": [{"member": "linear", "C": g["C"]} for g in tried]
+            + ([{"member": "nb_svm", "C": cfg.nb_C}] if len(members) == 2 else []),
+            "cross_validation_fits": len(splits) * (len(tried) + (len(members) == 2)),
+            "stopped": stopped or "every setting tried",
+        },
         "cv_folds": len(splits),
         "cv_scores": cv_scores,
         "cv_calibration": cv_calibration,
@@ -433,6 +427,18 @@ def card_basics(
     }
 
 
+def taxonomy_record(taxonomy: Taxonomy | None, path: Path | None) -> dict[str, Any] | None:
+    """The taxonomy as the card keeps it: where it was read and all of it (names, definitions, examples), so
+    retraining learns from the same theme texts wherever it runs."""
+    if taxonomy is None:
+        return None
+    return {
+        "path": None if path is None else str(path),
+        "sha256": sha256_file(Path(path)) if path is not None and Path(path).is_file() else None,
+        "themes": taxonomy.model_dump(mode="json")["themes"],
+    }
+
+
 def thresholds_for_card(pipe: Pipeline, themes: list[str]) -> dict[str, float]:
     clf = pipe.named_steps["classify"]
     return {t: round(float(v), 4) for t, v in zip(themes, clf.thresholds_, strict=True)}
@@ -477,7 +483,7 @@ def train_file(
             "rows_used": len(data.texts),
             "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
         },
-        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "taxonomy": taxonomy_record(taxonomy, taxonomy_path),
         "config": config.model_dump(mode="json"),
         "training": {k: v for k, v in report.items() if k not in ("cv_scores", "cv_calibration", "baselines")},
         "cv_scores": report["cv_scores"],
