@@ -28,11 +28,11 @@ from .classify import model_input, pipeline_questions
 from .config import Config
 from .entities import spacy_language
 from .ingest import load_answers
-from .modelstore import is_model_dir, load_model, sha256_file
+from .modelstore import is_model_dir, load_model, read_card, sha256_file
 from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
 from .taxonomy import Taxonomy, load_taxonomy, split_labels
-from .train import card_basics, prepare_training_data, train_model
+from .train import card_basics, prepare_training_data, taxonomy_record, train_model
 
 Progress = Callable[[str], None]
 
@@ -160,8 +160,48 @@ class RetrainResult:
     parent: str | None
     promoted: bool
     reason: str
+    advice: str
     comparison: dict[str, Any]
     card: dict[str, Any]
+
+
+def promotion_decision(
+    parent: str | None, ok: bool, force: bool, why: str, tolerance: float, parent_saw_held_out: bool = False
+) -> tuple[bool, str, str]:
+    """Whether the new version becomes current, why in plain words, and what to do next."""
+    if parent is None:
+        return True, "it is the first version of this registry (trained without the held-out answers)", ""
+    if parent_saw_held_out and ok:
+        return (
+            True,
+            f"{parent} was adopted from a plain model folder and may have trained on the held-out answers, so a "
+            f"comparison on them would unfairly favour it; the new version, trained without them, replaces it ({why})"
+            if why
+            else f"{parent} was adopted from a plain model folder and may have trained on the held-out answers, so "
+            "comparing on them would unfairly favour it; the new version, trained without them, replaces it",
+            "",
+        )
+    if ok:
+        return (
+            True,
+            f"it scores no worse than {parent} (within the tolerance of {tolerance}, retrain.tolerance): {why}",
+            "",
+        )
+    if force:
+        return True, f"--force was given, although {why}", "Roll back with 'consult models rollback' if it labels worse"
+    return (
+        False,
+        f"it scores worse than the current version {parent}, by more than the tolerance of {tolerance} "
+        f"(retrain.tolerance): {why}",
+        "Review more answers (a model learns most from the answers it gets wrong) and retrain; or make it current "
+        "anyway with 'consult models promote VERSION', or retrain with --force",
+    )
+
+
+SET_WORDS = {
+    "held_out": "held-out answers (no version trains on them)",
+    "random_review_slice": "answers of the random review slice",
+}
 
 
 def compare(
@@ -192,13 +232,17 @@ def compare(
         if gated[name] and delta < -tolerance:
             ok = False
             why.append(
-                f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f} (worse by {-delta:.3f} > tolerance {tolerance})"
+                f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}, "
+                f"lower by {-delta:.3f}"
             )
         elif gated[name]:
-            why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f}")
+            why.append(f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}")
     if old is not None and not any(figures[n].get("delta") is not None and gated[n] for n in sets):
         ok = False
-        why.append("no held-out or random-slice answers to compare the versions on")
+        why.append(
+            "there are no held-out or random-slice answers both versions can be compared on (raise "
+            "retrain.held_out_fraction, or review more answers with a random slice)"
+        )
     return figures, ok, "; ".join(why)
 
 
@@ -210,9 +254,15 @@ def retrain(
     audit_path: Path | None = None,
     taxonomy_path: Path | None = None,
     force: bool = False,
+    use_reviews: bool = True,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version."""
+    """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version.
+
+    The taxonomy is ``taxonomy_path``, else the workspace's ``project.taxonomy``, else the one the current
+    version was trained with (its card keeps names, definitions and examples), so retraining learns from the
+    same theme texts as ``train`` and ``demo`` did. ``use_reviews=False`` trains on the base data alone (the
+    demo's first version)."""
     say = progress or (lambda _msg: None)
     rc = config.retrain
     root = Path(model_root or rc.model)
@@ -224,7 +274,7 @@ def retrain(
     parent = current_version(root) if root.exists() else None
     ic = config.ingest
     answers = load_answers(base_path, ic, require_labels=True)
-    records = audit.records()
+    records = audit.records() if use_reviews else []
     reviews = latest_reviews(records)
     ts = build_training_set(
         answers.ids,
@@ -246,7 +296,12 @@ def retrain(
             f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
             "the review replaced the base label (ids are the key)"
         )
+    taxonomy_path = taxonomy_path or config.project.taxonomy
     taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    parent_card = read_card(root / parent) if parent is not None else {}
+    if taxonomy is None and (parent_card.get("taxonomy") or {}).get("themes"):
+        taxonomy = Taxonomy.model_validate({"themes": parent_card["taxonomy"]["themes"]})
+        say(f"using the taxonomy {parent} was trained with ({len(taxonomy.themes)} themes, from its model card)")
     lang = spacy_language(config.entities.spacy_model)
     data = prepare_training_data(
         ts.train.ids,
@@ -264,8 +319,11 @@ def retrain(
         om = load_model(root / parent)
         old = (om.pipeline, om.themes, om.mode)
     sets = {"held_out": ts.held_out, "random_review_slice": ts.random_slice}
+    # A version adopted from a plain model directory may have trained on the held-out answers: comparing on them
+    # would favour it, so the held-out set does not gate against it.
+    parent_saw_held_out = bool(parent_card.get("adopted"))
     gated = {
-        "held_out": True,
+        "held_out": not parent_saw_held_out,
         "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice,
     }
     figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
@@ -295,22 +353,15 @@ def retrain(
             "answers": len(ts.held_out.ids),
             "rows_sha256": ts.held_out.sha256(),
         },
-        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "taxonomy": taxonomy_record(taxonomy, taxonomy_path),
         "config": config.model_dump(mode="json"),
         "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
         "cv_scores": report["cv_scores"],
         "cv_baselines": report["baselines"],
         "comparison": figures,
     }
-    if parent is None:
-        promoted, reason = True, "first version"
-    elif ok:
-        promoted, reason = True, f"not worse than {parent} beyond tolerance {rc.tolerance}: {why}"
-    elif force:
-        promoted, reason = True, f"forced (--force) although: {why}"
-    else:
-        promoted, reason = False, f"{parent} stays current: {why}"
-    card["promotion"] = {"promoted": promoted, "reason": reason}
+    promoted, reason, advice = promotion_decision(parent, ok, force, why, rc.tolerance, parent_saw_held_out)
+    card["promotion"] = {"promoted": promoted, "reason": reason, "advice": advice}
     version = save_version(pipe, card, root)
     if promoted:
         promote(root, version, reason)
@@ -319,6 +370,7 @@ def retrain(
         parent=parent,
         promoted=promoted,
         reason=reason,
+        advice=advice,
         comparison=figures,
         card={**card, "version": version},
     )

@@ -31,7 +31,7 @@ from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_C
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "AuditStore",
@@ -143,10 +143,21 @@ def _left_out_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
     return set(card.get("themes_left_out") or {})
 
 
+def _frame_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
+    """Theme ids of the taxonomy the labelling model was trained with (its card keeps it); empty when unknown."""
+    try:
+        card = _card_for(labelled, model_path)
+    except (ConsultError, OSError, ValueError):
+        return set()
+    return {str(t["id"]) for t in (card.get("taxonomy") or {}).get("themes") or []}
+
+
 def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
     tax = None
-    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
-        tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
+    if taxonomy_path is not None:
+        tax = load_taxonomy(taxonomy_path)
+    elif (card.get("taxonomy") or {}).get("themes"):  # the frame the model was trained with
+        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
     names = card.get("theme_names", {})
     left_out = list(card.get("themes_left_out") or {})
     ids = list(themes) + [t for t in (tax.ids if tax else []) + left_out if t not in themes]
@@ -268,7 +279,7 @@ def export_for_review(
                 "selected_as": "safeguarding" if safeguarding else "random" if rnd else "uncertain",
                 "model_version": str(card.get("version") or ""),
                 "text_sha256": hashes[r],
-                "labelled_file": str(labelled_path),
+                "labelled_file": str(Path(labelled_path).resolve()),  # import finds it from any folder
             }
         )
     columns = REVIEW_COLUMNS[:2] + (["question"] if asked else []) + REVIEW_COLUMNS[2:] + BOOK_COLUMNS
@@ -295,7 +306,7 @@ def export_for_review(
         write_table(table, output)
     else:
         with atomic_path(output) as tmp:
-            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
+            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path or config.project.taxonomy), about, tmp)
     return ExportResult(
         rows=table,
         path=output,
@@ -450,6 +461,23 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
 
 
+def _named_labelled(df: pd.DataFrame) -> Path | None:
+    named = sorted({v for v in df.get("labelled_file", pd.Series([], dtype=str)) if str(v).strip()})
+    return Path(named[0]) if len(named) == 1 else None
+
+
+def labelled_file_of(path: Path) -> Path | None:
+    """The labelled file a review file names (its ``labelled_file`` column), or None when it names none or
+    cannot be read (the import then says what is wrong)."""
+    try:
+        df, _ = read_table(
+            Path(path), sheet=REVIEW_SHEET if table_format(path) == "xlsx" else 0, written_by_consult=True
+        )
+    except (ConsultError, OSError, ValueError):
+        return None
+    return _named_labelled(df)
+
+
 def import_reviews(
     path: Path,
     config: Config,
@@ -473,12 +501,11 @@ def import_reviews(
             "Import the file written by 'consult review export', with its column names unchanged",
         )
     if labelled_path is None:
-        named = sorted({v for v in df.get("labelled_file", pd.Series([], dtype=str)) if v.strip()})
-        if len(named) != 1:
+        labelled_path = _named_labelled(df)
+        if labelled_path is None:
             raise ConsultError(
                 f"{path} does not name one labelled file it was exported from", "Give it with --labelled FILE"
             )
-        labelled_path = Path(named[0])
     if not Path(labelled_path).is_file():
         raise ConsultError(
             f"Labelled file {labelled_path} (that {path} was exported from) not found",
@@ -493,8 +520,11 @@ def import_reviews(
         )
     model_themes = theme_columns(lab)
     allowed = set(model_themes) | _left_out_themes(lab, Path(model_path or config.retrain.model))
-    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
-        allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
+    taxonomy_path = taxonomy_path or config.project.taxonomy
+    if taxonomy_path is not None:
+        allowed |= set(load_taxonomy(taxonomy_path).ids)
+    else:  # the frame the labelling model was trained with
+        allowed |= _frame_themes(lab, Path(model_path or config.retrain.model))
     by_id = {str(i).strip(): r for r, i in enumerate(lab[idc])}
     problems: list[str] = []
     accepted: dict[str, tuple[int, list[str], dict[str, Any]]] = {}

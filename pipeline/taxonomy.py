@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConsultError
 
-DEFAULT_TAXONOMY = Path("configs/themes.yaml")
 # Review files separate themes with ';' and refuse ',' and '|' (a likely wrong separator), so no id holds them.
 FORBIDDEN_IN_IDS = ";|,\n"
 
@@ -60,7 +59,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
     path = Path(path)
     if not path.is_file():
         raise ConsultError(
-            f"Taxonomy file {path} not found", "Pass a YAML file like configs/themes.yaml with --taxonomy"
+            f"Taxonomy file {path} not found",
+            "Pass an existing YAML theme file with --taxonomy (or set project.taxonomy in consult.toml)",
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -143,7 +143,9 @@ def test_retrain_versions_gate_and_force(tmp_path: Path) -> None:
     AuditStore(cfg.review.audit_path).append(poison)
     bad = retrain(cfg)
     assert bad.version == "v0002" and bad.parent == "v0001" and not bad.promoted
-    assert "v0001 stays current" in bad.reason and current_version(root) == "v0001"
+    assert "scores worse than the current version v0001" in bad.reason and current_version(root) == "v0001"
+    assert "held-out answers" in bad.reason and "tolerance of 0.01" in bad.reason
+    assert "consult models promote VERSION" in bad.advice and "--force" in bad.advice
     card = read_card(root / "v0002")
     assert card["parent_version"] == "v0001" and card["promotion"]["promoted"] is False
     assert card["reviews"]["base_labels_replaced"] == len(poison) and len(card["training_data"]["sha256"]) == 64

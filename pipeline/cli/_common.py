@@ -17,6 +17,7 @@ from rich.text import Text
 from ..clean import has_built_in_phrases
 from ..config import Config, load_config
 from ..errors import ConsultError
+from ..label import config_for_labelled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,8 +26,13 @@ out = Console(markup=False)
 err = Console(stderr=True, markup=False)
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Settings file (TOML). Default: configs/consult.toml if present.")
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Settings file (TOML). Default: the workspace's consult.toml (see 'consult init')."
+    ),
 ]
+# Set by the app's --workspace option (see pipeline.cli): the workspace every command resolves paths against.
+WORKSPACE: dict[str, Path | None] = {"root": None}
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set model.cv_folds=3 (repeatable).")
 ]
@@ -92,7 +98,10 @@ def make_config(
     labels_column: str | None = None,
     separator: str | None = None,
     theme_columns: list[str] | None = None,
+    labelled: Path | None = None,
 ) -> Config:
+    """The settings of this run: the workspace's (or ``config``), ``--set`` overrides, column options; for a
+    labelled file, the columns recorded beside it unless given here."""
     extra = [f"ingest.theme_columns={_quote(theme_columns)}"] if theme_columns else []
     for key, value in (
         ("ingest.text_column", text_column),
@@ -103,7 +112,12 @@ def make_config(
     ):
         if value is not None:
             extra.append(f"{key}={_quote(value)}")
-    return load_config(config, [*(overrides or []), *extra])
+    cfg = load_config(config, [*(overrides or []), *extra], workspace=WORKSPACE["root"])
+    if labelled is not None:
+        given = [k for k, v in (("id_column", id_column), ("text_column", text_column)) if v is not None]
+        given += ["question_column"] if question_column is not None else []
+        cfg = config_for_labelled(cfg, labelled, given)
+    return cfg
 
 
 def _quote(value: str | list[str]) -> str:

@@ -33,8 +33,6 @@ from ._common import (
     say,
 )
 
-DEFAULT_MODEL = Path("models/default")
-
 
 def scores_table(title: str, rows: dict[str, dict[str, Any] | None]) -> Table:
     """One row per system (model, baselines), one column per summary score, with 95% intervals."""
@@ -72,14 +70,16 @@ def per_theme_table(scores: dict[str, Any]) -> Table:
 @handle_errors
 def train_cmd(
     data: Annotated[Path, typer.Argument(help="Labelled answers (text and labels columns).", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")] = DEFAULT_MODEL,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Model directory to write [config: retrain.model].")
+    ] = None,
     taxonomy: Annotated[
         Path | None,
         typer.Option(
             "--taxonomy",
             "-t",
             help="Theme file (YAML); labels must come from it, and its names, definitions and include examples are "
-            "learnt too (model.theme_texts). Default: themes from the data.",
+            "learnt too (model.theme_texts). Default: project.taxonomy of the workspace, else themes from the data.",
         ),
     ] = None,
     text_column: TextColOpt = None,
@@ -102,7 +102,8 @@ def train_cmd(
         separator=separator,
         theme_columns=theme_columns,
     )
-    card = train_file(data, output, cfg, taxonomy, progress=say)
+    output = output or cfg.retrain.model
+    card = train_file(data, output, cfg, taxonomy or cfg.project.taxonomy, progress=say)
     cv = card["cv_scores"]
     out.print(
         scores_table(
@@ -125,7 +126,9 @@ def label_cmd(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)
     ],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory.")] = DEFAULT_MODEL,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model (registry or directory) [config: retrain.model].")
+    ] = None,
     entities: Annotated[
         bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")
     ] = True,
@@ -137,6 +140,7 @@ def label_cmd(
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
+    model = model or cfg.retrain.model
     with progress_bar("labelling") as (start, tick):
         df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
     card = read_card(resolve_model_dir(model))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..review import export_for_review, import_reviews
+from ..label import model_for_labelled
+from ..review import export_for_review, import_reviews, labelled_file_of
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
 
 app = typer.Typer(
@@ -32,8 +34,13 @@ def export_cmd(
     labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
     n: Annotated[int, typer.Option("-n", help="How many answers to review.")] = 200,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Review file: .xlsx (sheets with theme list) or .csv.")
-    ] = Path("data/reviews/review.xlsx"),
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Review file: .xlsx (sheets with theme list) or .csv [default: review.xlsx beside the audit store].",
+        ),
+    ] = None,
     random_share: Annotated[
         float | None, typer.Option("--random-share", help="Share drawn at random [config: review.random_share, 0.2].")
     ] = None,
@@ -48,13 +55,14 @@ def export_cmd(
 ) -> None:
     """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once.
     Answers flagged for safeguarding come before them all (selected_as = safeguarding), whatever N is."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=labelled)
+    output = output or Path(audit or cfg.review.audit_path).parent / "review.xlsx"
     res = export_for_review(
         labelled,
         output,
         cfg,
         n=n,
-        model_path=model,
+        model_path=model_for_labelled(labelled, model, cfg),
         random_share=random_share,
         seed=seed,
         taxonomy_path=taxonomy,
@@ -66,7 +74,12 @@ def export_cmd(
         f"(from {res.candidates} candidates; not offered: {res.skipped_copies} campaign copies, "
         f"{res.skipped_reviewed} already reviewed, {res.skipped_not_labelled} empty or non-substantive)"
     )
-    say("fill in reviewed_themes (ids separated by ';') and reviewer, then: consult review import " + str(res.path))
+    hint = ["consult", "review", "import", str(res.path)]
+    if audit is not None:
+        hint += ["--audit", str(audit)]
+    if config is not None:
+        hint += ["--config", str(config)]
+    say("fill in reviewed_themes (ids separated by ';') and reviewer, then: " + shlex.join(hint))
 
 
 @app.command("import")
@@ -88,7 +101,8 @@ def import_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Check every row, then append the reviews to the audit store (nothing is written if a row is wrong)."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    named = labelled or labelled_file_of(file)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=named)
     res = import_reviews(
         file,
         cfg,
@@ -96,7 +110,7 @@ def import_cmd(
         reviewer=reviewer,
         audit_path=audit,
         taxonomy_path=taxonomy,
-        model_path=model,
+        model_path=model_for_labelled(named, model, cfg) if named is not None else model,
     )
     say(
         f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "

@@ -312,8 +312,10 @@ def report_file(
     compare: Path | None = None,
     count_duplicates: bool = False,
     nlp: object = None,
+    title: str | None = None,
 ) -> Report:
-    """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``."""
+    """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``. The title is ``title``,
+    else ``project.title``, else made from the file's name."""
     from .render import check_out_dir, write_report
 
     config = config or Config()
@@ -333,7 +335,7 @@ def report_file(
     rep = build_report(
         df, config, taxonomy, by=by, previous=previous, count_duplicates=count_duplicates, source=source, nlp=nlp
     )
-    rep.title = f"Consultation themes: {labelled.name}"
+    rep.title = title or config.project.title or f"Consultation themes: {labelled.name}"
     write_report(rep, Path(out_dir))
     return rep
 
