@@ -12,6 +12,7 @@ import pandas as pd
 from .config import IngestConfig
 from .errors import ConsultError
 from .tables import ReadInfo, read_table, table_format
+from .taxonomy import theme_key
 
 
 @dataclass
@@ -210,7 +211,8 @@ def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path
             f"'{bad[0]}' is the id or text column, not a theme column", "Leave it out of the theme columns"
         )
     sep = config.label_separator
-    clash = [c for c in cols if sep in c]
+    keys = {c: theme_key(c) for c in cols}  # a column name with ';' or ',' is stored under its derived key
+    clash = [c for c in cols if sep in keys[c]]
     if clash:
         raise ConsultError(
             f"Theme column '{clash[0]}' contains the label separator '{sep}'",
@@ -229,7 +231,9 @@ def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path
                 "Dutch and Portuguese spreadsheets: WAHR/FALSCH, ja/nein, ...); leave other columns out of --theme-column",
             )
         marks[c] = v.isin(_YES).to_numpy()
-    return pd.Series([sep.join(c for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object)
+    return pd.Series(
+        [sep.join(keys[c] for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object
+    )
 
 
 def empty_mask(texts: pd.Series) -> pd.Series:

@@ -31,7 +31,7 @@ from .ingest import load_answers
 from .modelstore import is_model_dir, load_model, read_card, sha256_file
 from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
-from .taxonomy import Taxonomy, load_taxonomy, split_labels
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, split_labels, theme_key
 from .train import card_basics, prepare_training_data, taxonomy_record, train_model
 
 Progress = Callable[[str], None]
@@ -88,6 +88,7 @@ def build_training_set(
     salt: str,
     hold_out_random_slice: bool = True,
     questions: Sequence[str] | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> TrainingSet:
     """Split base rows and reviews into training rows, the held-out set and the random review slice.
     Base rows keep their ``questions``; reviewed answers not in the base data keep the question recorded with
@@ -100,7 +101,7 @@ def build_training_set(
     for i, t, cell, q in zip(ids, texts, labels, asked, strict=True):
         i = str(i)
         base_ids.add(i)
-        lab = split_labels(cell, sep)
+        lab = split_labels(cell, sep, taxonomy)
         rev = reviews.get(i)
         if rev is not None:
             lab = list(rev["reviewed_themes"])
@@ -144,6 +145,27 @@ def _macro_f1(model_themes: list[str], pred: np.ndarray, truth: list[list[str]],
         Yp[:, col[t]] = pred[:, j]
     m = "single" if mode == "single" and bool((Yt.sum(1) == 1).all()) else "multilabel"
     return float(ev.headline(ev.score(Yt, Yp, space, m, bootstrap=0))["macro_f1"])
+
+
+def _paired_se(old: tuple[Any, list[str], str], new: tuple[Any, list[str], str], rows: Rows, seed: int = 0) -> float:
+    """Standard error of the difference in macro-F1 between two versions on the same answers (paired
+    bootstrap): how much of a difference could be noise."""
+    space = sorted({t for lab in rows.labels for t in lab} | set(old[1]) | set(new[1]))
+    col = {t: j for j, t in enumerate(space)}
+    Yt = np.zeros((len(rows.labels), len(space)), dtype=np.int8)
+    for r, lab in enumerate(rows.labels):
+        for t in lab:
+            Yt[r, col[t]] = 1
+    preds = []
+    for pipe, themes, _ in (new, old):
+        Yp = np.zeros_like(Yt)
+        p = _predict(pipe, rows)
+        for j, t in enumerate(themes):
+            Yp[:, col[t]] = p[:, j]
+        preds.append(Yp)
+    m = "single" if new[2] == "single" and bool((Yt.sum(1) == 1).all()) else "multilabel"
+    boot = ev.paired_bootstrap_macro_f1(Yt, preds, m, seed=seed)
+    return float(np.std(boot[0] - boot[1]))
 
 
 def _predict(pipe: Any, rows: Rows) -> np.ndarray:
@@ -192,7 +214,7 @@ def promotion_decision(
     return (
         False,
         f"it scores worse than the current version {parent}, by more than the tolerance of {tolerance} "
-        f"(retrain.tolerance): {why}",
+        f"(retrain.tolerance) and the noise of the comparison: {why}",
         "Review more answers (a model learns most from the answers it gets wrong) and retrain; or make it current "
         "anyway with 'consult models promote VERSION', or retrain with --force",
     )
@@ -228,15 +250,22 @@ def compare(
         if f_new is None or f_old is None:
             continue
         delta = f_new - f_old
+        se = _paired_se(old, new, rows) if old is not None else 0.0
         figures[name]["delta"] = round(delta, 4)
-        if gated[name] and delta < -tolerance:
+        figures[name]["standard_error"] = round(se, 4)
+        # Worse only when lower by more than the tolerance plus one standard error of the difference: a change
+        # smaller than its own noise (a few reviews that agree with the model) does not block promotion.
+        if gated[name] and delta < -(tolerance + se):
             ok = False
             why.append(
                 f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}, "
-                f"lower by {-delta:.3f}"
+                f"lower by {-delta:.3f}, more than the noise of that comparison (one standard error, {se:.3f})"
             )
         elif gated[name]:
-            why.append(f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}")
+            why.append(
+                f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}"
+                + (f" (a difference within the tolerance plus one standard error, {se:.3f})" if delta < 0 else "")
+            )
     if old is not None and not any(figures[n].get("delta") is not None and gated[n] for n in sets):
         ok = False
         why.append(
@@ -266,6 +295,7 @@ def retrain(
     say = progress or (lambda _msg: None)
     rc = config.retrain
     root = Path(model_root or rc.model)
+    given_base = base_path
     base_path = Path(base_path or rc.base_data)
     audit = AuditStore(Path(audit_path or config.review.audit_path))
     if is_model_dir(root):
@@ -273,6 +303,16 @@ def retrain(
         say(f"{root} was a single model; it is now version v0001 of a registry (current)")
     parent = current_version(root) if root.exists() else None
     ic = config.ingest
+    taxonomy_path = taxonomy_path or config.project.taxonomy
+    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    parent_card = read_card(root / parent) if parent is not None else {}
+    if taxonomy is None and (parent_card.get("taxonomy") or {}).get("themes"):
+        taxonomy = Taxonomy.model_validate({"themes": parent_card["taxonomy"]["themes"]})
+        say(f"using the taxonomy {parent} was trained with ({len(taxonomy.themes)} themes, from its model card)")
+    trained_on = Path(str((parent_card.get("training_data") or {}).get("path") or ""))
+    if given_base is None and not base_path.is_file() and parent_card and trained_on.is_file():
+        say(f"{base_path} not found: using {trained_on}, the base data {parent} was trained on")
+        base_path = trained_on
     answers = load_answers(base_path, ic, require_labels=True)
     records = audit.records() if use_reviews else []
     reviews = latest_reviews(records)
@@ -286,6 +326,7 @@ def retrain(
         rc.held_out_salt,
         rc.hold_out_random_slice,
         answers.questions,
+        taxonomy,
     )
     say(
         f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
@@ -296,12 +337,6 @@ def retrain(
             f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
             "the review replaced the base label (ids are the key)"
         )
-    taxonomy_path = taxonomy_path or config.project.taxonomy
-    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
-    parent_card = read_card(root / parent) if parent is not None else {}
-    if taxonomy is None and (parent_card.get("taxonomy") or {}).get("themes"):
-        taxonomy = Taxonomy.model_validate({"themes": parent_card["taxonomy"]["themes"]})
-        say(f"using the taxonomy {parent} was trained with ({len(taxonomy.themes)} themes, from its model card)")
     lang = spacy_language(config.entities.spacy_model)
     data = prepare_training_data(
         ts.train.ids,
@@ -313,6 +348,18 @@ def retrain(
         source="the base data and reviews",
         questions=ts.train.questions if any(ts.train.questions) else None,
     )
+    # Names people know the themes by: the taxonomy's, else the labels as the base data writes them, else the
+    # parent's card (a theme only reviews gave is known by its key).
+    written = {
+        theme_key(n): n
+        for cell in answers.df[ic.labels_column].tolist()
+        for n in split_label_names(cell, ic.label_separator, taxonomy.lookup() if taxonomy else ())
+    }
+    previous = parent_card.get("theme_names") or {}
+    data.theme_names = {
+        t: (taxonomy.get(t).label if taxonomy and taxonomy.get(t) else written.get(t) or previous.get(t, t))
+        for t in data.themes
+    }
     pipe, report = train_model(data, config, lang, progress)
     old = None
     if parent is not None:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_C
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import Taxonomy, load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names
 
 __all__ = [
     "AuditStore",
@@ -150,6 +151,30 @@ def _frame_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
     except (ConsultError, OSError, ValueError):
         return set()
     return {str(t["id"]) for t in (card.get("taxonomy") or {}).get("themes") or []}
+
+
+def _theme_lookup(
+    allowed: set[str], labelled: pd.DataFrame, model_path: Path, taxonomy_path: Path | None
+) -> dict[str, str]:
+    """How a review cell may name each allowed theme: its key, its id or its name → its key."""
+    out = {k: k for k in allowed}
+    try:
+        card = _card_for(labelled, model_path)
+    except (ConsultError, OSError, ValueError):
+        card = {}
+    if taxonomy_path is not None:
+        tax: Taxonomy | None = load_taxonomy(taxonomy_path)
+    elif (card.get("taxonomy") or {}).get("themes"):
+        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
+    else:
+        tax = None
+    for k, n in (card.get("theme_names") or {}).items():
+        if k in allowed:
+            out.setdefault(unicodedata.normalize("NFC", str(n)).strip(), k)
+    for form, k in (tax.lookup() if tax else {}).items():
+        if k in allowed:
+            out.setdefault(form, k)
+    return out
 
 
 def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
@@ -525,6 +550,7 @@ def import_reviews(
         allowed |= set(load_taxonomy(taxonomy_path).ids)
     else:  # the frame the labelling model was trained with
         allowed |= _frame_themes(lab, Path(model_path or config.retrain.model))
+    names = _theme_lookup(allowed, lab, Path(model_path or config.retrain.model), taxonomy_path)
     by_id = {str(i).strip(): r for r, i in enumerate(lab[idc])}
     problems: list[str] = []
     accepted: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
@@ -548,14 +574,14 @@ def import_reviews(
                 f"{where}: id not in {labelled_path} — restore the exported id or give the right --labelled file"
             )
             continue
-        bad = [c for c in _BAD_IN_CELL if c in cell]
+        # Ids (or, whole, the names people know the themes by, even names holding ';' or ',') separated by ';'.
+        written = split_label_names(cell, ";", names)
+        bad = [c for c in _BAD_IN_CELL if any(c in w for w in written if w not in names)]
         if bad:
             shown = ", ".join(repr(c) for c in bad)
             problems.append(f"{where}: reviewed_themes '{cell}' contains {shown} — separate theme ids with ';'")
             continue
-        themes = [t.strip() for t in cell.split(";") if t.strip()]
-        if len(themes) != len(set(themes)):
-            themes = list(dict.fromkeys(themes))
+        themes = list(dict.fromkeys(names.get(w, w) for w in written))
         unknown = [t for t in themes if t not in allowed]
         if unknown:
             problems.append(

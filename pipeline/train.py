@@ -64,7 +64,7 @@ from .entities import spacy_language
 from .errors import ConsultError
 from .ingest import load_answers
 from .modelstore import check_model_output, library_versions, save_model, sha256_file
-from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, theme_key
 
 Progress = Callable[[str], None]
 
@@ -81,18 +81,23 @@ class TrainingData:
     """The question each answer responds to, when the data says."""
     theme_docs: list[tuple[int, str]] = field(default_factory=list)
     """Texts describing the themes, as (theme column, text): see :func:`theme_documents`."""
+    theme_names: dict[str, str] = field(default_factory=dict)
+    """What people call each theme (by key): the taxonomy's name, else the label as the data writes it."""
 
     def model_input(self) -> ModelInput:
         return model_input(self.texts, self.questions)
 
 
-def theme_documents(themes: Sequence[str], taxonomy: Taxonomy | None) -> list[tuple[int, str]]:
+def theme_documents(
+    themes: Sequence[str], taxonomy: Taxonomy | None, names: dict[str, str] | None = None
+) -> list[tuple[int, str]]:
     """The texts that describe each theme, as (theme column, text): its name and, from a taxonomy, its definition
-    and each include example. Without a taxonomy (or a name) the name is the id, with ``_`` read as a space."""
+    and each include example. Without a taxonomy (or a name) the name is the label as written (``names``, by key),
+    else the key, with ``_`` read as a space."""
     out: list[tuple[int, str]] = []
     for j, t in enumerate(themes):
         theme = taxonomy.get(t) if taxonomy is not None else None
-        name = (theme.name if theme else "") or t.replace("_", " ")
+        name = (theme.label if theme else "") or (names or {}).get(t, "") or t.replace("_", " ")
         texts = [name, theme.definition, *theme.include] if theme else [name]
         out.extend((j, x.strip()) for x in texts if x.strip())
     return out
@@ -109,25 +114,31 @@ def prepare_training_data(
     questions: Sequence[str] | None = None,
 ) -> TrainingData:
     """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
-    parsed = [split_labels(c, sep) for c in labels]
-    bad = Counter(x for p in parsed for x in p if any(c in x for c in FORBIDDEN_IN_IDS))
-    if bad:
-        listed = ", ".join(f"'{k}' ({v} rows)" for k, v in bad.most_common(5))
-        raise ConsultError(
-            f"{source} has theme(s) with ';', '|' or ',' in their name: {listed}",
-            "Rename them in the labels (e.g. 'Prices and fares'); review files separate themes with ';'",
-        )
+    lookup = taxonomy.lookup() if taxonomy is not None else {}
+    written = [split_label_names(c, sep, lookup) for c in labels]
+    names: dict[str, str] = {}
+    parsed: list[list[str]] = []
+    for cell in written:
+        keys = []
+        for x in cell:
+            k = lookup.get(x) or theme_key(x)
+            names.setdefault(k, x)
+            if k not in keys:
+                keys.append(k)
+        parsed.append(keys)
     unknown: Counter[str] = Counter()
     if taxonomy is not None:
         known = set(taxonomy.ids)
         for p in parsed:
-            unknown.update(x for x in p if x not in known)
+            unknown.update(names[x] for x in p if x not in known)
     if unknown:
         listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
         raise ConsultError(
             f"{source} uses themes not in the taxonomy: {listed}",
             "Fix the labels, add the themes to the taxonomy file, or train without --taxonomy to take the themes from the data",
         )
+    if taxonomy is not None:
+        names.update({t.key: t.label for t in taxonomy.themes})
     counts = Counter(x for p in parsed for x in p)
     order = taxonomy.ids if taxonomy is not None else sorted(counts)
     kept = [t for t in order if counts.get(t, 0) >= min_label_count]
@@ -157,7 +168,8 @@ def prepare_training_data(
         skipped_unlabelled=len(parsed) - len(rows),
         dropped_themes=dropped,
         questions=None if questions is None else [str(questions[i]) for i in rows],
-        theme_docs=theme_documents(kept, taxonomy),
+        theme_docs=theme_documents(kept, taxonomy, names),
+        theme_names={t: names.get(t, t) for t in kept},
     )
 
 
@@ -409,13 +421,12 @@ def card_basics(
     pipe: Pipeline, data: TrainingData, report: dict[str, Any], lang: str, taxonomy: Taxonomy | None
 ) -> dict[str, Any]:
     """The model-card fields every trained model has: when, with what, which themes and how they are decided."""
-    tax = taxonomy or from_ids(data.themes)
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": library_versions(),
         "language": lang,
         "themes": data.themes,
-        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
+        "theme_names": {t: data.theme_names.get(t, t) for t in data.themes},
         "themes_left_out": data.dropped_themes,
         "questions": report.get("questions", []),
         "mode": report["mode"],

@@ -84,7 +84,7 @@ class Stub:
 def _rows(n_wrong: int) -> tuple[Rows, dict[str, list[float]]]:
     rows = Rows()
     table = {}
-    for k in range(10):
+    for k in range(10):  # the first n_wrong answers are predicted wrong
         t = f"text {k}"
         rows.add(f"h{k}", t, ["a"] if k % 2 else ["b"])
         right = [0.9, 0.1] if k % 2 else [0.1, 0.9]
@@ -97,8 +97,9 @@ def _rows(n_wrong: int) -> tuple[Rows, dict[str, list[float]]]:
     [
         (2, 1, 0.01, True),  # better
         (1, 1, 0.0, True),  # equal is not worse
-        (1, 2, 0.01, False),  # worse beyond tolerance
-        (1, 2, 0.25, True),  # worse, but within a wide tolerance
+        (1, 2, 0.01, True),  # one answer more wrong of ten: within the noise of the comparison
+        (0, 6, 0.01, False),  # worse beyond tolerance and noise
+        (0, 6, 0.9, True),  # worse, but within a wide tolerance
     ],
 )
 def test_promotion_gate(old_wrong: int, new_wrong: int, tolerance: float, promote: bool) -> None:
@@ -131,7 +132,8 @@ def test_retrain_versions_gate_and_force(tmp_path: Path) -> None:
     """Real training: v0001 from the base data; poisoned reviews give a worse v0002 that stays unpromoted;
     --force promotes it; honest reviews give a version that is promoted."""
     base = base_corpus(tmp_path / "base.csv")
-    cfg = config(tmp_path, "retrain.held_out_fraction=0.3")
+    # Without theme texts the poisoned version learns only the swapped labels: clearly worse, beyond noise.
+    cfg = config(tmp_path, "retrain.held_out_fraction=0.3", "model.theme_texts=false")
     root = cfg.retrain.model
     first = retrain(cfg)
     assert (first.version, first.parent, first.promoted) == ("v0001", None, True)
