@@ -135,7 +135,8 @@ def prepare_training_data(
         listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
         raise ConsultError(
             f"{source} uses themes not in the taxonomy: {listed}",
-            "Fix the labels, add the themes to the taxonomy file, or train without --taxonomy to take the themes from the data",
+            "Fix the labels, add the themes to the taxonomy file, or train without a taxonomy (no --taxonomy, and "
+            "project.taxonomy = '' in consult.toml) to take the themes from the data",
         )
     if taxonomy is not None:
         names.update({t.key: t.label for t in taxonomy.themes})

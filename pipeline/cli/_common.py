@@ -137,7 +137,8 @@ def note_language(cfg: Config, lang: str) -> None:
 
 
 def say(msg: str) -> None:
-    err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False)
+    # Never broken into lines by the console: a path or command line in a message stays whole to copy.
+    err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False, soft_wrap=True)
 
 
 @contextmanager
