@@ -32,7 +32,7 @@ from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_C
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import Taxonomy, load_taxonomy, split_label_names
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, theme_key
 
 __all__ = [
     "AuditStore",
@@ -150,7 +150,7 @@ def _frame_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
         card = _card_for(labelled, model_path)
     except (ConsultError, OSError, ValueError):
         return set()
-    return {str(t["id"]) for t in (card.get("taxonomy") or {}).get("themes") or []}
+    return {theme_key(str(t["id"])) for t in (card.get("taxonomy") or {}).get("themes") or []}
 
 
 def _theme_lookup(
@@ -193,7 +193,7 @@ def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | 
         rows.append(
             {
                 "id": t,
-                "name": (th.name if th and th.name else names.get(t, t)),
+                "name": (th.name if th and th.name else names.get(t) or (th.label if th else t)),
                 "definition": " ".join((th.definition if th else "").split()),
                 "in_model": "yes" if t in themes else "no (too few examples so far)",
             }

@@ -42,7 +42,7 @@ def theme_names(themes: list[str], taxonomy: Taxonomy | None) -> dict[str, str]:
     names = {}
     for t in themes:
         th = taxonomy.get(t) if taxonomy is not None else None
-        names[t] = th.name if th is not None and th.name else t
+        names[t] = th.label if th is not None else t
     return names
 
 
