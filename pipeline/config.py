@@ -57,6 +57,9 @@ class IngestConfig(_Strict):
     """Answers longer than this are cut to this length for processing and flagged ``too_long``."""
     sheet: str | int = 0
     """Sheet (name or 0-based index) read from an XLSX workbook."""
+    skip_rows: int = Field(0, ge=0)
+    """Rows above the header (title rows) of a CSV or XLSX file to skip. 0: none, and title rows are detected
+    when the header naming the id and text columns lies below them (within the first 20 rows)."""
 
 
 class CleanConfig(_Strict):

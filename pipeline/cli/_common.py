@@ -66,6 +66,14 @@ ThemeColsOpt = Annotated[
         show_default=False,
     ),
 ]
+SkipRowsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--skip-rows",
+        min=0,
+        help="Title rows above the header to skip (CSV, XLSX) [config: ingest.skip_rows; 0 = detect them].",
+    ),
+]
 IdColOpt = Annotated[
     str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
 ]
@@ -99,6 +107,7 @@ def make_config(
     separator: str | None = None,
     theme_columns: list[str] | None = None,
     labelled: Path | None = None,
+    skip_rows: int | None = None,
 ) -> Config:
     """The settings of this run: the workspace's (or ``config``), ``--set`` overrides, column options; for a
     labelled file, the columns recorded beside it unless given here."""
@@ -109,6 +118,7 @@ def make_config(
         ("ingest.question_column", question_column),
         ("ingest.labels_column", labels_column),
         ("ingest.label_separator", separator),
+        ("ingest.skip_rows", skip_rows),
     ):
         if value is not None:
             extra.append(f"{key}={_quote(value)}")
@@ -120,7 +130,7 @@ def make_config(
     return cfg
 
 
-def _quote(value: str | list[str]) -> str:
+def _quote(value: str | int | list[str]) -> str:
     """A value as the JSON that ``--set`` parses."""
     import json
 

@@ -23,6 +23,7 @@ from ._common import (
     IdColOpt,
     QuestionColOpt,
     SetOpt,
+    SkipRowsOpt,
     TextColOpt,
     ThemeColsOpt,
     handle_errors,
@@ -47,6 +48,7 @@ def validate_cmd(
     question_column: QuestionColOpt = None,
     theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -58,6 +60,7 @@ def validate_cmd(
         id_column=id_column,
         question_column=question_column,
         theme_columns=theme_columns,
+        skip_rows=skip_rows,
     )
     rep = validate(file, cfg.ingest)
     if as_json:

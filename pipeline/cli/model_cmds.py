@@ -23,6 +23,7 @@ from ._common import (
     QuestionColOpt,
     SepOpt,
     SetOpt,
+    SkipRowsOpt,
     TextColOpt,
     ThemeColsOpt,
     handle_errors,
@@ -88,6 +89,7 @@ def train_cmd(
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -101,6 +103,7 @@ def train_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        skip_rows=skip_rows,
     )
     output = output or cfg.retrain.model
     card = train_file(data, output, cfg, taxonomy or cfg.project.taxonomy, progress=say)
@@ -135,11 +138,14 @@ def label_cmd(
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
     question_column: QuestionColOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities and clean-stage flags."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, question_column=question_column, skip_rows=skip_rows
+    )
     model = model or cfg.retrain.model
     with progress_bar("labelling") as (start, tick):
         df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start)
@@ -171,6 +177,7 @@ def evaluate_cmd(
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -185,6 +192,7 @@ def evaluate_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        skip_rows=skip_rows,
     )
     if json_out is not None:
         check_writable(json_out)
