@@ -80,6 +80,14 @@ def report_cmd(
     count_duplicates: Annotated[
         bool, typer.Option("--count-duplicates", help="Count every copy of a campaign answer (default: once).")
     ] = False,
+    group_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--group-map",
+            help="CSV mapping values of the --by columns to larger groups (first column value, second group), e.g. "
+            "boroughs to policing areas, when groups are too small to show.",
+        ),
+    ] = None,
     title: Annotated[
         str | None, typer.Option("--title", help="Report title [config: project.title; default: from the file name].")
     ] = None,
@@ -101,6 +109,7 @@ def report_cmd(
         compare=compare,
         count_duplicates=count_duplicates,
         title=title,
+        group_map=group_map,
     )
     for note in rep.notes:
         say(note)
