@@ -210,7 +210,9 @@ def init_cmd(
     )
     say(f"workspace created in {folder}: " + ", ".join(p.name for p in made))
     say(
-        f"put your labelled answers in {folder / 'data' / 'labelled.csv'}, then, inside {folder}: consult train data/labelled.csv"
+        f"put your labelled answers in {folder / 'data' / 'labelled.csv'} (columns as in consult.toml) and your "
+        "themes in themes.yaml; then, anywhere inside the workspace, train version v0001 (the held-out answers "
+        "kept out) with: consult retrain"
     )
 
 

@@ -24,7 +24,10 @@ ModelOpt = Annotated[
 ]
 AuditOpt = Annotated[Path | None, typer.Option("--audit", help="Audit store [config: review.audit_path].")]
 TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML) [default: configs/themes.yaml if present].")
+    Path | None,
+    typer.Option(
+        "--taxonomy", "-t", help="Theme file (YAML) [config: project.taxonomy; else the one in the model card]."
+    ),
 ]
 
 
