@@ -186,8 +186,11 @@ def _oof(
     splits: list[tuple[np.ndarray, np.ndarray]],
     n_jobs: int,
 ) -> np.ndarray:
-    """Out-of-fold raw scores: ``fold_scores(train_rows, test_rows)`` for each fold, in threads."""
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fold_scores)(tr, te) for tr, te in splits)
+    """Out-of-fold raw scores: ``fold_scores(train_rows, test_rows)`` for each fold, in worker processes.
+
+    Not threads: liblinear (LinearSVC) draws its coordinate order from the C library's one global random
+    state, which folds fitted in threads share and race on, so results would depend on timing."""
+    parts = Parallel(n_jobs=n_jobs)(delayed(fold_scores)(tr, te) for tr, te in splits)
     out = np.zeros(Y.shape)
     for (_, te), s in zip(splits, parts, strict=True):
         out[te] = s

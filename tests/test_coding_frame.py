@@ -98,7 +98,13 @@ def test_a_frame_with_any_names_through_train_label_review_report_and_retrain(tm
 
     code, text = run("retrain", "--model", model, "--data", data, "--audit", "audit.jsonl", *sets)
     assert code == 0, text
-    assert read_card(model / "v0002")["theme_names"][keys[0]] == NAMES[0]
+    second = read_card(model / "v0002")
+    assert second["theme_names"][keys[0]] == NAMES[0]
+    # No --taxonomy and no workspace: retrain learns from the frame v0001 was trained with (names, definitions).
+    assert "using the taxonomy v0001 was trained with" in text
+    assert second["taxonomy"]["themes"] == card["taxonomy"]["themes"]
+    assert second["taxonomy"]["themes"][0]["definition"] == f"answers about {NAMES[0]}"
+    assert second["training"]["theme_texts"] == card["training"]["theme_texts"]
 
     code, text = run("report", "labelled.csv", "-o", "report")
     assert code == 0, text

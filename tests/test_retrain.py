@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from pipeline.classify import decide
-from pipeline.errors import ConsultError
 from pipeline.modelstore import read_card
 from pipeline.registry import current_version, list_versions
 from pipeline.retrain import Rows, build_training_set, compare, held_out, retrain
 from pipeline.review import AuditStore, review_key, text_sha256
+from pipeline.taxonomy import theme_key
 
 from ._review_helpers import base_corpus, config
 
@@ -178,12 +178,13 @@ def test_retrain_keeps_each_base_answers_question(tmp_path: Path) -> None:
 
 
 def test_retrain_with_another_separator_never_splits_a_theme_on_semicolons(tmp_path: Path) -> None:
-    # With --sep '|', "court; trials" is one label cell entry: refused as a theme id, not split in two.
+    # With --sep '|', "court; trials" is one theme: stored under its key (no ';' in it), its name in the card.
     base = base_corpus(tmp_path / "base.csv")
     df = pd.read_csv(base, dtype=str, keep_default_na=False)
     df["labels"] = df["labels"].str.replace("court", "court; trials").str.replace(";patrol", "|patrol")
     df.to_csv(base, index=False)
     cfg = config(tmp_path, 'ingest.label_separator="|"')
-    with pytest.raises(ConsultError, match="'court; trials'"):
-        retrain(cfg)
-    assert not Path(cfg.retrain.model).exists()
+    res = retrain(cfg)
+    key = theme_key("court; trials")
+    assert key in res.card["themes"] and "trials" not in res.card["themes"] and ";" not in key
+    assert res.card["theme_names"][key] == "court; trials"

@@ -39,7 +39,9 @@ def _decision(card: dict[str, Any]) -> str:
     p = card.get("promotion") or {}
     if not p:
         return ""
-    return "first version" if p.get("reason") == "first version" else ("promoted" if p.get("promoted") else "kept out")
+    if card.get("parent_version") is None and p.get("promoted"):
+        return "first version"
+    return "promoted" if p.get("promoted") else "kept out"
 
 
 @app.command("list")
