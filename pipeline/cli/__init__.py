@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import _common, data_cmds, model_cmds, models_cmds, report_cmds, review_cmds
+from . import _common, data_cmds, discover_cmds, model_cmds, models_cmds, report_cmds, review_cmds
 
 app = typer.Typer(
     rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
@@ -40,6 +40,7 @@ data_cmds.register(app)
 model_cmds.register(app)
 report_cmds.register(app)
 models_cmds.register(app)
+discover_cmds.register(app)
 app.add_typer(review_cmds.app, name="review")
 
 
