@@ -407,6 +407,8 @@ def retrain(
         "cv_baselines": report["baselines"],
         "comparison": figures,
     }
+    if parent_saw_held_out and not any(gated[n] and figures[n].get("delta") is not None for n in sets):
+        ok, why = True, ""  # nothing fair to compare on: the version trained without the held-out answers wins
     promoted, reason, advice = promotion_decision(parent, ok, force, why, rc.tolerance, parent_saw_held_out)
     card["promotion"] = {"promoted": promoted, "reason": reason, "advice": advice}
     version = save_version(pipe, card, root)

@@ -211,3 +211,21 @@ def test_hints_printed_by_a_refused_retrain_run_as_printed(tmp_path: Path, monke
     assert offered == [["consult", "models", "promote", "v0002"]], text
     code, text = run(*offered[0][1:])
     assert code == 0 and current_version(ws / "models" / "default") == "v0002", text
+
+
+def test_a_plain_model_that_may_have_seen_the_held_out_answers_never_wins_by_it(tmp_path: Path, monkeypatch) -> None:
+    """A model trained on every answer (consult train) is adopted as v0001; the held-out comparison would favour it,
+    so it does not gate the next version, and the message says so in plain words."""
+    from ._review_helpers import base_corpus
+
+    ws = tmp_path / "ws"
+    init_workspace(ws)
+    base_corpus(ws / "data" / "labelled.csv")
+    monkeypatch.chdir(ws)
+    sets = [*SETS, "--set", "retrain.held_out_fraction=0.3", "--set", 'project.taxonomy=""']
+    code, text = run("train", "data/labelled.csv", *sets)
+    assert code == 0, text
+    code, text = run("retrain", *sets)
+    flat = " ".join(text.split())
+    assert code == 0 and current_version(ws / "models" / "default") == "v0002", text
+    assert "may have trained on the held-out answers" in flat and "not gated" in flat
