@@ -9,10 +9,17 @@ of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or 
 ``model_version``. When the model has a tone classifier (trained with a tone column), ``tone`` (positive,
 neutral or negative) and ``p_tone_<value>`` come after the safeguarding columns. Empty and non-substantive
 answers get no themes and no tone.
+
+``model_version``. Empty and non-substantive answers get no themes.
+
+Beside the output, ``FILE.consult.json`` (:func:`write_sidecar`) records the id, text and question columns and
+the model, so ``report``, ``review export`` and ``review import`` on the file need no column or model options.
+A sidecar survives every format (CSV, XLSX, Parquet, JSON lines) because it is not inside the file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,9 +33,10 @@ from .config import Config
 from .entities import EntityExtractor, format_entities
 from .errors import ConsultError
 from .ingest import Answers, load_answers
-from .modelstore import LoadedModel, load_model
+from .modelstore import LoadedModel, load_model, read_card
 from .safeguarding import flag_answers
-from .tables import check_output_path, write_table
+from .tables import atomic_path, check_output_path, write_table
+from .taxonomy import Taxonomy, Theme
 from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
@@ -204,7 +212,68 @@ def label_file(
         on_note(note)
     out = label_answers(answers, model, config, with_entities=with_entities, tick=tick, on_start=on_start)
     write_table(out, output_path)
+    write_sidecar(
+        output_path,
+        {
+            "id_column": answers.id_column,
+            "text_column": answers.text_column,
+            "question_column": answers.question_column,
+            "model": str(Path(model_dir).resolve()),
+            "model_version": model.version,
+            "themes": model.themes,
+            "theme_names": model.card.get("theme_names", {}),
+        },
+    )
     return out
+
+
+SIDECAR_SUFFIX = ".consult.json"
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the record of how a labelled file was made lives: ``FILE.consult.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def write_sidecar(path: Path, record: dict[str, Any]) -> None:
+    with atomic_path(sidecar_path(path)) as tmp:
+        tmp.write_text(
+            json.dumps({"written_by": "consult label", **record}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """The sidecar of a labelled file, or {} when it has none (or it cannot be read: then options decide)."""
+    f = sidecar_path(path)
+    try:
+        data = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) and data.get("written_by") == "consult label" else {}
+
+
+def config_for_labelled(config: Config, path: Path, explicit: Sequence[str] = ()) -> Config:
+    """``config`` with the id, text and question columns recorded beside the labelled file ``path``, except
+    those in ``explicit`` (given on the command line: they win)."""
+    side = read_sidecar(path)
+    if not side:
+        return config
+    cfg = config.model_copy(deep=True)
+    for key in ("id_column", "text_column", "question_column"):
+        if key in explicit or key not in side:
+            continue
+        setattr(cfg.ingest, key, side[key] or "")
+    return cfg
+
+
+def model_for_labelled(path: Path, given: Path | None, config: Config) -> Path:
+    """The model that labelled ``path``: ``given``, else the one its sidecar names (when it still exists), else
+    ``retrain.model``."""
+    if given is not None:
+        return Path(given)
+    named = read_sidecar(path).get("model")
+    return Path(named) if named and Path(named).exists() else config.retrain.model
 
 
 def theme_columns(df: pd.DataFrame) -> list[str]:
@@ -226,3 +295,21 @@ def as_bool(series: pd.Series) -> pd.Series:
     if series.dtype == bool:
         return series
     return series.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+
+
+def taxonomy_of_labelled(path: Path) -> Taxonomy | None:
+    """The coding frame of the model that labelled ``path`` (from its card, found through the sidecar), or bare
+    theme names from the sidecar; None when the file has no sidecar."""
+    side = read_sidecar(path)
+    if not side:
+        return None
+    model_dir = Path(side.get("model") or "")
+    version = str(side.get("model_version") or "")
+    for d in (model_dir / version, model_dir):
+        if version and d.is_dir() and (d / "model-card.json").is_file():
+            themes = ((read_card(d).get("taxonomy") or {}).get("themes")) or []
+            if themes:
+                return Taxonomy.model_validate({"themes": themes})
+    names = side.get("theme_names") or {}
+    ids = side.get("themes") or list(names)
+    return Taxonomy(themes=[Theme(id=t, name=str(names.get(t, t))) for t in ids]) if ids else None
