@@ -270,6 +270,7 @@ _NATIONS = _folded(
 )
 # Irregular verb forms that are also first names: never names in lower case after a relation ("my husband ran").
 _IRREGULAR_VERBS = _folded("ran said bore will may can sang saw wore won lay".split())
+_COMPASS = _folded("north south east west central inner outer".split())
 _AFTER_SPOKEN_TO = _folded("she he they if about to and or when what because cos".split())
 # Words after which a word is not a name in "X and I" ("in London and I", "the job and I").
 _NOT_BEFORE_NAMES = _folded(
@@ -554,7 +555,7 @@ class Redactor:
         if _CONTRACTION.search(k) or (not t.cap and k in _PERSON_VERBS):
             return False
         known = self._known(k)
-        if re.fullmatch(r"[A-Z]{2,5}s?", t.text) and not (known and title):
+        if re.fullmatch(r"[A-Z]{2,5}s?", t.text) and not (known and title) and not getattr(self, "_shouting", False):
             return False  # an acronym (CPS, IDVA, ISVAs, RUI), unless a title says otherwise
         if strong and (t.cap or (known and (title or not self._is_common(k)))):
             return True
@@ -616,7 +617,8 @@ class Redactor:
         self._surnamed: set[tuple[int, int]] = set()
         toks = _tokens(text)
         letters = [c for c in text if c.isalpha()]
-        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # shouting: capitals say nothing
+        self._shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        if self._shouting:  # capitals say nothing
             for t in toks:
                 t.cap = False
         n = len(toks)
@@ -625,12 +627,25 @@ class Redactor:
 
         def take(j: int, strong: bool, into: list[tuple[int, int]], title: bool = False) -> None:
             if j < n and len(toks[j].key) == 1 and toks[j].key not in ("a", "i") and j + 1 < n:
-                if toks[j].key.isalpha() and self._name_like(toks[j + 1], strong=True, title=title):
+                surname = toks[j + 1]
+                clear = surname.cap or (self._known(surname.key) and not self._is_common(surname.key)) or title
+                if toks[j].key.isalpha() and clear and self._name_like(surname, strong=True, title=title):
                     a, b = self._extend(toks, text, j, j + 2)  # an initial, then the surname
                     into.append((toks[a].start, toks[b - 1].end))
                 return
             if j < n and self._name_like(toks[j], strong=strong, title=title):
                 a, b = self._extend(toks, text, j, j + 1)
+                # After a clear cue, a lower-case surname that is no word goes with it ("named ellis pryce-jones").
+                if strong and b < n and b == j + 1 and not toks[j].cap and not toks[b].cap:
+                    nb = toks[b]
+                    if (
+                        text[toks[j].end : nb.start] == " "
+                        and not self._is_common(nb.key)
+                        and nb.key not in STOP_WORDS
+                        and nb.key not in _PERSON_VERBS
+                        and len(nb.key) >= 3
+                    ):
+                        b += 1
                 into.append((toks[a].start, toks[b - 1].end))
 
         for i, t in enumerate(toks):
@@ -642,7 +657,12 @@ class Redactor:
                 j = i + 1
                 while j < n and (toks[j].key in STRONG_TITLES or toks[j].key in WEAK_TITLES):
                     j += 1
-                if j < n and toks[j].start - toks[j - 1].end <= 3:
+                if (
+                    j < n
+                    and toks[j].start - toks[j - 1].end <= 3
+                    and not re.search(r"[\n!?;:]", text[toks[j - 1].end : toks[j].start])
+                    and not (toks[j - 1].key in WEAK_TITLES and "." in text[toks[j - 1].end : toks[j].start])
+                ):
                     nk = toks[j].key
                     strong = any(toks[x].key in STRONG_TITLES for x in range(i, j))
                     if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
@@ -665,8 +685,11 @@ class Redactor:
                         j += 1
                     if j + 1 < n and toks[j].key == "in" and toks[j + 1].key == "law":  # "my brother in law X"
                         j += 2
-                    if j < n and toks[j].key in ("is", "was", "called", "named"):
+                    copula = j < n and toks[j].key in ("is", "was", "called", "named")
+                    if copula:
                         j += 1
+                    if copula and j < n and not (toks[j].cap or self._known(toks[j].key)):
+                        j = n  # "my daughter was assulted": after "was", only a clear name
                     if (
                         j < n
                         and toks[j].start - toks[j - 1].end <= 3
@@ -677,8 +700,13 @@ class Redactor:
                             take(j, False, context)  # "the officer asked": only a clear name
                         else:
                             take(j, True, context)
-            # "Leanne, my flatmate", "Farah (my IDVA)".
-            if nxt is not None and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x") and nxt.key in _OWNERS:
+            # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
+            if (
+                nxt is not None
+                and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x")
+                and nxt.key in _OWNERS
+                and not (prev is not None and prev.key in _NOT_BEFORE_NAMES | _COMPASS)
+            ):
                 j = i + 2
                 while (
                     j < n
@@ -719,6 +747,30 @@ class Redactor:
                 clear = not self._is_common(nxt.key) or nxt.cap
                 if clear or after in _AFTER_SPOKEN_TO or re.match(r"\s*[,.!?]|\s*$", text[nxt.end :]):
                     take(i + 1, True, context, title=True)  # "ask jade she was there", not "asked young people"
+            # "Rojda from the community centre", "Adebayo at the Victim Support office": who someone is.
+            if (
+                t.cap
+                and t.sent_start
+                and i + 2 < n
+                and nxt is not None
+                and nxt.key in ("from", "at")
+                and toks[i + 2].key in ("the", "my", "our", "his", "her")
+                and not self._is_common(k)
+            ):
+                take(i, True, listed)
+            # ", Harjit, lets drivers": a name between commas, followed by what it does.
+            if (
+                t.cap
+                and not t.sent_start
+                and prev is not None
+                and nxt is not None
+                and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
+                and re.fullmatch(r"\s*,\s*", text[t.end : nxt.start])
+                and not nxt.cap
+                and nxt.key not in STOP_WORDS
+                and not self._is_common(k)
+            ):
+                take(i, True, listed)
             # "Yonas, who runs the cafe": a relative clause about a person.
             if (
                 t.cap
@@ -824,8 +876,10 @@ class Redactor:
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
                     if not re.fullmatch(r"\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
                         continue
-                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
+                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
                         continue
+                    if t.sent_start and not gap.strip().startswith(","):
+                        continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
                     if (
                         not self._is_common(t.key)
                         and not any(c.isdigit() for c in t.key)
@@ -853,8 +907,13 @@ class Redactor:
                 continue
             known = [w in self.first or w in self.last for w in words]
             if label == "PERSON":
-                if all(self._is_common(w) for w in words) and not any(known):
-                    continue
+                if any(c.isdigit() for c in text[start:end]) or re.fullmatch(r"[A-Z]{2,6}s?", text[start:end]):
+                    continue  # "Tel 020 7946 0381", "VAWG": not names
+                if all(self._is_common(w) for w in words) and words[0] not in self.first:
+                    continue  # "Domestic Abuse", "Safer Streets"
+                at_start = bool(re.search(r"(?:^|[.!?\n:;\"'(])\s*$", text[:start]))
+                if len(words) == 1 and at_start and self._is_common(words[0]):
+                    continue  # "Said 'that's not a police matter'", "Parks in Walthamstow"
                 if not any(c.isupper() for c in text[start:end]) and all(self._is_common(w) for w in words):
                     continue  # "dick pics": lower-case words the tagger took for a name
                 out.append((start, end))
