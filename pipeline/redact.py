@@ -113,6 +113,7 @@ REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
+    r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
     r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
     r"\s?#?\d{2,6}[A-Z]{0,3}\b",
@@ -721,6 +722,16 @@ class Redactor:
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
+            # "calling himself 'Austin'", "a fake name (Jay)".
+            if nxt is not None and (
+                (
+                    k in ("himself", "herself", "themselves")
+                    and prev is not None
+                    and prev.key in ("calling", "calls", "called")
+                )
+                or (k == "name" and re.fullmatch(r"\s*[(\"'\u2018\u201c]\s*", text[t.end : nxt.start]))
+            ):
+                take(i + 1, True, context)
             if k in _CALLED and nxt is not None:
                 take(i + 1, nxt.cap or self._known(nxt.key), context)
             elif k == "name" and nxt is not None:
@@ -878,7 +889,7 @@ class Redactor:
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
                         continue
-                    if t.sent_start and not gap.strip().startswith(","):
+                    if t.cap and t.sent_start and not gap.strip().startswith(","):
                         continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
                     if (
                         not self._is_common(t.key)
