@@ -14,6 +14,7 @@ every chunk is written, so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import re
 import warnings
@@ -261,13 +262,15 @@ class TableWriter:
         return self
 
     def __exit__(self, *exc: Any) -> bool | None:
-        try:
-            if exc[0] is None:
-                self._finish()
-            else:
-                self._abandon()
-        finally:
+        if exc[0] is not None:
+            self._abandon()
             return self._ctx.__exit__(*exc)
+        try:
+            self._finish()
+        except BaseException as e:
+            self._ctx.__exit__(type(e), e, e.__traceback__)
+            raise
+        return self._ctx.__exit__(None, None, None)
 
     def write(self, df: pd.DataFrame) -> None:
         if self._columns is None:
@@ -275,7 +278,7 @@ class TableWriter:
         fmt = self.format
         if fmt in ("csv", "tsv"):
             if self._state is None:
-                self._state = open(self._tmp, "w", encoding="utf-8-sig", newline="")
+                self._state = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed in _finish)
             _safe_cells(df).to_csv(
                 self._state,
                 index=False,
@@ -285,7 +288,7 @@ class TableWriter:
             )
         elif fmt == "jsonl":
             if self._state is None:
-                self._state = open(self._tmp, "w", encoding="utf-8", newline="")
+                self._state = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in _finish)
             if len(df):
                 text = df.to_json(orient="records", lines=True, force_ascii=False)
                 self._state.write(text if text.endswith("\n") else text + "\n")
@@ -338,10 +341,8 @@ class TableWriter:
 
     def _abandon(self) -> None:
         if self._state is not None and self.format != "xlsx":
-            try:
+            with contextlib.suppress(Exception):  # the file is deleted next; a second error would hide the first
                 self._state.close()
-            except Exception:  # the file is deleted next; a second error would hide the first
-                pass
 
 
 def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
