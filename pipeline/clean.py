@@ -180,9 +180,7 @@ def dedup_keys(texts: Sequence[str]) -> list[str]:
     return [_dedup_key(t) for t in texts]
 
 
-def copy_state(
-    texts: Sequence[str], min_words: int, eligible: np.ndarray | None = None
-) -> tuple[CopyState, list[str]]:
+def copy_state(texts: Sequence[str], min_words: int, eligible: np.ndarray | None = None) -> tuple[CopyState, list[str]]:
     """Compact campaign-detection state of cleaned ``texts`` (and their folded keys, for the caller to drop)."""
     keys = dedup_keys(texts)
     ok = np.array([k.count(" ") + 1 >= min_words if k else False for k in keys], dtype=bool)

@@ -11,21 +11,28 @@ of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .classify import ModelInput, model_input
-from .clean import clean
+from .clean import clean_texts, copy_state, dedup_keys, find_duplicates
 from .config import Config
-from .entities import EntityExtractor, format_entities
+from .entities import MIN_TEXTS_PER_PROCESS, EntityExtractor, format_entities, resolve_jobs
 from .errors import ConsultError
-from .ingest import Answers, load_answers
+from .ingest import _NUMBER, Answers, _require_column, _sheet_hint, question_column_in
 from .modelstore import LoadedModel, load_model
+from .nearcopy import CopyPlan, CopyState, stable_hash
+from .progress import Progress
 from .safeguarding import flag_answers
-from .tables import check_output_path, write_table
+from .stream import Source, TableWriter
+from .tables import check_output_path
 
 PROB_PREFIX = "p_"
 SAFEGUARDING_FLAG = "flag_safeguarding"
@@ -85,6 +92,206 @@ def predict_themes(
     return np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
 
 
+@dataclass
+class ChunkScan:
+    """What the first pass keeps of a chunk: hashes, flags and a few counts, no text."""
+
+    start: int
+    rows: int
+    columns: list[str]
+    filled_columns: set[str]
+    id_hash: np.ndarray
+    blank_ids: int
+    first_blank_id: int
+    """Row number (0-based) of the first answer with no id (-1: none)."""
+    texts_filled: int
+    texts_numeric: bool
+    first_text: str
+    state: CopyState
+    text_hash: np.ndarray
+    """Hash of each cleaned text (0 where the answer is empty or says nothing): NER runs once per text."""
+
+
+def _column(chunk: pd.DataFrame, name: str) -> pd.Series:
+    return chunk[name] if name in chunk.columns else pd.Series([""] * len(chunk), index=chunk.index, dtype=object)
+
+
+def scan_chunk(chunk: pd.DataFrame, config: Config, lang: str) -> ChunkScan:
+    """First pass over a chunk: the ids and text checks, clean-stage flags and campaign signatures."""
+    ic = config.ingest
+    ids = _column(chunk, ic.id_column).astype(str).str.strip()
+    texts = _column(chunk, ic.text_column).astype(str)
+    filled = texts[texts.str.strip() != ""]
+    cleaned = clean_texts(texts.tolist(), config.clean, ic.max_cell_chars, lang)
+    substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
+    clean_text = cleaned["clean_text"].tolist()
+    state, _ = copy_state(clean_text, config.clean.duplicate_min_words, substantive)
+    text_hash = np.where(substantive, stable_hash(clean_text), np.uint64(0))
+    start = int(chunk.index[0]) if len(chunk) else 0
+    return ChunkScan(
+        start=start,
+        rows=len(chunk),
+        columns=[str(c) for c in chunk.columns],
+        filled_columns={str(c) for c in chunk.columns if (chunk[c].astype(str).str.strip() != "").any()},
+        id_hash=stable_hash(ids.tolist()),
+        blank_ids=int((ids == "").sum()),
+        first_blank_id=start + int((ids == "").to_numpy().argmax()) if (ids == "").any() else -1,
+        texts_filled=len(filled),
+        texts_numeric=bool(filled.str.strip().str.match(_NUMBER).all()) if len(filled) else True,
+        first_text=str(filled.iloc[0]) if len(filled) else "",
+        state=state,
+        text_hash=text_hash,
+    )
+
+
+@dataclass
+class Scan:
+    """The first pass over a whole file."""
+
+    rows: int
+    columns: list[str]
+    filled_columns: set[str]
+    plan: CopyPlan
+    text_hash: np.ndarray
+    repeated_texts: set[int]
+    """Hashes of cleaned texts that occur more than once (their entities are found once and reused)."""
+
+    @property
+    def substantive(self) -> int:
+        return int((self.text_hash != 0).sum())
+
+    @property
+    def distinct_texts(self) -> int:
+        return len(np.unique(self.text_hash[self.text_hash != 0]))
+
+
+def combine_scans(
+    scans: list[ChunkScan], path: Path, config: Config, find_id: Callable[[int], list[tuple[int, str]]]
+) -> Scan:
+    """Join the chunks' scans and make every whole-file check :func:`pipeline.ingest.load_answers` makes.
+
+    ``find_id(hash)`` lists (row, id) of the rows whose id has that hash (only called to name a repeated id)."""
+    ic = config.ingest
+    columns: list[str] = []
+    for s in scans:
+        columns += [c for c in s.columns if c not in columns]
+    rows = sum(s.rows for s in scans)
+    if not columns:
+        raise ConsultError(
+            f"{path} has no columns", "Give a file whose first row names the columns" + _sheet_hint(path)
+        )
+    empty = pd.DataFrame(columns=columns)
+    _require_column(empty, ic.text_column, "text", "--text-column", path)
+    _require_column(empty, ic.id_column, "id", "--id-column", path)
+    if rows == 0:
+        raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
+    filled = sum(s.texts_filled for s in scans)
+    if filled >= 2 and all(s.texts_numeric for s in scans):
+        first = next(s.first_text for s in scans if s.texts_filled)
+        raise ConsultError(
+            f"{path}: the text column '{ic.text_column}' holds only numbers (e.g. '{first}')",
+            "Name the column with the answers with --text-column",
+        )
+    fix = f"Give every answer its own id in column '{ic.id_column}' (e.g. the row number), or name another --id-column"
+    n_blank = sum(s.blank_ids for s in scans)
+    if n_blank:
+        first_blank = next(s.first_blank_id for s in scans if s.blank_ids)
+        raise ConsultError(f"{path} has {n_blank} answer(s) with no id (the first is data row {first_blank + 1})", fix)
+    id_hash = np.concatenate([s.id_hash for s in scans])
+    uniq, counts = np.unique(id_hash, return_counts=True)
+    if (counts > 1).any():
+        first_dup = id_hash[np.isin(id_hash, uniq[counts > 1])][0]
+        found = find_id(int(first_dup))
+        raise ConsultError(
+            f"{path} has {int((counts > 1).sum())} id(s) used by several answers: '{found[0][1]}' is on data rows "
+            f"{', '.join(str(r + 1) for r, _ in found[:5])}",
+            fix,
+        )
+    del id_hash, uniq, counts
+    text_hash = np.concatenate([s.text_hash for s in scans])
+    h = text_hash[text_hash != 0]
+    uh, uc = np.unique(h, return_counts=True)
+    plan = CopyPlan(CopyState.concat([s.state for s in scans]), config.clean.near_duplicate_similarity)
+    return Scan(
+        rows=rows,
+        columns=columns,
+        filled_columns=set().union(*(s.filled_columns for s in scans)),
+        plan=plan,
+        text_hash=text_hash,
+        repeated_texts={int(x) for x in uh[uc > 1]},
+    )
+
+
+class Labeller:
+    """Labels chunks of answers: everything but entities is per row, so any chunk can be labelled anywhere
+    (this process, a Dask worker) given its ``duplicate_of`` column."""
+
+    def __init__(self, model: LoadedModel, config: Config, columns: list[str], with_entities: bool) -> None:
+        self.model, self.config, self.with_entities = model, config, with_entities
+        self.lang = str(model.card.get("language") or "xx")
+        clash = [c for c in added_columns(model.themes, with_entities) if c in columns]
+        if clash:
+            raise ConsultError(
+                f"The input already has column(s) {', '.join(clash)} that labelling adds",
+                "Rename or remove them first (labelling a file that is already labelled would overwrite them)",
+            )
+        self.question_column = question_column_in(columns, config.ingest)
+        if self.model.questions and self.question_column is None:
+            model_input_for(self.model, [], None)  # raises the error naming the missing column
+
+    def clean(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        ic = self.config.ingest
+        return clean_texts(
+            _column(chunk, ic.text_column).astype(str).tolist(), self.config.clean, ic.max_cell_chars, self.lang
+        )
+
+    def label(self, chunk: pd.DataFrame, cleaned: pd.DataFrame, duplicate_of: Sequence[str]) -> pd.DataFrame:
+        """The labelled chunk; its ``entities`` column (when asked for) is left blank for the caller to fill."""
+        ic, model, themes = self.config.ingest, self.model, self.model.themes
+        substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
+        idx = np.flatnonzero(substantive)
+        raw_texts = _column(chunk, ic.text_column).astype(str).tolist()
+        raw = [raw_texts[i][: ic.max_cell_chars] for i in idx]  # the model's Pipeline normalises text itself
+        asked = None
+        if self.question_column is not None:
+            q = chunk[self.question_column].astype(str).str.strip().tolist()
+            asked = [q[i] for i in idx]
+        proba = predict_themes(model, model_input_for(model, raw, asked))
+        pred = model.pipeline.named_steps["classify"].decide(proba)
+        conf = confidence(proba, pred, model.mode)
+        n = len(chunk)
+        out = chunk.copy()
+        out[ic.id_column] = _column(chunk, ic.id_column).astype(str).str.strip()
+        theme_cells = [""] * n
+        for r, i in enumerate(idx):
+            theme_cells[i] = ";".join(t for t, on in zip(themes, pred[r], strict=True) if on)
+        new: dict[str, Any] = {THEMES_COLUMN: theme_cells}
+        for j, t in enumerate(themes):
+            col = np.full(n, np.nan)
+            col[idx] = np.round(proba[:, j], 4)
+            new[PROB_PREFIX + t] = col
+        c = np.full(n, np.nan)
+        c[idx] = np.round(conf, 4)
+        new["confidence"] = c
+        if self.with_entities:
+            new["entities"] = [""] * n
+        for col in ("flag_empty", "flag_non_substantive", "flag_too_long"):
+            new[col] = cleaned[col].to_numpy()
+        new["duplicate_of"] = list(duplicate_of)
+        clean_text = cleaned["clean_text"].tolist()
+        checked = flag_answers([clean_text[i] for i in idx])  # substantive answers only, in their cleaned form
+        flags, reasons = np.zeros(n, dtype=bool), [""] * n
+        for r, i in enumerate(idx):
+            flags[i], reasons[i] = checked[r].flag, checked[r].reason
+        new[SAFEGUARDING_FLAG] = flags
+        new[SAFEGUARDING_REASON] = reasons
+        new["status"] = np.where(
+            cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
+        )
+        new["model_version"] = [model.version] * n
+        return pd.concat([out, pd.DataFrame(new, index=chunk.index)], axis=1)
+
+
 def label_answers(
     answers: Answers,
     model: LoadedModel,
@@ -95,62 +302,68 @@ def label_answers(
     tick: Tick | None = None,
     on_start: Tick | None = None,
 ) -> pd.DataFrame:
-    """Label a table of answers. ``on_start(total)`` then ``tick(n)`` report progress over both stages."""
-    df = answers.df
-    themes = model.themes
-    clash = [c for c in added_columns(themes, with_entities) if c in df.columns]
-    if clash:
-        raise ConsultError(
-            f"The input already has column(s) {', '.join(clash)} that labelling adds",
-            "Rename or remove them first (labelling a file that is already labelled would overwrite them)",
-        )
-    lang = str(model.card.get("language") or "xx")
-    cleaned = clean(answers.ids, answers.texts, config.clean, max_chars=config.ingest.max_cell_chars, lang=lang).df
-    substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
-    idx = np.flatnonzero(substantive)
-    texts = cleaned["clean_text"].tolist()
+    """Label a table of answers held in memory (see :func:`label_file` for files of any size)."""
+    df = answers.df.reset_index(drop=True)
+    labeller = Labeller(model, config, [str(c) for c in df.columns], with_entities)
     if on_start:
-        on_start(len(idx) + (len(texts) if with_entities else 0))
-    # The model's Pipeline normalises text itself (as in training): give it the raw answers, cut to length.
-    max_chars = config.ingest.max_cell_chars
-    raw = [str(answers.texts[i])[:max_chars] for i in idx]
-    questions = answers.questions
-    asked = None if questions is None else [questions[i] for i in idx]
-    proba = predict_themes(model, model_input_for(model, raw, asked), tick=tick)
-    clf = model.pipeline.named_steps["classify"]
-    pred = clf.decide(proba)
-    conf = confidence(proba, pred, model.mode)
-
-    out = df.copy()
-    n = len(df)
-    theme_cells = [""] * n
-    for r, i in enumerate(idx):
-        theme_cells[i] = ";".join(t for t, on in zip(themes, pred[r], strict=True) if on)
-    out[THEMES_COLUMN] = theme_cells
-    for j, t in enumerate(themes):
-        col = np.full(n, np.nan)
-        col[idx] = np.round(proba[:, j], 4)
-        out[PROB_PREFIX + t] = col
-    c = np.full(n, np.nan)
-    c[idx] = np.round(conf, 4)
-    out["confidence"] = c
+        on_start(len(df))
+    cleaned = labeller.clean(df)
+    substantive = ~(cleaned["flag_empty"] | cleaned["flag_non_substantive"]).to_numpy()
+    dup = find_duplicates(
+        [str(i) for i in df[answers.id_column]],
+        cleaned["clean_text"].tolist(),
+        min_words=config.clean.duplicate_min_words,
+        similarity=config.clean.near_duplicate_similarity,
+        eligible=substantive,
+    )
+    out = labeller.label(df, cleaned, dup)
     if with_entities:
         extractor = extractor or EntityExtractor(config.entities)
-        ents = extractor.extract(texts, progress=tick)
-        out["entities"] = [format_entities(e) for e in ents]
-    for col in ("flag_empty", "flag_non_substantive", "flag_too_long", "duplicate_of"):
-        out[col] = cleaned[col].to_numpy()
-    checked = flag_answers([texts[i] for i in idx])  # substantive answers only, in their cleaned form
-    flags, reasons = np.zeros(n, dtype=bool), [""] * n
-    for r, i in enumerate(idx):
-        flags[i], reasons[i] = checked[r].flag, checked[r].reason
-    out[SAFEGUARDING_FLAG] = flags
-    out[SAFEGUARDING_REASON] = reasons
-    out["status"] = np.where(
-        cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
-    )
-    out["model_version"] = model.version
+        texts = cleaned["clean_text"].tolist()
+        first: dict[str, int] = {}
+        todo = [i for i in np.flatnonzero(substantive) if first.setdefault(texts[i], int(i)) == i]
+        found = extractor.extract([texts[i] for i in todo])
+        by_text = {texts[i]: format_entities(e) for i, e in zip(todo, found, strict=True)}
+        out["entities"] = [by_text[t] if s else "" for t, s in zip(texts, substantive, strict=True)]
+    if tick:
+        tick(len(df))
     return out
+
+
+@dataclass
+class LabelSummary:
+    rows: int
+    labelled: int
+    unseen_questions: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def open_input(path: Path, config: Config) -> Source:
+    return Source(Path(path), sheet=config.ingest.sheet, chunk_rows=config.ingest.chunk_rows)
+
+
+def scan_file(source: Source, config: Config, lang: str, progress: Progress | None = None) -> Scan:
+    """The first pass: every input check, and per answer only hashes, flags and signatures."""
+    if progress:
+        progress.stage("checking", source.estimated_rows())
+    scans = []
+    for chunk in source.chunks():
+        scans.append(scan_chunk(chunk, config, lang))
+        if progress:
+            progress.tick(len(chunk))
+    ic = config.ingest
+
+    def find_id(h: int) -> list[tuple[int, str]]:
+        found = []
+        for chunk in source.chunks():
+            ids = _column(chunk, ic.id_column).astype(str).str.strip()
+            hit = stable_hash(ids.tolist()) == np.uint64(h)
+            found += [(int(r), str(v)) for r, v in ids[hit].items()]
+        return found
+
+    scan = combine_scans(scans, source.path, config, find_id)
+    source.note_blank_columns(scan.columns, scan.filled_columns)
+    return scan
 
 
 def label_file(
@@ -160,16 +373,135 @@ def label_file(
     config: Config,
     *,
     with_entities: bool = True,
-    tick: Tick | None = None,
-    on_start: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """Read, label and write; the output is written only when every row is done."""
+    jobs: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> LabelSummary:
+    """Read, label and write a file of any size in chunks: a first pass checks the input and finds campaign
+    copies from per-answer hashes and signatures, a second labels chunk by chunk and appends to a temporary
+    file that replaces ``output_path`` only when every row is done. Every input row is written, in order."""
     check_output_path(output_path, input_path)
+    if engine == "dask":
+        from .distributed import label_file_dask
+
+        return label_file_dask(
+            input_path,
+            output_path,
+            model_dir,
+            config,
+            with_entities=with_entities,
+            scheduler=scheduler,
+            progress=progress,
+        )
+    if engine != "local":
+        raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
+    t0 = time.perf_counter()
     model = load_model(model_dir)
-    answers = load_answers(input_path, config.ingest)
-    out = label_answers(answers, model, config, with_entities=with_entities, tick=tick, on_start=on_start)
-    write_table(out, output_path)
-    return out
+    source = open_input(input_path, config)
+    lang = str(model.card.get("language") or "xx")
+    scan = scan_file(source, config, lang, progress)
+    labeller = Labeller(model, config, scan.columns, with_entities)
+    seconds = {"check": time.perf_counter() - t0}
+    t1 = time.perf_counter()
+    if progress:
+        progress.stage("labelling", scan.rows)
+    resolver = scan.plan.resolver()
+    summary = LabelSummary(rows=scan.rows, labelled=scan.substantive)
+    known = set(model.questions)
+    with TableWriter(output_path) as writer:
+        pending: deque[_Part] = deque()
+
+        def finish(part: _Part) -> None:
+            if known and labeller.question_column:
+                q = part.out[labeller.question_column].astype(str).str.strip()
+                summary.unseen_questions += int((~q.isin(known)).sum())
+            writer.write(part.out)
+            if progress:
+                progress.tick(len(part.out))
+
+        def parts() -> Iterator[_Part]:
+            for chunk in source.chunks():
+                chunk = chunk.reindex(columns=scan.columns, fill_value="")
+                cleaned = labeller.clean(chunk)
+                keys = dedup_keys(cleaned["clean_text"].tolist())
+                ids = _column(chunk, config.ingest.id_column).astype(str).str.strip().tolist()
+                dup = resolver.feed(int(chunk.index[0]), keys, ids)
+                yield _Part(labeller.label(chunk, cleaned, dup), cleaned["clean_text"].tolist())
+
+        if not with_entities:
+            for part in parts():
+                finish(part)
+        else:
+            extractor = EntityExtractor(config.entities)
+            n_jobs = resolve_jobs(config.entities.n_process if jobs is None else jobs)
+            if scan.distinct_texts < MIN_TEXTS_PER_PROCESS * n_jobs:
+                n_jobs = 1
+            cache: dict[int, str] = {}
+            started: set[int] = set()
+
+            def ner_texts() -> Iterator[str]:
+                for part in parts():
+                    part.plan_ner(scan.text_hash, scan.repeated_texts, started)
+                    pending.append(part)
+                    yield from (part.texts[i] for i in part.ner_rows)
+
+            for ents in extractor.stream(ner_texts(), n_jobs):
+                while pending and pending[0].complete():
+                    done = pending.popleft()
+                    done.fill(cache)
+                    finish(done)
+                pending[0].receive(format_entities(ents), scan.repeated_texts, cache)
+            while pending:
+                done = pending.popleft()
+                done.fill(cache)
+                finish(done)
+    seconds["label"] = time.perf_counter() - t1
+    summary.seconds = seconds
+    return summary
+
+
+class _Part:
+    """A labelled chunk waiting for its entities: which rows need NER, which reuse an earlier text's."""
+
+    def __init__(self, out: pd.DataFrame, texts: list[str]) -> None:
+        self.out, self.texts = out, texts
+        self.ner_rows: list[int] = []
+        self.reuse_rows: list[int] = []
+        self.hashes: np.ndarray = np.zeros(0, dtype=np.uint64)
+        self.results: list[str] = []
+
+    def plan_ner(self, text_hash: np.ndarray, repeated: set[int], started: set[int]) -> None:
+        start = int(self.out.index[0])
+        self.hashes = text_hash[start : start + len(self.out)]
+        for i, h in enumerate(self.hashes.tolist()):
+            if h == 0:
+                continue
+            if h in repeated:
+                if h in started:
+                    self.reuse_rows.append(i)
+                    continue
+                started.add(h)
+            self.ner_rows.append(i)
+
+    def complete(self) -> bool:
+        return len(self.results) == len(self.ner_rows)
+
+    def receive(self, cell: str, repeated: set[int], cache: dict[int, str]) -> None:
+        h = int(self.hashes[self.ner_rows[len(self.results)]])
+        if h in repeated:
+            cache[h] = cell
+        self.results.append(cell)
+
+    def fill(self, cache: dict[int, str]) -> None:
+        if "entities" not in self.out.columns:
+            return
+        cells = self.out["entities"].to_numpy(dtype=object, copy=True)
+        for i, cell in zip(self.ner_rows, self.results, strict=True):
+            cells[i] = cell
+        for i in self.reuse_rows:
+            cells[i] = cache[int(self.hashes[i])]
+        self.out["entities"] = cells
 
 
 def theme_columns(df: pd.DataFrame) -> list[str]:

@@ -56,7 +56,9 @@ class Source:
         self.parts = _parquet_parts(self.path) if self.path.is_dir() else [self.path]
         self.format = "parquet" if self.path.is_dir() else table_format(self.path)
         if not self.path.is_dir() and self.path.stat().st_size == 0:
-            raise ConsultError(f"{self.path} is empty (0 bytes)", "Give a file with a header row and at least one answer")
+            raise ConsultError(
+                f"{self.path} is empty (0 bytes)", "Give a file with a header row and at least one answer"
+            )
         self.info = ReadInfo(path=self.path, format=self.format)
         self.blank_columns: list[str] | None = None  # set by the first pass
         self._mode = self._choose_mode()
@@ -68,6 +70,21 @@ class Source:
         if self.format in ("csv", "tsv", "jsonl") and _plain_utf8(self.path):
             return self.format if self.format == "jsonl" else "csv"
         return "whole"
+
+    def estimated_rows(self) -> int | None:
+        """Rows as Parquet metadata tells them, or estimated from the size of the first megabyte of a text file
+        (None for a workbook)."""
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            return sum(pq.ParquetFile(p).metadata.num_rows for p in self.parts)
+        if self.format == "xlsx":
+            return None
+        size = self.path.stat().st_size
+        with open(self.path, "rb") as f:
+            head = f.read(1 << 20)
+        lines = max(1, head.count(b"\n"))
+        return max(1, round(size / (len(head) / lines)) - 1)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """Tidied chunks, every cell a string, the index the row number in the file (0-based, blank rows

@@ -25,8 +25,8 @@ from ._common import (
     load_config,
     make_config,
     out,
-    progress_bar,
     say,
+    stage_bars,
 )
 from .model_cmds import scores_table
 
@@ -126,8 +126,8 @@ def demo_cmd(
         card = train_file(data_dir / "consultation_labelled.csv", model, cfg, tax_path, progress=say)
         out.print(scores_table("cross-validated scores", {"consult": card["cv_scores"], **card["cv_baselines"]}))
     labelled = output / "consultation_new_labelled.csv"
-    with progress_bar("labelling") as (start, tick):
-        label_file(new_answers, labelled, model, cfg, tick=tick, on_start=start)
+    with stage_bars() as progress:
+        label_file(new_answers, labelled, model, cfg, progress=progress)
     say(f"labelled answers → {labelled}")
     segments = [c for c in ("borough", "respondent_type", "age_band") if c in read_table(labelled)[0].columns]
     rep = report_file(labelled, output / "report", _taxonomy(None), cfg, by=segments)
