@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/consult: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embeddings]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embeddings,dask]"
 	touch $(BIN)/consult
 
 setup: $(BIN)/consult

@@ -207,7 +207,9 @@ def find_duplicates(
     """
     state, keys = copy_state(texts, min_words, eligible)
     if method == "lsh":
-        return CopyPlan(state, similarity).resolver().feed(0, keys, [str(i) for i in ids])
+        plan = CopyPlan(state, similarity)
+        needed = {int(i): keys[i] for i in np.flatnonzero(plan.needs_key)}
+        return plan.resolver().feed(0, needed, [str(i) for i in ids])
     if method != "all_pairs":
         raise ValueError(f"unknown near-copy method {method!r}")
     n = len(texts)

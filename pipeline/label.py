@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,13 @@ import pandas as pd
 from .classify import ModelInput, model_input
 from .clean import clean_texts, copy_state, dedup_keys, find_duplicates
 from .config import Config
-from .entities import MIN_TEXTS_PER_PROCESS, EntityExtractor, format_entities, resolve_jobs
+from .entities import EntityExtractor, format_entities, resolve_jobs
 from .errors import ConsultError
 from .ingest import _NUMBER, Answers, _require_column, _sheet_hint, question_column_in
 from .modelstore import LoadedModel, load_model
 from .nearcopy import CopyPlan, CopyState, stable_hash
 from .progress import Progress
+from .runner import Runner, local_runner
 from .safeguarding import flag_answers
 from .stream import Source, TableWriter
 from .tables import check_output_path
@@ -342,15 +344,17 @@ def open_input(path: Path, config: Config) -> Source:
     return Source(Path(path), sheet=config.ingest.sheet, chunk_rows=config.ingest.chunk_rows)
 
 
-def scan_file(source: Source, config: Config, lang: str, progress: Progress | None = None) -> Scan:
+def scan_file(
+    source: Source, config: Config, lang: str, progress: Progress | None = None, runner: Runner | None = None
+) -> Scan:
     """The first pass: every input check, and per answer only hashes, flags and signatures."""
     if progress:
         progress.stage("checking", source.estimated_rows())
     scans = []
-    for chunk in source.chunks():
-        scans.append(scan_chunk(chunk, config, lang))
+    for s in (runner or Runner()).map(scan_chunk, ((c, config, lang) for c in source.chunks())):
+        scans.append(s)
         if progress:
-            progress.tick(len(chunk))
+            progress.tick(s.rows)
     ic = config.ingest
 
     def find_id(h: int) -> list[tuple[int, str]]:
@@ -378,130 +382,148 @@ def label_file(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> LabelSummary:
-    """Read, label and write a file of any size in chunks: a first pass checks the input and finds campaign
-    copies from per-answer hashes and signatures, a second labels chunk by chunk and appends to a temporary
-    file that replaces ``output_path`` only when every row is done. Every input row is written, in order."""
+    """Read, label and write a file of any size in chunks. A first pass checks the input and keeps, per answer,
+    only hashes, flags and signatures; a second labels chunk by chunk (over ``jobs`` processes, or Dask
+    workers with ``engine="dask"``) and appends to a temporary file that replaces ``output_path`` only when
+    every row is done. Every input row is written, in order; the output is the same for any engine and jobs."""
     check_output_path(output_path, input_path)
-    if engine == "dask":
-        from .distributed import label_file_dask
-
-        return label_file_dask(
-            input_path,
-            output_path,
-            model_dir,
-            config,
-            with_entities=with_entities,
-            scheduler=scheduler,
-            progress=progress,
-        )
-    if engine != "local":
-        raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
-    t0 = time.perf_counter()
     model = load_model(model_dir)
     source = open_input(input_path, config)
+    n_jobs = resolve_jobs(config.entities.n_process if jobs is None else jobs)
+    if engine == "dask":
+        from .distributed import dask_runner
+
+        runner = dask_runner(scheduler)
+    elif engine == "local":
+        runner = local_runner(n_jobs)
+    else:
+        raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
+    with runner:
+        return _label_chunks(source, output_path, model, config, with_entities, runner, progress)
+
+
+def _label_chunks(
+    source: Source,
+    output_path: Path,
+    model: LoadedModel,
+    config: Config,
+    with_entities: bool,
+    runner: Runner,
+    progress: Progress | None,
+) -> LabelSummary:
+    t0 = time.perf_counter()
     lang = str(model.card.get("language") or "xx")
-    scan = scan_file(source, config, lang, progress)
-    labeller = Labeller(model, config, scan.columns, with_entities)
-    seconds = {"check": time.perf_counter() - t0}
+    scan = scan_file(source, config, lang, progress, runner)
+    labeller = Labeller(model, config, scan.columns, with_entities)  # refuses clashing columns before any work
+    seconds = {"check": round(time.perf_counter() - t0, 2)}
     t1 = time.perf_counter()
     if progress:
         progress.stage("labelling", scan.rows)
-    resolver = scan.plan.resolver()
+    plan, resolver = scan.plan, scan.plan.resolver()
     summary = LabelSummary(rows=scan.rows, labelled=scan.substantive)
     known = set(model.questions)
+    cache: dict[int, str] = {}  # entities of texts that recur, by text hash
+    started: set[int] = set()
+    reuse: deque[list[int]] = deque()
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for chunk in source.chunks():
+            chunk = chunk.reindex(columns=scan.columns, fill_value="")
+            start = int(chunk.index[0])
+            rows = range(start, start + len(chunk))
+            ner, again = [], []
+            if with_entities:  # NER once per distinct substantive text; later copies reuse it
+                for i in rows:
+                    h = int(scan.text_hash[i])
+                    if h == 0:
+                        continue
+                    if h in scan.repeated_texts:
+                        if h in started:
+                            again.append(i)
+                            continue
+                        started.add(h)
+                    ner.append(i - start)
+            reuse.append(again)
+            need = [i - start for i in rows if plan.needs_key[i]]
+            args = (chunk, model.path, model.card["model_sha256"], config, scan.columns, with_entities, ner, need)
+            yield (label_task, args)
+
     with TableWriter(output_path) as writer:
-        pending: deque[_Part] = deque()
-
-        def finish(part: _Part) -> None:
+        for out, keys in runner.map(_call, tasks()):
+            start = int(out.index[0])
+            ids = out[config.ingest.id_column].tolist()
+            out["duplicate_of"] = resolver.feed(start, keys, ids)
+            again = reuse.popleft()
+            if with_entities:
+                cells = out["entities"].to_numpy(dtype=object, copy=True)
+                hashes = scan.text_hash[start : start + len(out)].tolist()
+                for r, h in enumerate(hashes):
+                    if h in scan.repeated_texts and h not in cache:
+                        cache[h] = cells[r]  # the first occurrence: found by NER
+                for i in again:
+                    cells[i - start] = cache[int(scan.text_hash[i])]
+                out["entities"] = cells
             if known and labeller.question_column:
-                q = part.out[labeller.question_column].astype(str).str.strip()
+                q = out[labeller.question_column].astype(str).str.strip()
                 summary.unseen_questions += int((~q.isin(known)).sum())
-            writer.write(part.out)
+            writer.write(out)
             if progress:
-                progress.tick(len(part.out))
-
-        def parts() -> Iterator[_Part]:
-            for chunk in source.chunks():
-                chunk = chunk.reindex(columns=scan.columns, fill_value="")
-                cleaned = labeller.clean(chunk)
-                keys = dedup_keys(cleaned["clean_text"].tolist())
-                ids = _column(chunk, config.ingest.id_column).astype(str).str.strip().tolist()
-                dup = resolver.feed(int(chunk.index[0]), keys, ids)
-                yield _Part(labeller.label(chunk, cleaned, dup), cleaned["clean_text"].tolist())
-
-        if not with_entities:
-            for part in parts():
-                finish(part)
-        else:
-            extractor = EntityExtractor(config.entities)
-            n_jobs = resolve_jobs(config.entities.n_process if jobs is None else jobs)
-            if scan.distinct_texts < MIN_TEXTS_PER_PROCESS * n_jobs:
-                n_jobs = 1
-            cache: dict[int, str] = {}
-            started: set[int] = set()
-
-            def ner_texts() -> Iterator[str]:
-                for part in parts():
-                    part.plan_ner(scan.text_hash, scan.repeated_texts, started)
-                    pending.append(part)
-                    yield from (part.texts[i] for i in part.ner_rows)
-
-            for ents in extractor.stream(ner_texts(), n_jobs):
-                while pending and pending[0].complete():
-                    done = pending.popleft()
-                    done.fill(cache)
-                    finish(done)
-                pending[0].receive(format_entities(ents), scan.repeated_texts, cache)
-            while pending:
-                done = pending.popleft()
-                done.fill(cache)
-                finish(done)
-    seconds["label"] = time.perf_counter() - t1
+                progress.tick(len(out))
+    seconds["label"] = round(time.perf_counter() - t1, 2)
     summary.seconds = seconds
     return summary
 
 
-class _Part:
-    """A labelled chunk waiting for its entities: which rows need NER, which reuse an earlier text's."""
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return fn(*args)
 
-    def __init__(self, out: pd.DataFrame, texts: list[str]) -> None:
-        self.out, self.texts = out, texts
-        self.ner_rows: list[int] = []
-        self.reuse_rows: list[int] = []
-        self.hashes: np.ndarray = np.zeros(0, dtype=np.uint64)
-        self.results: list[str] = []
 
-    def plan_ner(self, text_hash: np.ndarray, repeated: set[int], started: set[int]) -> None:
-        start = int(self.out.index[0])
-        self.hashes = text_hash[start : start + len(self.out)]
-        for i, h in enumerate(self.hashes.tolist()):
-            if h == 0:
-                continue
-            if h in repeated:
-                if h in started:
-                    self.reuse_rows.append(i)
-                    continue
-                started.add(h)
-            self.ner_rows.append(i)
+@lru_cache(maxsize=2)
+def _worker_model(model_dir: Path, sha256: str) -> LoadedModel:
+    """The model, loaded once per process (and its SHA-256 checked); a different file is loaded anew."""
+    model = load_model(model_dir)
+    if model.card["model_sha256"] != sha256:
+        raise ConsultError(
+            f"The model in {model_dir} changed while labelling (its SHA-256 is not the one the run started with)",
+            "Label again once the model folder is no longer being written",
+        )
+    return model
 
-    def complete(self) -> bool:
-        return len(self.results) == len(self.ner_rows)
 
-    def receive(self, cell: str, repeated: set[int], cache: dict[int, str]) -> None:
-        h = int(self.hashes[self.ner_rows[len(self.results)]])
-        if h in repeated:
-            cache[h] = cell
-        self.results.append(cell)
+@lru_cache(maxsize=2)
+def _worker_extractor(entities_config: str) -> EntityExtractor:
+    from .config import EntitiesConfig
 
-    def fill(self, cache: dict[int, str]) -> None:
-        if "entities" not in self.out.columns:
-            return
-        cells = self.out["entities"].to_numpy(dtype=object, copy=True)
-        for i, cell in zip(self.ner_rows, self.results, strict=True):
-            cells[i] = cell
-        for i in self.reuse_rows:
-            cells[i] = cache[int(self.hashes[i])]
-        self.out["entities"] = cells
+    return EntityExtractor(EntitiesConfig.model_validate_json(entities_config))
+
+
+def label_task(
+    chunk: pd.DataFrame,
+    model_dir: Path,
+    sha256: str,
+    config: Config,
+    columns: list[str],
+    with_entities: bool,
+    ner_rows: list[int],
+    key_rows: list[int],
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Label one chunk (in any process): the labelled rows, entities found for ``ner_rows`` only, and the
+    folded texts of ``key_rows`` (by row number) for the campaign resolver."""
+    model = _worker_model(Path(model_dir), sha256)
+    labeller = Labeller(model, config, columns, with_entities)
+    cleaned = labeller.clean(chunk)
+    out = labeller.label(chunk, cleaned, [""] * len(chunk))
+    texts = cleaned["clean_text"].tolist()
+    if with_entities and ner_rows:
+        extractor = _worker_extractor(config.entities.model_dump_json())
+        found = extractor.extract([texts[i] for i in ner_rows], n_process=1)
+        cells = out["entities"].to_numpy(dtype=object, copy=True)
+        for i, ents in zip(ner_rows, found, strict=True):
+            cells[i] = format_entities(ents)
+        out["entities"] = cells
+    start = int(chunk.index[0])
+    keys = dict(zip((start + i for i in key_rows), dedup_keys([texts[i] for i in key_rows]), strict=True))
+    return out, keys
 
 
 def theme_columns(df: pd.DataFrame) -> list[str]:

@@ -156,6 +156,8 @@ class CopyPlan:
         self._starts = np.searchsorted(later, np.arange(n + 1))  # pairs of row i: [_starts[i], _starts[i+1])
         self.keep_key = np.zeros(n, dtype=bool)
         self.keep_key[earlier] = True
+        self.needs_key = self.keep_key.copy()  # the resolver reads the folded text of these rows only
+        self.needs_key[later] = True
         self.may_be_root = self.keep_key.copy()
         self.may_be_root[self.first[self.first != np.arange(n)]] = True
         self.n = n
@@ -178,23 +180,25 @@ class Resolver:
         self.keys: dict[int, str] = {}
         self.ids: dict[int, str] = {}
 
-    def feed(self, start: int, keys: Sequence[str], ids: Sequence[str]) -> list[str]:
-        """``duplicate_of`` for rows ``start .. start + len(keys)``, which must come in order."""
+    def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
+        """``duplicate_of`` for rows ``start .. start + len(ids)``, which must come in order; ``keys`` holds the
+        folded text of (at least) the rows of ``plan.needs_key``, by row number."""
         from rapidfuzz import fuzz
 
         p, root, out = self.plan, self.root, []
-        for k, (key, id_) in enumerate(zip(keys, ids, strict=True)):
+        for k, id_ in enumerate(ids):
             i = start + k
             f = p.first[i]
             if f != i:
                 root[i] = root[f]
-            else:
+            elif p._starts[i + 1] > p._starts[i]:
+                key = keys[i]
                 for b in p.earlier_of(i):
                     if fuzz.ratio(key, self.keys[b], score_cutoff=p.similarity):
                         root[i] = root[b]
                         break
             if p.keep_key[i]:
-                self.keys[i] = key
+                self.keys[i] = keys[i]
             if p.may_be_root[i]:
                 self.ids[i] = id_
             r = root[i]
