@@ -380,12 +380,15 @@ def label_file(
     jobs: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    dask_workers: int | None = None,
     progress: Progress | None = None,
 ) -> LabelSummary:
     """Read, label and write a file of any size in chunks. A first pass checks the input and keeps, per answer,
     only hashes, flags and signatures; a second labels chunk by chunk (over ``jobs`` processes, or Dask
     workers with ``engine="dask"``) and appends to a temporary file that replaces ``output_path`` only when
-    every row is done. Every input row is written, in order; the output is the same for any engine and jobs."""
+    every row is done. Every input row is written, in order; the output is the same for any engine and jobs.
+    ``dask_workers``: workers of the local Dask cluster started when no ``scheduler`` is given (default: one per
+    core)."""
     check_output_path(output_path, input_path)
     model = load_model(model_dir)
     source = open_input(input_path, config)
@@ -393,7 +396,7 @@ def label_file(
     if engine == "dask":
         from .distributed import dask_runner
 
-        runner = dask_runner(scheduler)
+        runner = dask_runner(scheduler, dask_workers)
     elif engine == "local":
         runner = local_runner(n_jobs)
     else:

@@ -368,7 +368,7 @@ def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     out = None
     for c in df.columns:
         s = df[c]
-        if s.dtype != object or not len(s):
+        if not len(s) or not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             continue
         starts = s.map(lambda v: isinstance(v, str) and len(v) > 1 and v[0] in "=+-@\t\r").to_numpy()
         if starts.any():
