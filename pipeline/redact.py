@@ -60,7 +60,7 @@ KINDS = tuple(PLACEHOLDERS)
 # --- contact details, numbers and addresses ------------------------------------------------------------------
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _AT = r"(?:\s*[\[(]\s*at\s*[\])]\s*|\s+at\s+)"
-_SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+dot\s+)"
+_SPELT_DOT = r"(?:\s*[\[(]\s*dot\s*[\])]\s*|\s+(?:dot|underscore|dash|hyphen)\s+)"
 _TLD = r"(?:com|org|net|gov|edu|ac|co|uk|ie|io|me|info)\b"
 # "jo dot b at gmail dot com", "jo at gmail dot com", "jo.b at gmail.com" (a local part with . _ or a digit).
 SPELT_EMAIL_RE = re.compile(
@@ -92,6 +92,12 @@ DOB_RE = re.compile(
 )
 # National Insurance numbers: two letters, six digits (grouped any way, spaces or dashes), a letter A-D; after
 # "NI" or "national insurance" the final letter may be missing.
+# Any registration after "reg", "registration", "number plate" (Northern Irish, older or foreign formats).
+CUE_PLATE_RE = re.compile(
+    r"\b(?:reg(?:istration)?(?:\s+(?:number|no\.?|plate))?|number\s*plate|plate(?:\s+number)?)\s*(?:is|was|:|-)?\s*"
+    r"((?=[A-Z0-9 ]{4,9}\b)[A-Z]{1,3}\s?\d{1,4}(?:\s?[A-Z]{1,3})?|\d{1,4}\s?[A-Z]{1,3})\b",
+    re.IGNORECASE,
+)
 NI_RE = re.compile(
     r"\b[A-Z]{2}(?:[\s-]?\d){6}[\s-]?[A-D]\b"
     r"|(?<=\bNI\s)[A-Z]{2}(?:[\s-]?\d){6}\b|(?<=national insurance number\s)[A-Z]{2}(?:[\s-]?\d){6}\b"
@@ -108,7 +114,8 @@ REFERENCE_RE = re.compile(
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
     # an officer's collar or shoulder number
-    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?)\s?#?\d{2,6}[A-Z]{0,3}\b",
+    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
+    r"\s?#?\d{2,6}[A-Z]{0,3}\b",
     re.IGNORECASE,
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
@@ -119,6 +126,11 @@ _PLATFORM = (
     r"(?:snapchat|snap|sc|insta|instagram|ig|tiktok|tik\s?tok|twitter|facebook|fb|telegram|whatsapp|discord|kik|"
     r"onlyfans|youtube|twitch|threads|reddit|bumble|tinder|hinge|grindr)"
 )
+# "username was lfc.lad.99", "gamertag: xXslayerXx".
+USERNAME_RE = regex.compile(
+    r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name)\s*(?:is|was|:|-|=)?\s*@?"
+    r"([\p{L}\d_.]{3,40})"
+)
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
     r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named)\s+)?@?([\p{L}\d_.]{3,40})"
@@ -128,7 +140,7 @@ _STREET_WORDS = (
     r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway"
 )
 ADDRESS_RE = regex.compile(
-    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\b\d{1,4}[a-z]?,?\s+"
+    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?\b\d{1,4}[a-z]?,?\s+"
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
@@ -141,12 +153,15 @@ _PLACE_SUFFIX = (
     r"Broadway|Market|Estate|Station|Hospital|School|College|University|Academy|Council|Centre|Center|Library|"
     r"Church|Cathedral|Mosque|Gurdwara|Temple|Synagogue|Trust|Aid|Support|Service|Services|Police|Project|"
     r"Network|Partnership|Foundation|Association|Housing|Line|Tower|House|Hall|Village|Town|Wood|Forest|Lido|"
-    r"Mall|Shopping Centre|Court|Clinic|Surgery|Prison|Barracks|Sisters|Matters|Alliance|Union|Society"
+    r"Mall|Shopping Centre|Court|Clinic|Surgery|Prison|Barracks|Sisters|Matters|Alliance|Union|Society|Side|Moor|"
+    r"Valley|Quay|Quays|Pier|Airport|Infirmary|Masjid|Down|Downs|Vale|End|Bay|Dock|Docks|Point|Heights|Meadows|"
+    r"Mill|Mills|Gate|Circle|Mile|Bus Station|Retail Park|Leisure Centre|Arena|Stadium|Theatre|Museum|Gallery|"
+    r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter"
 )
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
 PLACE_RE = regex.compile(
-    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
+    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
     rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
     r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
@@ -154,7 +169,8 @@ PLACE_RE = regex.compile(
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
 LOWER_PLACE_RE = regex.compile(
     r"\b(?:\p{Ll}[\p{L}\p{M}'\u2019-]+\s+){1,2}(?:high\s+(?:street|road)|road|street|lane|avenue|common|heath|"
-    r"rye|marshes|hill|park|estate|station|hospital|council|broadway|junction)\b"
+    r"rye|marshes|hill|park|estate|station|hospital|council|broadway|junction|side|moor|valley|quays?|pier|"
+    r"airport|infirmary|masjid|vale|bay|docks?|heights|meadows|mills?|retail\s+park|bus\s+station)\b"
 )
 
 
@@ -184,7 +200,8 @@ _RELATIONS = _folded(
     "husband wife partner ex boyfriend girlfriend bf gf fiance fiancé fiancée son daughter child kid neighbour "
     "neighbor friend mate bestie flatmate housemate roommate colleague coworker co-worker boss manager landlord "
     "landlady brother sister bro sis mum mom mam mother dad father stepdad stepmum stepfather stepmother uncle "
-    "aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
+    "aunty m8 cuz hun youngest eldest oldest middle twin twins kids children daughters sons cousins friends "
+    "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
     "worker officer detective sergeant inspector constable pcso nurse doctor stepson stepdaughter twin girl boy "
     "lad babe bae hubby wifey missus fella bff pal buddy abuser attacker stalker perpetrator rapist ex-partner "
@@ -202,7 +219,9 @@ _OWNERS = _folded(
     "nuestro nuestra mio mia nostro nostra mijn onze ons meu minha nosso nossa".split()
 )
 _FILLERS = _folded(["there", "here", "then", "now", "too"])
-_MODIFIERS = _folded("ex former old best new late current older younger little big step support key social".split())
+_MODIFIERS = _folded(
+    "ex former old best new late current older younger little big step support key social year yr years".split()
+)
 _CALLED = _folded(
     "called named name's known genannt namens appelé appelée nommé nommée llamado llamada chiamato chiamata "
     "genaamd chamado chamada".split()
@@ -226,6 +245,8 @@ _STRONG_VERBS = _folded(
     "said says told tells texted messaged rang went came helped reported shouted screamed threatened followed "
     "knows knew lives works wants tried stayed laughed cried grabbed hit hits punched attacked raped".split()
 )
+_PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
+_CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shouldnt|hadnt|hasnt|havent|arent|werent)$")
 _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
 )
@@ -291,12 +312,50 @@ def name_patterns(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w])(?:" + body + r")(?![\w])", re.IGNORECASE)
 
 
-def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """Case-insensitive whole-word pattern for known place and organisation names (never redacted as names)."""
-    alts = sorted({p.strip() for p in phrases if len(p.strip()) >= 3}, key=len, reverse=True)
-    if not alts:
-        return None
-    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in alts) + r")(?![\w])", re.IGNORECASE)
+_PHRASE_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+|&")
+
+
+class PhraseSet:
+    """Known phrases (place and organisation names), matched as whole words ignoring case and accents, in time
+    linear in the text whatever the number of phrases (thousands of town names)."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._set: set[tuple[str, ...]] = set()
+        for p in phrases:
+            key = tuple(fold(w) for w in _PHRASE_TOKEN.findall(p))
+            if key and len(" ".join(key)) >= 3:
+                self._set.add(key)
+        self._longest = max((len(k) for k in self._set), default=0)
+
+    def __bool__(self) -> bool:
+        return bool(self._set)
+
+    def finditer(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every longest phrase in ``text``, left to right, not overlapping."""
+        toks = [(m.start(), m.end(), fold(m.group())) for m in _PHRASE_TOKEN.finditer(text)]
+        out, i = [], 0
+        while i < len(toks):
+            for n in range(min(self._longest, len(toks) - i), 0, -1):
+                if tuple(t[2] for t in toks[i : i + n]) in self._set:
+                    out.append((toks[i][0], toks[i + n - 1][1]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+    def search(self, text: str) -> bool:
+        return bool(self.finditer(text))
+
+    def fullmatch(self, text: str) -> bool:
+        spans = self.finditer(text)
+        return len(spans) == 1 and spans[0] == (len(text) - len(text.lstrip()), len(text.rstrip()))
+
+
+def phrase_pattern(phrases: Iterable[str]) -> PhraseSet | None:
+    """The known place and organisation names (never redacted as names), or None when there are none."""
+    found = PhraseSet(phrases)
+    return found if found else None
 
 
 def redact_contacts(text: str) -> str:
@@ -326,6 +385,7 @@ def _pattern_items(text: str) -> list[Item]:
     add(NI_RE, "ni_number")
     add(POSTCODE_RE, "postcode")
     add(PLATE_RE, "plate")
+    add(CUE_PLATE_RE, "plate", 1)
     add(REFERENCE_RE, "reference")
     for m in ADDRESS_RE.finditer(text):
         words = (m.group(1) or "").split()
@@ -355,10 +415,12 @@ class Redactor:
         places: Iterable[str] = (),
         *,
         common: frozenset[str] | None = None,
+        nouns_only: frozenset[str] | None = None,
         use_name_lists: bool = True,
     ) -> None:
         self.nlp = nlp
         self.common = _default_common() if common is None else common
+        self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -386,7 +448,12 @@ class Redactor:
         def inside(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
             return any(ka <= a and b <= kb for ka, kb in spans)
 
+        if ents is None and self.nlp is not None:
+            ents = entity_spans(self.nlp(text))
         context, listed = self._name_spans(text, ents)
+        # A surname alone is weak evidence: not inside what the tagger calls a place ("Wigan", "Bristol").
+        tagged_places = [(a, b) for a, b, label in ents or [] if label in _PLACE_LABELS]
+        listed = [(a, b) for a, b in listed if (a, b) not in self._surnamed or not inside(a, b, tagged_places)]
         names = [
             (a, b)
             for a, b in context
@@ -404,7 +471,7 @@ class Redactor:
     # -- parts ----------------------------------------------------------------------------------------------
     def _handles(self, text: str) -> list[Item]:
         out = []
-        for m in HANDLE_CUE_RE.finditer(text):
+        for m in [*HANDLE_CUE_RE.finditer(text), *USERNAME_RE.finditer(text)]:
             h = m.group(1).rstrip(".")
             key = fold(h)
             if not h or key in _NOT_NAMES or key in _RELATIONS:
@@ -420,7 +487,7 @@ class Redactor:
         for m in LOWER_PLACE_RE.finditer(text):
             if not any(fold(w) in self.first for w in m.group().split()[:-1]):
                 spans.append(m.span())
-        known = [m.span() for m in self.places.finditer(text)] if self.places is not None else []
+        known = self.places.finditer(text) if self.places is not None else []
         return spans, known
 
     def _is_common(self, key: str) -> bool:
@@ -435,17 +502,18 @@ class Redactor:
             return True
         return key.endswith("s") and key[:-1] in self.last
 
-    def _name_like(self, t: _Tok, *, strong: bool) -> bool:
-        """Could ``t`` be (part of) a name here? ``strong``: the context says a name follows."""
+    def _name_like(self, t: _Tok, *, strong: bool, title: bool = False) -> bool:
+        """Could ``t`` be (part of) a name here? ``strong``: the context says a name follows; ``title``: a title
+        or rank does, so even a name that is also a word counts ("DC smith", "pcso grace")."""
         k = t.key
         if k in _NOT_NAMES or k in _RELATIONS or k in STRONG_TITLES or k in STOP_WORDS or len(k) < 2:
             return False
-        if not t.cap and k in _PERSON_VERBS:
+        if _CONTRACTION.search(k) or (not t.cap and k in _PERSON_VERBS):
             return False
         known = self._known(k)
         if t.text.isupper() and len(t.text) > 1 and not known:
             return False  # an acronym (CPS, IDVA)
-        if strong and (known or t.cap):
+        if strong and (t.cap or (known and (title or k in self.first or not self._is_common(k)))):
             return True
         if t.cap:
             return known or not self._is_common(k)
@@ -472,7 +540,12 @@ class Redactor:
                 break
             if t.key in _NOT_NAMES or t.key in _RELATIONS or t.key in STOP_WORDS or t.key in _PERSON_VERBS:
                 break
-            if t.cap and prev.cap and (self._known(t.key) or not self._is_common(t.key)) and not t.sent_start:
+            if (
+                t.cap
+                and prev.cap
+                and not t.sent_start
+                and (self._known(t.key) or not self._is_common(t.key) or t.key in self.nouns_only)
+            ):
                 j += 1
             elif not t.cap and not prev.cap and t.key in self.last:
                 j += 1  # "darren wright"
@@ -495,6 +568,7 @@ class Redactor:
     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(names found by context, names found by lists and NER): the first are kept even inside a known
         place's name ("Chelsea, my cousin"), the second are not."""
+        self._surnamed: set[tuple[int, int]] = set()
         toks = _tokens(text)
         letters = [c for c in text if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # shouting: capitals say nothing
@@ -504,13 +578,13 @@ class Redactor:
         context: list[tuple[int, int]] = []
         listed: list[tuple[int, int]] = []
 
-        def take(j: int, strong: bool, into: list[tuple[int, int]]) -> None:
-            if j < n and len(toks[j].key) == 1 and toks[j].key.isalpha() and j + 1 < n:
-                if self._name_like(toks[j + 1], strong=True):  # an initial, then the surname
-                    a, b = self._extend(toks, text, j, j + 2)
+        def take(j: int, strong: bool, into: list[tuple[int, int]], title: bool = False) -> None:
+            if j < n and len(toks[j].key) == 1 and toks[j].key not in ("a", "i") and j + 1 < n:
+                if toks[j].key.isalpha() and self._name_like(toks[j + 1], strong=True, title=title):
+                    a, b = self._extend(toks, text, j, j + 2)  # an initial, then the surname
                     into.append((toks[a].start, toks[b - 1].end))
                 return
-            if j < n and self._name_like(toks[j], strong=strong):
+            if j < n and self._name_like(toks[j], strong=strong, title=title):
                 a, b = self._extend(toks, text, j, j + 1)
                 into.append((toks[a].start, toks[b - 1].end))
 
@@ -529,9 +603,12 @@ class Redactor:
                     if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
                         strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
                     if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
-                        take(j, True, context)
+                        take(j, True, context, title=strong)
+                    elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
+                        take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
             # Relations and roles: "my ex darren wright", "my IDVA, Farah", "the officer, Tomasz".
-            if k in _RELATIONS and prev is not None:
+            possessive = text[t.end : t.end + 2] in ("'s", "\u2019s")
+            if k in _RELATIONS and prev is not None and not possessive:
                 back = i - 1
                 while back >= 0 and toks[back].key in _MODIFIERS | _RELATIONS:
                     back -= 1
@@ -548,7 +625,7 @@ class Redactor:
                     if (
                         j < n
                         and toks[j].start - toks[j - 1].end <= 3
-                        and "\n" not in text[toks[j - 1].end : toks[j].start]
+                        and not re.search(r"[\n.!?;:]", text[toks[j - 1].end : toks[j].start])
                     ):
                         appositive = "," in text[toks[j - 1].end : toks[j].start]
                         if toks[back].key in ("the", "a", "an") and not toks[j].cap and not appositive:
@@ -560,12 +637,15 @@ class Redactor:
                 j = i + 2
                 while j < n and toks[j].key in _MODIFIERS:
                     j += 1
-                if j < n and toks[j].key in _RELATIONS and self._name_like(t, strong=t.cap):
+                is_relation = j < n and (
+                    toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
+                )
+                if is_relation and self._name_like(t, strong=t.cap):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
-            if k in _CALLED:
-                take(i + 1, True, context)
+            if k in _CALLED and nxt is not None:
+                take(i + 1, nxt.cap or self._known(nxt.key), context)
             elif k == "name" and nxt is not None:
                 if re.match(r"\s*:", text[t.end : nxt.start]):  # "name: precious mensah-boateng"
                     take(i + 1, True, context)
@@ -575,18 +655,36 @@ class Redactor:
                             take(j + 1, True, context)
                             break
             # "me and rachel", "me n jess", "kemi and me".
+            if k in ("and", "n", "&") and prev is not None and nxt is not None:
+                if prev.key in ("me", "i"):
+                    take(i + 1, True, context)
+                elif nxt.key in ("me", "i") and prev.key not in _NOT_NAMES:
+                    a, _ = self._extend(toks, text, i - 1, i)
+                    if self._name_like(prev, strong=True):
+                        context.append((toks[a].start, prev.end))
+            # "ayo's mum", "sky's dad": someone's relative.
+            possessive_name = text[t.end : t.end + 2] in ("'s", "\u2019s")
             if (
-                k in ("and", "n", "&")
-                and prev is not None
+                possessive_name
                 and nxt is not None
-                and (
-                    prev.key in ("me", "i")
-                    or i + 2 < n
-                    and toks[i + 2].key in ("me", "i")
-                    and nxt.key not in _NOT_NAMES
-                )
+                and nxt.key in _RELATIONS
+                and k not in _OWNERS
+                and self._name_like(t, strong=True)
             ):
-                take(i + 1, True, context)
+                a, _ = self._extend(toks, text, i, i + 1)
+                context.append((toks[a].start, t.end))
+            # Sign-offs: "- Carol" at the end, "thanks, grace", "Thank you grace".
+            if (
+                i >= n - 3
+                and (
+                    re.search(r"(?:^|\n|[-\u2013\u2014~]\s*)$", text[: t.start])
+                    or (
+                        prev is not None and prev.key in ("thanks", "thank", "you", "cheers", "regards", "love", "from")
+                    )
+                )
+                and (i == n - 1 or all(x.cap for x in toks[i:]))
+            ) and (t.cap or self._known(k)):
+                take(i, True, context)
             # "deji went to the station": a word that is no word, doing what people do.
             if (
                 not t.cap
@@ -601,7 +699,9 @@ class Redactor:
                 take(i, True, listed)
             # A surname of the lists, capitalised inside a sentence ("the Okonkwos", "reported Kowalczyk").
             if t.cap and not t.sent_start and k not in self.first and self._known(k) and not self._is_common(k):
+                before = len(listed)
                 take(i, True, listed)
+                self._surnamed.update(listed[before:])
             # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
             if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
@@ -632,12 +732,9 @@ class Redactor:
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
                     if not re.fullmatch(r"\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
                         continue
-                    if (
-                        t.cap
-                        and not self._is_common(t.key)
-                        and t.key not in STOP_WORDS
-                        or (self._known(t.key) and t.key in self.first and t.key not in STOP_WORDS)
-                    ):
+                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
+                        continue
+                    if (t.cap and not self._is_common(t.key)) or (t.key in self.first and not self._is_common(t.key)):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
@@ -662,14 +759,17 @@ class Redactor:
             if label == "PERSON":
                 if all(self._is_common(w) for w in words) and not any(known):
                     continue
+                if not any(c.isupper() for c in text[start:end]) and all(self._is_common(w) for w in words):
+                    continue  # "dick pics": lower-case words the tagger took for a name
                 out.append((start, end))
             elif (
-                label in ("ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART")
+                label in ("ORG", "PRODUCT", "WORK_OF_ART")
                 and all(known)
                 and len(words) <= 3
                 and not any(self._is_common(w) for w in words)
+                and (text[start:end].isupper() or "-" in text[start:end] or (len(words) > 1 and words[0] in self.first))
             ):
-                out.append((start, end))
+                out.append((start, end))  # "KOWALSKI", "Mensah-Boateng", "Chiamaka Okonkwo" tagged as bodies
         return out
 
     def file_names(self, texts: Iterable[str], ents: Iterable[list[tuple[int, int, str]]]) -> list[str]:
@@ -712,6 +812,17 @@ def apply(text: str, items: Iterable[Item]) -> str:
 def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
     """(start, end, label) of a spaCy Doc's entities."""
     return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
+def _default_nouns() -> frozenset[str]:
+    """Noun-only words of the default spaCy pipeline's dictionary (see :func:`pipeline.names.noun_only_words`)."""
+    from .config import EntitiesConfig
+    from .names import noun_only_words
+
+    try:
+        return noun_only_words(EntitiesConfig().spacy_model)
+    except (ImportError, OSError):
+        return frozenset()
 
 
 def _default_common() -> frozenset[str]:
@@ -779,18 +890,19 @@ def place_names(patterns: Any) -> list[str]:
     return sorted(names)
 
 
-def make_redactor(config: Any, nlp: Any = None) -> Redactor:
+def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> Redactor:
     """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
     ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
     texts redacted one at a time."""
-    from .names import common_words
+    from .names import common_words, country_places, noun_only_words
 
     rc = config.redact
     return Redactor(
         [],
         nlp,
-        [*place_names(config.entities.patterns), *rc.keep_names],
+        [*place_names(config.entities.patterns), *rc.keep_names, *country_places(tuple(rc.place_countries)), *places],
         common=common_words(config.entities.spacy_model),
+        nouns_only=noun_only_words(config.entities.spacy_model),
         use_name_lists=rc.name_lists,
     )
 

@@ -190,11 +190,7 @@ def _ner(config: Config):  # type: ignore[no-untyped-def]
 
 def _redactor(config: Config, nlp: object, person_names: list[str], place_names: list[str]) -> Redactor:
     """The configured redactor, knowing the file's places and its people's full names (PERSON entities)."""
-    r = make_redactor(config, nlp)
-    if r.places is None or place_names:
-        from ..redact import phrase_pattern
-
-        r.places = phrase_pattern([*place_names, *config.redact.keep_names])
+    r = make_redactor(config, nlp, place_names)
     return r.with_names(r.file_names(person_names, [[(0, len(n), "PERSON")] for n in person_names]))
 
 
