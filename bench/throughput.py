@@ -2,7 +2,8 @@
 
 Inputs are synthetic consultations spliced from the shipped answers (bench/synth.py: 95% distinct answers,
 3% campaign copies, 2% empty), written as Parquet. Each whole `label` run is a fresh process; its peak memory
-is the largest sum of the resident memory of it and its child processes, sampled every 0.2 s (psutil).
+is the largest sum of the proportional set size (PSS: resident memory, pages shared between processes
+counted once in all) of it and its child processes, sampled every 0.2 s (psutil).
 Stages (clean, campaign detection, themes, safeguarding, entities) are timed in one process on sizes up to
 --stage-max. Prints JSON: seconds, answers/s, peak RSS, and the growth exponent of time and memory between
 consecutive sizes (1.0 = linear). With --ner-baseline, also `label` with entities on 10k answers against spaCy's
@@ -41,9 +42,9 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str]:
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
-        try:
-            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
-            peak = max(peak, rss)
+        try:  # proportional set size: pages shared by forked workers are counted once in all
+            procs = [ps, *ps.children(recursive=True)]
+            peak = max(peak, sum(_pss(p) for p in procs))
         except psutil.Error:
             pass
         time.sleep(0.2)
@@ -52,6 +53,13 @@ def run_measured(cmd: list[str]) -> tuple[float, int, str]:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     return seconds, peak, err
+
+
+def _pss(p: object) -> int:
+    try:
+        return int(p.memory_full_info().pss)  # type: ignore[attr-defined]
+    except (AttributeError, Exception):
+        return int(p.memory_info().rss)  # type: ignore[attr-defined]
 
 
 def exponent(a: dict, b: dict, key: str) -> float | None:

@@ -32,6 +32,7 @@ from .tables import (
     _cell_to_str,
     _check_header,
     _excel_safe,
+    _excel_unsafe,
     _sniff_delimiter,
     _strip_illegal,
     _too_long_error,
@@ -47,8 +48,11 @@ _BLOCK = 1 << 22
 class Source:
     """An input table opened for reading in chunks; :meth:`chunks` can be called once per pass."""
 
-    def __init__(self, path: Path, sheet: str | int = 0, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self, path: Path, sheet: str | int = 0, chunk_rows: int = CHUNK_ROWS, *, written_by_consult: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.written_by_consult = written_by_consult
         self.sheet = sheet
         self.chunk_rows = chunk_rows
         if not self.path.exists():
@@ -107,7 +111,7 @@ class Source:
 
     # readers -----------------------------------------------------------------------------------------------
     def _whole_chunks(self) -> Iterator[pd.DataFrame]:
-        df, info = read_table(self.path, sheet=self.sheet)
+        df, info = read_table(self.path, sheet=self.sheet, written_by_consult=self.written_by_consult)
         self.info = info
         for s in range(0, len(df), self.chunk_rows):
             yield df.iloc[s : s + self.chunk_rows]
@@ -195,6 +199,11 @@ class Source:
         df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
         if self._mode != "csv":  # the CSV reader gives strings already
             df = df.astype(object).map(_cell_to_str) if len(df) else df.astype(object)
+        if self.written_by_consult and self._mode == "csv":  # as read_table: the apostrophe before formulas goes
+            for c in df.columns:
+                quoted = df[c].str.startswith("'").to_numpy()
+                if quoted.any():
+                    df.loc[quoted, c] = df.loc[quoted, c].map(_excel_unsafe)
         if self.blank_columns:
             df = df.drop(columns=[c for c in self.blank_columns if c in df.columns])
         if len(df.columns) and len(df):

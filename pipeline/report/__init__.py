@@ -298,6 +298,28 @@ def build_report(
     )
 
 
+def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
+    """The columns of a labelled file that a report reads (ids, text, what labelling added, the ``by``
+    columns), read in chunks: other input columns are never held (a million answers fit in little memory)."""
+    from ..label import added_columns, theme_columns
+    from ..stream import Source
+
+    source = Source(path, chunk_rows=100_000, written_by_consult=True)
+    text_col, id_col = config.ingest.text_column, config.ingest.id_column
+    parts, keep = [], None
+    for chunk in source.chunks():
+        if keep is None:
+            themes = theme_columns(chunk)
+            if themes:
+                analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)  # names every column
+            wanted = {text_col, id_col, *by, *added_columns(themes)}
+            keep = [c for c in chunk.columns if c in wanted]
+        parts.append(chunk[keep])
+    if not parts:  # no rows: read whole, for the same checks and messages as before
+        return read_table(path, written_by_consult=True)[0]
+    return pd.concat(parts)
+
+
 def report_file(
     labelled: Path,
     out_dir: Path,
@@ -315,7 +337,7 @@ def report_file(
     config = config or Config()
     labelled = Path(labelled)
     check_out_dir(Path(out_dir), labelled, compare)
-    df, _ = read_table(labelled, written_by_consult=True)
+    df = read_labelled(labelled, config, by or [])
     check_labelled(df, f"{labelled}")
     source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
     previous = None
