@@ -158,6 +158,11 @@ class CopyPlan:
         self.keep_key[earlier] = True
         self.needs_key = self.keep_key.copy()  # the resolver reads the folded text of these rows only
         self.needs_key[later] = True
+        last_use = np.full(n, -1, dtype=np.int64)  # the last row that compares with each kept text
+        np.maximum.at(last_use, earlier, later)
+        kept = np.flatnonzero(self.keep_key)
+        self.evict_order = kept[np.argsort(last_use[kept], kind="stable")]
+        self.evict_after = last_use[self.evict_order]
         self.may_be_root = self.keep_key.copy()
         self.may_be_root[self.first[self.first != np.arange(n)]] = True
         self.n = n
@@ -179,6 +184,7 @@ class Resolver:
         self.root = np.arange(plan.n)
         self.keys: dict[int, str] = {}
         self.ids: dict[int, str] = {}
+        self._evicted = 0
 
     def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
         """``duplicate_of`` for rows ``start .. start + len(ids)``, which must come in order; ``keys`` holds the
@@ -203,4 +209,10 @@ class Resolver:
                 self.ids[i] = id_
             r = root[i]
             out.append("" if r == i else self.ids[r])
+        # Folded texts no later row compares with are dropped.
+        end = start + len(ids)
+        stop = int(np.searchsorted(p.evict_after, end - 1, side="right"))
+        for b in p.evict_order[self._evicted : stop].tolist():
+            self.keys.pop(b, None)
+        self._evicted = max(self._evicted, stop)
         return out
