@@ -152,3 +152,45 @@ def test_dask_on_a_two_worker_local_cluster_matches_local(model: Path, tmp_path:
         p, tmp_path / "dask.parquet", model, "ingest.chunk_rows=100", with_entities=True, engine="dask", dask_workers=2
     )
     pd.testing.assert_frame_equal(local, dask)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, int | None]] = []
+        self.done: dict[str, int] = {}
+
+    def stage(self, name: str, total: int | None) -> None:
+        self.stages.append((name, total))
+        self.done[name] = 0
+
+    def tick(self, n: int) -> None:
+        self.done[self.stages[-1][0]] += n
+
+
+def test_progress_counts_answers_in_every_stage(model: Path, tmp_path: Path) -> None:
+    df = answers(250)
+    p = tmp_path / "in.parquet"
+    df.to_parquet(p, index=False)
+    rec = Recorder()
+    label_file(
+        p,
+        tmp_path / "o.csv",
+        model,
+        load_config(None, ["ingest.chunk_rows=100"]),
+        with_entities=False,
+        jobs=1,
+        progress=rec,
+    )  # type: ignore[arg-type]
+    assert rec.stages == [("checking", 250), ("labelling", 250)]  # Parquet metadata gives the count up front
+    assert rec.done == {"checking": 250, "labelling": 250}
+
+
+def test_dask_missing_is_one_clear_error(model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    df = answers(120)
+    p = tmp_path / "in.csv"
+    df.to_csv(p, index=False)
+    code, text = run("label", p, "-o", tmp_path / "o.csv", "-m", model, "--engine", "dask", "--no-entities")
+    assert code == 1 and "pip install -e '.[dask]'" in text and not (tmp_path / "o.csv").exists()
