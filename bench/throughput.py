@@ -1,7 +1,7 @@
 """Throughput and memory of `consult label` and of each stage, at 10k, 100k and 1M answers.
 
 Inputs are synthetic consultations spliced from the shipped answers (bench/synth.py: 95% distinct answers,
-3% campaign copies, 2% empty), written as Parquet. Each whole `label` run is a fresh process; its peak memory
+3% campaign copies, 2% empty), written as Parquet. Each whole `label` run is a fresh process (bench/label_run.py: label_file with progress as JSON lines); its peak memory
 is the largest sum of the proportional set size (PSS: resident memory, pages shared between processes
 counted once in all) of it and its child processes, sampled every 0.2 s (psutil).
 Stages (clean, campaign detection, themes, safeguarding, entities) are timed in one process on sizes up to
@@ -114,7 +114,8 @@ def ner_baseline(path: Path, model_dir: Path, jobs: int | None, tmp: Path) -> di
     import spacy
 
     texts = pd.read_parquet(path, columns=["text"])["text"].tolist()
-    cmd = [*CONSULT, "label", str(path), "-o", str(tmp / "ents.parquet"), "-m", str(model_dir), "--entities"]
+    cmd = [sys.executable, str(ROOT / "bench" / "label_run.py"), str(path), str(tmp / "ents.parquet"), str(model_dir)]
+    cmd += ["--entities"]
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]
     label_s, peak, _ = run_measured(cmd)
@@ -160,16 +161,18 @@ def main() -> None:
             df, _ = synthetic(n, seed=n)
             df.to_parquet(path, index=False)
             del df
-        cmd = [*CONSULT, "label", str(path), "-o", str(tmp / f"labelled_{n}.parquet"), "-m", str(model_dir)]
-        cmd += ["--no-entities", "--engine", args.engine]
+        cmd = [sys.executable, str(ROOT / "bench" / "label_run.py"), str(path), str(tmp / f"labelled_{n}.parquet")]
+        cmd += [str(model_dir), "--engine", args.engine]
         if args.jobs is not None:
             cmd += ["--jobs", str(args.jobs)]
-        seconds, peak, _ = run_measured(cmd)
+        seconds, peak, err = run_measured(cmd)
+        last = json.loads(err.strip().splitlines()[-1])
         run = {
             "answers": n,
             "label_no_entities_seconds": round(seconds, 1),
             "answers_per_s": round(n / seconds, 1),
             "peak_rss_mb": round(peak / 2**20),
+            "passes_seconds": last.get("seconds"),
         }
         if n <= args.stage_max:
             run["stages_one_process"] = stage_times(path, model_dir, n)
