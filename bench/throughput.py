@@ -10,7 +10,8 @@ consecutive sizes (1.0 = linear). With --ner-baseline, also `label` with entitie
 own NER-only pipeline in one process on the same texts (the speed ratio the issue asks to be >= 1.6).
 
     python bench/throughput.py [--sizes 10000 100000 1000000] [--engine local|dask] [--jobs N]
-                               [--stage-max 100000] [--ner-baseline] [--out FILE.json]
+                               [--stage-max 100000] [--entities-max 10000] [--ner-baseline]
+                               [--timeout SECONDS] [--workdir DIR] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -34,24 +35,33 @@ from synth import synthetic  # noqa: E402
 CONSULT = [sys.executable, "-m", "pipeline"]
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, str]:
-    """(seconds, peak RSS of the process tree in bytes, stderr) of a command."""
+def run_measured(cmd: list[str], timeout: float | None = None) -> tuple[float, int, str]:
+    """(seconds, peak memory of the process tree in bytes, stderr) of a command; after ``timeout`` seconds the
+    command is stopped (SIGINT, so it removes its temporary output) and what it printed so far returned."""
+    import signal
+
     import psutil
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errf = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (read below, deleted when collected)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errf, text=True)
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
+        if timeout is not None and time.perf_counter() - t0 > timeout:
+            proc.send_signal(signal.SIGINT)
+            proc.wait()
+            break
         try:  # proportional set size: pages shared by forked workers are counted once in all
             procs = [ps, *ps.children(recursive=True)]
             peak = max(peak, sum(_pss(p) for p in procs))
         except psutil.Error:
             pass
         time.sleep(0.2)
-    out, err = proc.communicate()
     seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
+    errf.seek(0)
+    err = errf.read()
+    if proc.returncode != 0 and timeout is None:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     return seconds, peak, err
 
@@ -69,7 +79,7 @@ def exponent(a: dict, b: dict, key: str) -> float | None:
     return round(math.log(b[key] / a[key]) / math.log(b["answers"] / a["answers"]), 3)
 
 
-def stage_times(path: Path, model_dir: Path, n: int) -> dict:
+def stage_times(path: Path, model_dir: Path, n: int, entities: bool) -> dict:
     """Seconds of each stage over the whole file in this process (one core)."""
     import pandas as pd
 
@@ -101,7 +111,7 @@ def stage_times(path: Path, model_dir: Path, n: int) -> dict:
     t = time.perf_counter()
     flag_answers([x for x, s in zip(ct, sub, strict=True) if s])
     out["safeguarding"] = time.perf_counter() - t
-    if n <= 100_000:
+    if entities:
         ex = EntityExtractor(cfg.entities)
         t = time.perf_counter()
         ex.extract(sorted({x for x, s in zip(ct, sub, strict=True) if s}), n_process=1)
@@ -145,6 +155,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--stage-max", type=int, default=100_000)
     ap.add_argument("--ner-baseline", action="store_true")
+    ap.add_argument("--entities-max", type=int, default=10_000, help="time the entities stage up to this size")
+    ap.add_argument("--timeout", type=float, default=None, help="stop a label run after this many seconds")
     ap.add_argument("--workdir", type=Path, default=None, help="keep inputs and the model here between runs")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -169,22 +181,34 @@ def main() -> None:
         cmd += [str(model_dir), "--engine", args.engine]
         if args.jobs is not None:
             cmd += ["--jobs", str(args.jobs)]
-        seconds, peak, err = run_measured(cmd)
-        last = json.loads(err.strip().splitlines()[-1])
+        seconds, peak, err = run_measured(cmd, args.timeout)
+        lines = [json.loads(x) for x in err.strip().splitlines() if x.startswith("{")]
+        last = lines[-1] if lines else {}
         run = {
             "answers": n,
+            "completed": bool(last.get("done")),
             "label_no_entities_seconds": round(seconds, 1),
             "answers_per_s": round(n / seconds, 1),
             "peak_rss_mb": round(peak / 2**20),
-            "passes_seconds": last.get("seconds"),
+            "passes_seconds": last.get("seconds") if last.get("done") else None,
             "load_average_1min": round(os.getloadavg()[0], 2),
         }
+        if not run["completed"]:  # stopped at --timeout: how far each stage got, and its rate
+            by_stage: dict[str, dict] = {}
+            for x in lines:
+                by_stage.setdefault(x["stage"], {"start_s": x["seconds"]}).update(done=x["done"], at_s=x["seconds"])
+            for v in by_stage.values():
+                v["answers_per_s"] = round(v["done"] / max(1e-9, v["at_s"] - v["start_s"]), 1)
+            run["stopped_after_s"] = run.pop("label_no_entities_seconds")
+            run.pop("answers_per_s")
+            run["stages_reached"] = by_stage
         if n <= args.stage_max:
-            run["stages_one_process"] = stage_times(path, model_dir, n)
+            run["stages_one_process"] = stage_times(path, model_dir, n, n <= args.entities_max)
         res["runs"].append(run)
         print(json.dumps(run), file=sys.stderr, flush=True)
     growth = []
-    for a, b in zip(res["runs"], res["runs"][1:], strict=False):
+    done = [r for r in res["runs"] if r["completed"]]
+    for a, b in zip(done, done[1:], strict=False):
         growth.append(
             {
                 "from": a["answers"],
