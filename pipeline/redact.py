@@ -964,3 +964,27 @@ def redact_file(
     df[answers.text_column] = res.texts
     write_table(df, Path(output_path))
     return res
+
+
+# Entity labels of the entity ruler and spaCy that name places and bodies, never people.
+PLACE_LABELS = ("BOROUGH", "AREA", "STATION", "TRANSPORT", "AGENCY", "SCHEME")
+
+
+def labelled_file_redactor(df: Any, config: Any, nlp: Any = None) -> Redactor:
+    """The redactor for texts taken from a labelled file (report quotes, campaign excerpts, discovery examples):
+    the configured one (:func:`make_redactor`), also keeping the places the file's ``entities`` column tagged and
+    redacting its people's full names (PERSON entities) wherever they appear."""
+    from .entities import parse_entities
+
+    people: set[str] = set()
+    places: set[str] = set()
+    if "entities" in getattr(df, "columns", []):
+        for cell in df["entities"].fillna("").astype(str):
+            for label, name in parse_entities(cell):
+                if label == "PERSON":
+                    people.add(name)
+                elif label in PLACE_LABELS:
+                    places.add(name)
+    r = make_redactor(config, nlp, sorted(places))
+    names = sorted(people)
+    return r.with_names(r.file_names(names, [[(0, len(n), "PERSON")] for n in names]))

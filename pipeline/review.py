@@ -51,7 +51,7 @@ ABOUT_SHEET = "about"
 # What the analyst sees and fills in, then bookkeeping the import reads back (not to be edited).
 REVIEW_COLUMNS = ["id", "text", "predicted_themes", "probabilities", "why", "reviewed_themes", "reviewer", "notes"]
 BOOK_COLUMNS = ["selected_as", "model_version", "text_sha256", "labelled_file"]
-SELECTED = ("safeguarding", "uncertain", "random")
+SELECTED = ("safeguarding", "uncertain", "random", "candidate")  # candidate: a discovered theme's answers
 _BAD_IN_CELL = (",", "|", "\n", "\t")
 
 
@@ -545,7 +545,7 @@ def import_reviews(
         sel = str(row.get("selected_as", "")).strip()
         if sel not in ("", *SELECTED):
             problems.append(
-                f"{where}: selected_as '{sel}' is not 'safeguarding', 'uncertain' or 'random' — restore the exported value"
+                f"{where}: selected_as '{sel}' is not one of {', '.join(SELECTED)} — restore the exported value"
             )
             continue
         if aid in accepted and sorted(accepted[aid][1]) != sorted(themes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import data_cmds, model_cmds, models_cmds, report_cmds, review_cmds
+from . import data_cmds, discover_cmds, model_cmds, models_cmds, report_cmds, review_cmds
 
 app = typer.Typer(
     rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
@@ -18,6 +18,7 @@ data_cmds.register(app)
 model_cmds.register(app)
 report_cmds.register(app)
 models_cmds.register(app)
+discover_cmds.register(app)
 app.add_typer(review_cmds.app, name="review")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ConsultError
 from ..review import export_for_review, import_reviews
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
 
@@ -41,14 +42,42 @@ def export_cmd(
     model: ModelOpt = None,
     taxonomy: TaxonomyOpt = None,
     audit: AuditOpt = None,
+    discovery: Annotated[
+        Path | None, typer.Option("--discovery", help="Folder of 'consult discover' (with --candidate).")
+    ] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option("--candidate", help="Export this candidate's answers (e.g. C01) instead, most typical first."),
+    ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once.
-    Answers flagged for safeguarding come before them all (selected_as = safeguarding), whatever N is."""
+    Answers flagged for safeguarding come before them all (selected_as = safeguarding), whatever N is.
+    With --discovery and --candidate: the answers of one candidate theme, for reviewers to confirm it."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    if (discovery is None) != (candidate is None):
+        raise ConsultError(
+            "--candidate and --discovery go together",
+            "Give both, e.g. --discovery data/output/discovery --candidate C01",
+        )
+    if discovery is not None and candidate is not None:
+        from ..candidate_review import export_candidate
+
+        ce = export_candidate(
+            labelled, discovery, candidate, output, cfg, n=n, taxonomy_path=taxonomy, audit_path=audit
+        )
+        say(
+            f"{len(ce.rows)} answers of {candidate} → {ce.path} (of {ce.members}; not offered: {ce.skipped_copies} "
+            f"campaign copies, {ce.skipped_reviewed} already reviewed, {ce.left_for_later} beyond -n {n})"
+        )
+        say(
+            "write the new theme's id (after 'consult taxonomy add') or the right themes in reviewed_themes, "
+            "then: consult review import " + str(ce.path)
+        )
+        return
     res = export_for_review(
         labelled,
         output,

@@ -17,11 +17,10 @@ import pandas as pd
 
 from .. import __version__
 from ..config import Config, ReportConfig
-from ..entities import parse_entities
 from ..errors import ConsultError
 from ..label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, as_bool
 from ..modelstore import sha256_file
-from ..redact import Redactor, make_redactor
+from ..redact import labelled_file_redactor
 from ..tables import read_table
 from ..taxonomy import Taxonomy
 from . import analysis
@@ -141,36 +140,6 @@ def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: boo
         ) from None
 
 
-def _person_names(df: pd.DataFrame) -> list[str]:
-    if "entities" not in df.columns:
-        return []
-    return sorted({n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab == "PERSON"})
-
-
-PLACE_LABELS = ("BOROUGH", "AREA", "STATION", "TRANSPORT", "AGENCY", "SCHEME")
-
-
-def _place_names(df: pd.DataFrame, config: Config) -> list[str]:
-    """Names of the entity ruler's places and organisations (with aliases) and those tagged in the file."""
-    import yaml
-
-    names = set()
-    if "entities" in df.columns:
-        names |= {
-            n for c in df["entities"].fillna("").astype(str) for lab, n in parse_entities(c) if lab in PLACE_LABELS
-        }
-    path = config.entities.patterns
-    if path is not None and Path(path).is_file():
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            data = {}  # the entities stage reports a broken file; here it only means fewer names are kept
-        for label in PLACE_LABELS:
-            for canonical, aliases in (data.get(label) or {}).items():
-                names |= {str(canonical), *(str(a) for a in aliases or [])}
-    return sorted(names)
-
-
 def _language(config: Config) -> str:
     from ..entities import spacy_language
 
@@ -186,12 +155,6 @@ def _ner(config: Config):  # type: ignore[no-untyped-def]
     from ..entities import load_spacy
 
     return load_spacy(config.entities.spacy_model, ner=True)
-
-
-def _redactor(config: Config, nlp: object, person_names: list[str], place_names: list[str]) -> Redactor:
-    """The configured redactor, knowing the file's places and its people's full names (PERSON entities)."""
-    r = make_redactor(config, nlp, place_names)
-    return r.with_names(r.file_names(person_names, [[(0, len(n), "PERSON")] for n in person_names]))
 
 
 def _reasons(df: pd.DataFrame, flagged: pd.Series, min_size: int) -> str:
@@ -242,8 +205,7 @@ def build_report(
     )
     if nlp is None and cfg.quotes_per_theme > 0:
         nlp = _ner(config)
-    person_names, place_names = _person_names(df), _place_names(df, config)
-    redactor = _redactor(config, nlp, person_names, place_names)
+    redactor = labelled_file_redactor(df, config, nlp)
     flagged = as_bool(df[SAFEGUARDING_FLAG]) if SAFEGUARDING_FLAG in df.columns else pd.Series(False, index=df.index)
     groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
     matrix, pairs = analysis.cooccurrence(counted, themes, names)
@@ -281,7 +243,7 @@ def build_report(
         groups=groups,
         cooccurrence=matrix,
         pairs=pairs,
-        entities=analysis.entity_table(counted, themes, names, cfg, _redactor(config, None, person_names, place_names)),
+        entities=analysis.entity_table(counted, themes, names, cfg, labelled_file_redactor(df, config, None)),
         quotes=analysis.quote_table(
             counted[~flagged[b.mask]],
             themes,
