@@ -151,7 +151,10 @@ class Labeller:
             new[col] = cleaned[col].to_numpy()
         new["duplicate_of"] = list(duplicate_of)
         clean_text = cleaned["clean_text"].tolist()
-        checked = flag_answers([clean_text[i] for i in idx])  # substantive answers only, in their cleaned form
+        # Substantive answers only, in their cleaned form; in batches, as the themes (the classifier's sparse
+        # features for a whole chunk would hold hundreds of megabytes at once).
+        sub_texts = [clean_text[i] for i in idx]
+        checked = [a for s in range(0, len(sub_texts), 2000) for a in flag_answers(sub_texts[s : s + 2000])]
         flags, reasons = np.zeros(n, dtype=bool), [""] * n
         for r, i in enumerate(idx):
             flags[i], reasons[i] = checked[r].flag, checked[r].reason
