@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import write_bytes
 from .config import Config
 from .discover import read_discovery
 from .errors import ConsultError
@@ -28,11 +29,11 @@ from .review import (
     REVIEW_COLUMNS,
     AuditStore,
     _now,
-    _theme_table,
-    _write_review_xlsx,
+    review_xlsx_bytes,
     text_sha256,
+    themes_sheet_table,
 )
-from .tables import atomic_path, check_output_path, read_table, table_format, write_table
+from .tables import check_output_path, read_table, table_format, write_table
 
 __all__ = ["CandidateExport", "export_candidate"]
 
@@ -146,7 +147,7 @@ def export_candidate(
     if table_format(output) == "csv":
         write_table(table, output)
     else:
-        theme_sheet = _theme_table(themes, {"theme_names": {}, "themes_left_out": {}}, taxonomy_path)
+        theme_sheet = themes_sheet_table(themes, {"theme_names": {}, "themes_left_out": {}}, taxonomy_path)
         sid = str(crow["suggested_id"])
         if sid not in set(theme_sheet["id"]):
             extra = {
@@ -176,8 +177,7 @@ def export_candidate(
             ],
             columns=["key", "value"],
         )
-        with atomic_path(output) as tmp:
-            _write_review_xlsx(table, theme_sheet, about_sheet, tmp)
+        write_bytes(output, review_xlsx_bytes(table, theme_sheet, about_sheet))
     return CandidateExport(
         rows=table,
         path=output,

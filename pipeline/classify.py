@@ -258,12 +258,17 @@ class QuestionFeatures(TransformerMixin, BaseEstimator):
             return sp.hstack([B, sp.csr_matrix((n, k * d), dtype=B.dtype)], format="csr")
         block = {q: j for j, q in enumerate(self.questions_)}
         row_block = np.array([block.get(str(q), -1) for q in questions], dtype=np.int64)
-        copy = sp.diags((row_block >= 0).astype(B.dtype) * self.weight) @ B
-        copy = copy.tocsr()
-        copy.eliminate_zeros()
-        counts = np.diff(copy.indptr)
-        copy.indices = copy.indices.astype(np.int64) + np.repeat(np.maximum(row_block, 0) * d, counts)
-        copy = sp.csr_matrix((copy.data, copy.indices, copy.indptr), shape=(n, k * d))
+        # The copy holds each answered row's entries, scaled, shifted into its question's block: built from
+        # B's arrays directly (no matrix product).
+        lengths = np.diff(B.indptr)
+        asked = row_block >= 0
+        entries = np.repeat(asked, lengths)
+        shift = np.repeat(row_block[asked] * d, lengths[asked])
+        indptr = np.concatenate([[0], np.cumsum(np.where(asked, lengths, 0))])
+        copy = sp.csr_matrix(
+            (B.data[entries] * B.dtype.type(self.weight), B.indices[entries].astype(np.int64) + shift, indptr),
+            shape=(n, k * d),
+        )
         return sp.hstack([B, copy], format="csr")
 
 
@@ -479,15 +484,24 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     Calibration and thresholds are set by :func:`train_model` from out-of-fold predictions; ``fit`` alone
     fits the linear models and keeps whatever calibration is already set.
+
+    ``tone``: a fitted :class:`pipeline.tone.ToneModel` carried with the themes (trained on its own labels,
+    prefit: ``fit`` leaves it as it is), or None.
     """
 
     def __init__(
-        self, config: ModelConfig | None = None, C: float = 1.0, mode: str = "multilabel", nb_C: float | None = None
+        self,
+        config: ModelConfig | None = None,
+        C: float = 1.0,
+        mode: str = "multilabel",
+        nb_C: float | None = None,
+        tone: Any = None,
     ) -> None:
         self.config = config
         self.C = C
         self.mode = mode
         self.nb_C = nb_C
+        self.tone = tone
 
     @property
     def _cfg(self) -> ModelConfig:

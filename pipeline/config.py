@@ -36,6 +36,17 @@ class IngestConfig(_Strict):
     trained with it needs it when labelling. "" = never use a question column."""
     label_separator: str = Field(";", min_length=1)
     """Separator between several themes in one cell."""
+    tone_column: str = "tone"
+    """Column with the tone of a labelled answer, when a training file has one: ``positive``, ``neutral`` or
+    ``negative``, or numbers read by ``tone_rule``. ``consult train`` then also fits a tone classifier. "" = never."""
+    tone_rule: Literal["words", "sign"] = "words"
+    """How tone cells are read: ``words`` (positive / neutral / negative, any case) or ``sign`` (numbers, e.g. a
+    criticality score: below -tone_neutral_band negative, above +tone_neutral_band positive, else neutral).
+    Cells that cannot be read are left out of the tone model and counted."""
+    tone_neutral_band: float = Field(0.0, ge=0.0)
+    """``sign`` rule: numbers within this distance of 0 are neutral (0 = only 0 itself)."""
+    tone_integers_only: bool = True
+    """``sign`` rule: only whole numbers are read (a score such as 2.5 or "-o" is left out and counted)."""
     theme_columns: list[str] = Field(default_factory=list)
     """Labels given as indicator columns instead of one labels column: each column is a theme (its name is the
     theme id); a cell of 1, true, yes or x marks an answer with the theme, 0, false, no or empty without it.
@@ -46,6 +57,28 @@ class IngestConfig(_Strict):
     """Rows read, labelled and written at a time: memory stays flat whatever the file's size."""
     sheet: str | int = 0
     """Sheet (name or 0-based index) read from an XLSX workbook."""
+    encoding: str = "auto"
+    """Text encoding of CSV, TSV and JSONL inputs. ``"auto"``: a byte-order mark's (UTF-8, UTF-16, UTF-32), else
+    UTF-8, else Windows-1252, line by line; a line that is none of these is refused, naming it. Any other
+    encoding (e.g. ``"cp866"``, ``"latin-1"``, ``"shift_jis"``) is never guessed: name it here or with
+    ``--encoding``."""
+    max_columns: int = Field(10_000, ge=1)
+    """A table with more columns than this is refused at once (before any parsing)."""
+    max_line_bytes: int = Field(1_000_000, ge=1_000)
+    """A CSV, TSV or JSONL file with a line longer than this many bytes is refused at once (before parsing):
+    such a file is rarely a table (a binary file, or one JSON array instead of JSON lines)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, v: str) -> str:
+        if v != "auto":
+            try:
+                b"a".decode(v, errors="ignore")  # b"" skips the codec lookup
+            except LookupError:
+                raise ValueError(
+                    f"{v!r} is not a text encoding Python knows (e.g. 'cp1252', 'cp866', 'latin-1', 'utf-16')"
+                ) from None
+        return v
 
 
 class CleanConfig(_Strict):
@@ -178,6 +211,9 @@ class ReportConfig(_Strict):
     """False discovery rate (Benjamini-Hochberg) for over/under-representation and for changes between rounds."""
     quotes_per_theme: int = Field(3, ge=0, le=10)
     """Representative quotes per theme."""
+    quotes_by_tone: list[Literal["positive", "neutral", "negative"]] = Field(default_factory=list)
+    """Also pick quotes per theme for each of these tones (e.g. ["positive", "negative"]: up to
+    ``quotes_per_theme`` of each), from a file labelled with tone; redacted like every quote."""
     quote_min_probability: float = Field(0.5, ge=0.0, le=1.0)
     """A quote must carry its theme with at least this probability."""
     quote_max_chars: int = Field(400, ge=40)

@@ -55,6 +55,8 @@ class ValidationReport:
     duplicate_ids: int
     blank_ids: int
     too_long: int
+    formulas_without_value: int = 0
+    """XLSX formula cells with no saved result, read as empty (the notes say where)."""
     labelled_rows: int | None = None
     question_column: str | None = None
     answers_per_question: dict[str, int] | None = None
@@ -113,6 +115,18 @@ def _sheet_hint(path: Path) -> str:
     )
 
 
+def _refuse_non_text(info: ReadInfo, path: Path, columns: list[tuple[str | None, str, str]]) -> None:
+    """Refuse a text, id or question column whose values are not text (nested Parquet or JSON values, binary
+    that is not UTF-8): read as text they would be a Python rendering such as "{'a': 'x'}"."""
+    for column, role, option in columns:
+        kind = info.column_kinds.get(column) if column else None
+        if kind:
+            raise ConsultError(
+                f"{path}: the {role} column '{column}' holds {kind}, not text",
+                f"Name a column of plain text with {option}, or turn that column into text before reading it",
+            )
+
+
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
@@ -137,13 +151,22 @@ def load_answers(
     ``unique_ids``, that every answer has an id of its own (outputs, duplicates, reviews and retraining are
     keyed by id)."""
     config = config or IngestConfig()
-    df, info = read_table(Path(path), sheet=config.sheet)
+    df, info = read_table(Path(path), sheet=config.sheet, limits=config)
     if len(df.columns) == 0:
         raise ConsultError(
             f"{path} has no columns", "Give a file whose first row names the columns" + _sheet_hint(Path(path))
         )
     _require_column(df, config.text_column, "text", "--text-column", Path(path))
     _require_column(df, config.id_column, "id", "--id-column", Path(path))
+    _refuse_non_text(
+        info,
+        Path(path),
+        [
+            (config.text_column, "text", "--text-column"),
+            (config.id_column, "id", "--id-column"),
+            (question_column_in(list(df.columns), config), "question", "--question-column"),
+        ],
+    )
     if len(df) == 0:
         raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
     _check_text_column(df[config.text_column].astype(str), config.text_column, Path(path))
@@ -263,6 +286,7 @@ def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport
         duplicate_ids=int((ids.duplicated(keep="first") & (ids != "")).sum()),
         blank_ids=int((ids == "").sum()),
         too_long=int((text.str.len() > config.max_cell_chars).sum()),
+        formulas_without_value=answers.info.formulas_without_value,
         labelled_rows=labelled,
         question_column=answers.question_column,
         answers_per_question=None

@@ -6,7 +6,9 @@ Every input column and row is kept, in order. Added columns:
 of p for predicted themes and 1 - p for the others; single-label: the predicted theme's probability), ``entities``,
 the clean-stage flags, ``flag_safeguarding`` and ``safeguarding_reason`` (an answer disclosing a current risk
 of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or why a row was not) and
-``model_version``. Empty and non-substantive answers get no themes.
+``model_version``. When the model has a tone classifier (trained with a tone column), ``tone`` (positive,
+neutral or negative) and ``p_tone_<value>`` come after the safeguarding columns. Empty and non-substantive
+answers get no themes and no tone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .safeguarding import flag_answers
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
 from .tables import check_output_path
+from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
 SAFEGUARDING_FLAG = "flag_safeguarding"
@@ -43,7 +46,8 @@ THEMES_COLUMN = "themes"
 Tick = Callable[[int], None]
 
 
-def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
+def added_columns(themes: list[str], with_entities: bool = True, tones: Sequence[str] = ()) -> list[str]:
+    """The columns labelling adds, in order; ``tones``: the values of the model's tone classifier, if any."""
     cols = [THEMES_COLUMN, *(PROB_PREFIX + t for t in themes), "confidence"]
     if with_entities:
         cols.append("entities")
@@ -55,6 +59,7 @@ def added_columns(themes: list[str], with_entities: bool = True) -> list[str]:
         "duplicate_of",
         SAFEGUARDING_FLAG,
         SAFEGUARDING_REASON,
+        *([TONE_COLUMN, *(TONE_PREFIX + t for t in tones)] if tones else []),
         "status",
         "model_version",
     ]
@@ -82,16 +87,26 @@ def model_input_for(model: LoadedModel, texts: list[str], questions: Sequence[st
 
 
 def predict_themes(
-    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None
-) -> np.ndarray:
-    """Calibrated probabilities, shape (len(texts), themes), computed in batches."""
-    parts = []
+    model: LoadedModel, texts: ModelInput, batch_size: int = 2000, tick: Tick | None = None, tone: Any = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Calibrated theme probabilities, shape (len(texts), themes), computed in batches; and, with a ``tone``
+    model that shares the theme model's features, the tone probabilities from the same features."""
+    parts, tone_parts = [], []
+    pipe = model.pipeline
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
-        parts.append(model.pipeline.predict_proba(batch))
+        if tone is None:
+            parts.append(pipe.predict_proba(batch))
+        else:
+            X = pipe[:-1].transform(batch)  # normalise and features, once for themes and tone
+            parts.append(pipe.named_steps["classify"].predict_proba(X))
+            tone_parts.append(tone.pipeline.named_steps["classify"].predict_proba(X))
         if tick:
             tick(len(batch))
-    return np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    proba = np.vstack(parts) if parts else np.zeros((0, len(model.themes)))
+    if tone is None:
+        return proba, None
+    return proba, np.vstack(tone_parts) if tone_parts else np.zeros((0, len(tone.values)))
 
 
 class Labeller:
@@ -101,7 +116,9 @@ class Labeller:
     def __init__(self, model: LoadedModel, config: Config, columns: list[str], with_entities: bool) -> None:
         self.model, self.config, self.with_entities = model, config, with_entities
         self.lang = str(model.card.get("language") or "xx")
-        clash = [c for c in added_columns(model.themes, with_entities) if c in columns]
+        self.tone = tone_model(model.pipeline)
+        tones = self.tone.values if self.tone else ()
+        clash = [c for c in added_columns(model.themes, with_entities, tones) if c in columns]
         if clash:
             raise ConsultError(
                 f"The input already has column(s) {', '.join(clash)} that labelling adds",
@@ -128,7 +145,9 @@ class Labeller:
         if self.question_column is not None:
             q = chunk[self.question_column].astype(str).str.strip().tolist()
             asked = [q[i] for i in idx]
-        proba = predict_themes(model, model_input_for(model, raw, asked))
+        tone = self.tone
+        shared = tone if tone is not None and tone.shares_features(model.pipeline) else None
+        proba, tone_proba = predict_themes(model, model_input_for(model, raw, asked), tone=shared)
         pred = model.pipeline.named_steps["classify"].decide(proba)
         conf = confidence(proba, pred, model.mode)
         n = len(chunk)
@@ -160,6 +179,19 @@ class Labeller:
             flags[i], reasons[i] = checked[r].flag, checked[r].reason
         new[SAFEGUARDING_FLAG] = flags
         new[SAFEGUARDING_REASON] = reasons
+        if tone is not None:
+            if tone_proba is None:  # a tone model with features of its own
+                tones, tone_proba = tone.predict(raw, asked)
+            else:
+                tones = tone.decide(tone_proba)
+            cells = [""] * n
+            for r, i in enumerate(idx):
+                cells[i] = tones[r]
+            new[TONE_COLUMN] = cells
+            for j, v in enumerate(tone.values):
+                col = np.full(n, np.nan)
+                col[idx] = np.round(tone_proba[:, j], 4)
+                new[TONE_PREFIX + v] = col
         new["status"] = np.where(
             cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
         )
@@ -225,13 +257,14 @@ def label_file(
     scheduler: str | None = None,
     dask_workers: int | None = None,
     progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> LabelSummary:
     """Read, label and write a file of any size in chunks. A first pass checks the input and keeps, per answer,
     only hashes, flags and signatures; a second labels chunk by chunk (over ``jobs`` processes, or Dask
     workers with ``engine="dask"``) and appends to a temporary file that replaces ``output_path`` only when
     every row is done. Every input row is written, in order; the output is the same for any engine and jobs.
     ``dask_workers``: workers of the local Dask cluster started when no ``scheduler`` is given (default: one per
-    core)."""
+    core). ``on_note`` is told what reading noticed (lines read as Windows-1252, blank rows skipped, ...)."""
     check_output_path(output_path, input_path)
     model = load_model(model_dir)
     source = open_input(input_path, config)
@@ -245,7 +278,10 @@ def label_file(
     else:
         raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
     with runner:
-        return _label_chunks(source, output_path, model, config, with_entities, runner, progress)
+        summary = _label_chunks(source, output_path, model, config, with_entities, runner, progress)
+    for note in source.info.notes if on_note else []:
+        on_note(note)
+    return summary
 
 
 def _label_chunks(

@@ -7,18 +7,17 @@ its card records, and only with the scikit-learn version it was saved with.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import joblib
 
+from .atomic import atomic_dir, check_space, usual_permissions
 from .errors import ConsultError
-from .tables import check_writable, usual_permissions
+from .tables import check_writable
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.json"
@@ -111,31 +110,25 @@ def check_model_output(model_dir: Path, *inputs: Path | None) -> None:
 
 
 def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
-    """Write the model and its card into ``model_dir`` (replaced as a whole only once both are written)."""
+    """Write the model and its card into ``model_dir``: made beside it, then swapped in whole (see
+    :func:`pipeline.atomic.atomic_dir`). The model is serialised in memory first, so a disk without room for
+    it is refused before anything is written."""
     model_dir = Path(model_dir)
     check_model_output(model_dir)
-    model_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
-    usual_permissions(tmp)
-    try:
-        joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
-        card = dict(card)
-        card["card_schema"] = CARD_SCHEMA
-        card["model_file"] = MODEL_FILE
-        card["model_sha256"] = sha256_file(tmp / MODEL_FILE)
-        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if model_dir.exists():
-            old = model_dir.with_name(f".{model_dir.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(model_dir, old)
-            os.replace(tmp, model_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, model_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    buf = io.BytesIO()
+    joblib.dump(pipeline, buf, compress=3)
+    blob = buf.getvalue()
+    card = dict(card)
+    card["card_schema"] = CARD_SCHEMA
+    card["model_file"] = MODEL_FILE
+    card["model_sha256"] = hashlib.sha256(blob).hexdigest()
+    card_bytes = (json.dumps(card, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    check_space(model_dir, len(blob) + len(card_bytes))
+    with atomic_dir(model_dir) as tmp:
+        (tmp / MODEL_FILE).write_bytes(blob)
+        (tmp / CARD_FILE).write_bytes(card_bytes)
+        for f in (MODEL_FILE, CARD_FILE):
+            usual_permissions(tmp / f)
     return model_dir
 
 

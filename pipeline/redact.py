@@ -118,6 +118,20 @@ REFERENCE_RE = re.compile(
     r"\s?#?\d{2,6}[A-Z]{0,3}\b",
     re.IGNORECASE,
 )
+# "PC Smith (number 5519)": a number in brackets after a name.
+BRACKET_NUMBER_RE = re.compile(
+    r"(?<=\()(?:number|no\.?|collar|shoulder|badge)\s*#?\d{2,6}[A-Z]{0,3}(?=\))", re.IGNORECASE
+)
+_ORDINAL_WORDS = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[- ]\w+|thirtieth|thirty[- ]first)"
+)
+# A date of birth in words: "nineteenth of april two thousand and three".
+DOB_WORDS_RE = re.compile(
+    rf"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\b\s*(?:is|was|on|:|-)?\s*(?:the\s+)?"
+    rf"({_ORDINAL_WORDS}\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:(?:nineteen|two\s+thousand)(?:\s+and)?(?:\s+[a-z-]+){{0,2}}|\d{{4}}))?)",
+    re.IGNORECASE,
+)
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
 # A user name written without "@": a word with an underscore in it ("rate_em_tw3", "tee.jayy_x").
 UNDERSCORE_HANDLE_RE = re.compile(r"(?<![\w@.])[^\W_][\w.]*_[\w.]*[^\W_]|(?<![\w@.])[^\W_][\w.]*[^\W_]_(?![\w])")
@@ -156,14 +170,16 @@ _PLACE_SUFFIX = (
     r"Mall|Shopping Centre|Court|Clinic|Surgery|Prison|Barracks|Sisters|Matters|Alliance|Union|Society|Side|Moor|"
     r"Valley|Quay|Quays|Pier|Airport|Infirmary|Masjid|Down|Downs|Vale|End|Bay|Dock|Docks|Point|Heights|Meadows|"
     r"Mill|Mills|Gate|Circle|Mile|Bus Station|Retail Park|Leisure Centre|Arena|Stadium|Theatre|Museum|Gallery|"
-    r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter"
+    r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter|Oak|Arch|Sabha|"
+    r"Mandir|Chapel|Abbey|Priory|Minster|Gurudwara|Basilica|Oratory|Cemetery|Crematorium|Embankment|Canal|Reservoir"
 )
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
 PLACE_RE = regex.compile(
     rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
     rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
-    r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)"
+    r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
+    r"|\bOur\s+Lady\s+of\s+(?:the\s+)?\p{Lu}[\p{L}\p{M}]+(?:\s+\p{Lu}[\p{L}\p{M}]+)?"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
 )
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
@@ -184,7 +200,7 @@ _CALENDAR = _folded(
     "january february march april may june july august september october november december monday tuesday "
     "wednesday thursday friday saturday sunday".split()
 )
-_TOKEN_RE = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'\u2019-]*[\p{L}\p{M}]|[\p{L}]")
+_TOKEN_RE = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\d'\u2019-]*[\p{L}\p{M}\d]|[\p{L}]")
 # Titles and ranks: the words after them are names when they are not common words ("insp. mcbride", "DC smith").
 STRONG_TITLES = _folded(
     "mr mrs ms mx miss dr prof pc dc ds di dci dsi dsu ps sgt insp supt pcso cllr det herr frau hr fr monsieur "
@@ -193,7 +209,9 @@ STRONG_TITLES = _folded(
 )
 # Role words: a following word is a name only when it is capitalised or a known name that is not a common word.
 WEAK_TITLES = _folded(
-    "officer constable detective sergeant inspector superintendent councillor doctor nurse professor kommissar "
+    "officer constable detective sergeant inspector superintendent councillor doctor nurse professor uncle aunty "
+    "auntie aunt nan nana gran grandma grandad cousin imam pastor reverend rev rabbi sheikh father sister coach "
+    "kommissar "
     "kommissarin polizist polizistin inspecteur inspectrice agente".split()
 )
 _RELATIONS = _folded(
@@ -246,6 +264,13 @@ _STRONG_VERBS = _folded(
     "knows knew lives works wants tried stayed laughed cried grabbed hit hits punched attacked raped".split()
 )
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
+_NATIONS = _folded(
+    "welsh scottish irish english british african caribbean polish romanian asian indian pakistani bangladeshi "
+    "somali nigerian ghanaian turkish kurdish chinese black white muslim sikh hindu jewish christian catholic".split()
+)
+_SPOKEN_TO = _folded(
+    "ask asked tell told text texted ring rang phone phoned message messaged dm warned thanked".split()
+)
 _CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shouldnt|hadnt|hasnt|havent|arent|werent)$")
 _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
@@ -378,6 +403,8 @@ def _pattern_items(text: str) -> list[Item]:
     add(SPELT_EMAIL_RE, "email")
     add(URL_RE, "link")
     add(DOB_RE, "date", 1)
+    add(DOB_WORDS_RE, "date", 1)
+    add(BRACKET_NUMBER_RE, "reference")
     add(WORD_DATE_RE, "date")
     add(DATE_RE, "date")
     add(UK_PHONE_RE, "phone")
@@ -493,6 +520,11 @@ class Redactor:
     def _is_common(self, key: str) -> bool:
         return key in _NOT_NAMES or _common(key, self.common)
 
+    def _hyphen_last(self, key: str) -> set[str]:
+        """``{key}`` when it is a hyphenated surname of known parts ("pryce-jones"), else empty."""
+        parts = [p for p in key.split("-") if p]
+        return {key} if len(parts) > 1 and all(p in self.last or p in self.first for p in parts) else set()
+
     def _known(self, key: str) -> bool:
         """A first name or surname of the lists (also each part of "mensah-boateng", or "okonkwos")."""
         if key in self.first or key in self.last:
@@ -506,12 +538,14 @@ class Redactor:
         """Could ``t`` be (part of) a name here? ``strong``: the context says a name follows; ``title``: a title
         or rank does, so even a name that is also a word counts ("DC smith", "pcso grace")."""
         k = t.key
-        if k in _NOT_NAMES or k in _RELATIONS or k in STRONG_TITLES or k in STOP_WORDS or len(k) < 2:
+        if k in _NOT_NAMES or k in _RELATIONS or k in STRONG_TITLES or len(k) < 2:
+            return False
+        if k in STOP_WORDS and not (strong and t.cap and k in self.first):  # "my boyfriend Will"
             return False
         if _CONTRACTION.search(k) or (not t.cap and k in _PERSON_VERBS):
             return False
         known = self._known(k)
-        if t.text.isupper() and len(t.text) > 1 and not known:
+        if t.text.isupper() and 1 < len(t.text) <= 5 and "-" not in t.text and not known:
             return False  # an acronym (CPS, IDVA)
         if strong and (t.cap or (known and (title or k in self.first or not self._is_common(k)))):
             return True
@@ -547,8 +581,8 @@ class Redactor:
                 and (self._known(t.key) or not self._is_common(t.key) or t.key in self.nouns_only)
             ):
                 j += 1
-            elif not t.cap and not prev.cap and t.key in self.last:
-                j += 1  # "darren wright"
+            elif not t.cap and not prev.cap and (t.key in self.last or self._hyphen_last(t.key)):
+                j += 1  # "darren wright", "ellis pryce-jones"
             elif not t.cap and not prev.cap and self._known(t.key) and not self._is_common(t.key):
                 j += 1
             else:
@@ -635,25 +669,63 @@ class Redactor:
             # "Leanne, my flatmate", "Farah (my IDVA)".
             if nxt is not None and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x") and nxt.key in _OWNERS:
                 j = i + 2
-                while j < n and toks[j].key in _MODIFIERS:
+                while (
+                    j < n
+                    and toks[j].key in _MODIFIERS
+                    and not (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
+                ):
                     j += 1
                 is_relation = j < n and (
                     toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
                 )
-                if is_relation and self._name_like(t, strong=t.cap):
+                if is_relation and self._name_like(t, strong=True):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
             if k in _CALLED and nxt is not None:
                 take(i + 1, nxt.cap or self._known(nxt.key), context)
             elif k == "name" and nxt is not None:
-                if re.match(r"\s*:", text[t.end : nxt.start]):  # "name: precious mensah-boateng"
-                    take(i + 1, True, context)
+                if re.match(r"\s*:", text[t.end : nxt.start]) or text[t.end : t.end + 2] in ("'s", "\u2019s"):
+                    take(i + 1, True, context)  # "name: precious mensah-boateng", "my name's Victoria Ashworth"
+                elif t.sent_start and nxt.cap:
+                    take(i + 1, True, context)  # "Name Kemi Adeyinka."
                 else:  # "her name is jade", "his name on the app was shahid"
                     for j in range(i + 1, min(i + 6, n - 1)):
                         if toks[j].key in ("is", "was", "s"):
                             take(j + 1, True, context)
                             break
+            # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
+            intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
+            if (
+                intro
+                and nxt is not None
+                and nxt.key not in STOP_WORDS
+                and (not self._is_common(nxt.key) or (nxt.cap and nxt.key in self.first and nxt.key not in _NATIONS))
+            ):
+                take(i + 1, True, context)
+            # "ask jade", "told grace": someone spoken to.
+            if k in _SPOKEN_TO and nxt is not None and nxt.key in self.first and nxt.key not in STOP_WORDS:
+                take(i + 1, True, context)
+            # "Yonas, who runs the cafe": a relative clause about a person.
+            if (
+                t.cap
+                and nxt is not None
+                and nxt.key == "who"
+                and not self._is_common(k)
+                and re.fullmatch(r"\s*,?\s*", text[t.end : nxt.start])
+            ):
+                take(i, True, listed)
+            # "Daniel Kowalczyk" in any case: a first name then a surname of the lists.
+            if (
+                k in self.first
+                and nxt is not None
+                and nxt.key in self.last | self._hyphen_last(nxt.key)
+                and text[t.end : nxt.start] == " "
+                and nxt.key not in STOP_WORDS
+                and nxt.key not in _PERSON_VERBS
+                and (t.cap or not (self._is_common(k) and self._is_common(nxt.key)))
+            ):
+                take(i, True, listed)
             # "me and rachel", "me n jess", "kemi and me".
             if k in ("and", "n", "&") and prev is not None and nxt is not None:
                 if prev.key in ("me", "i"):
@@ -734,13 +806,13 @@ class Redactor:
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
                         continue
-                    if (t.cap and not self._is_common(t.key)) or (t.key in self.first and not self._is_common(t.key)):
+                    if not self._is_common(t.key) and not any(c.isdigit() for c in t.key):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
         # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
-        seen = {text[a:b] for a, b in context + listed if b - a >= 3 and text[a : a + 1].isupper()}
-        if seen:
+        seen = {text[a:b] for a, b in context + listed if b - a >= 3}
+        if seen:  # matched as written: "Grace" does not make every "grace" a name, but "grace" found so does
             rx = re.compile(
                 r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(seen, key=len, reverse=True)) + r")(?!\w)"
             )

@@ -32,7 +32,16 @@ from .modelstore import is_model_dir, load_model, sha256_file
 from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
 from .taxonomy import Taxonomy, load_taxonomy, split_labels
-from .train import card_basics, prepare_training_data, train_model
+from .tone import read_tones
+from .train import (
+    attach_tone,
+    card_basics,
+    prepare_training_data,
+    tone_card,
+    tone_training_data,
+    train_model,
+    train_tone,
+)
 
 Progress = Callable[[str], None]
 
@@ -54,12 +63,15 @@ class Rows:
     labels: list[list[str]] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     """The question each answer responds to ("" when not known)."""
+    tones: list[str] = field(default_factory=list)
+    """The tone of each answer ("" when not known)."""
 
-    def add(self, i: str, text: str, labels: list[str], question: str = "") -> None:
+    def add(self, i: str, text: str, labels: list[str], question: str = "", tone: str = "") -> None:
         self.ids.append(i)
         self.texts.append(text)
         self.labels.append(labels)
         self.questions.append(question)
+        self.tones.append(tone)
 
     def sha256(self) -> str:
         h = hashlib.sha256()
@@ -88,38 +100,48 @@ def build_training_set(
     salt: str,
     hold_out_random_slice: bool = True,
     questions: Sequence[str] | None = None,
+    tones: Sequence[str] | None = None,
 ) -> TrainingSet:
     """Split base rows and reviews into training rows, the held-out set and the random review slice.
     Base rows keep their ``questions``; reviewed answers not in the base data keep the question recorded with
-    the review (none, "", for reviews of files without a question column)."""
+    the review (none, "", for reviews of files without a question column). A review's ``reviewed_tone``, when
+    given, replaces the base row's tone (``tones``, "" = none); else the base tone stays."""
     train, hold, rand = Rows(), Rows(), Rows()
     replaced = 0
     differs = []
     base_ids = set()
     asked = [""] * len(ids) if questions is None else [str(q) for q in questions]
-    for i, t, cell, q in zip(ids, texts, labels, asked, strict=True):
+    base_tones = [""] * len(ids) if tones is None else [str(x) for x in tones]
+    for i, t, cell, q, tone in zip(ids, texts, labels, asked, base_tones, strict=True):
         i = str(i)
         base_ids.add(i)
         lab = split_labels(cell, sep)
         rev = reviews.get(i)
         if rev is not None:
             lab = list(rev["reviewed_themes"])
+            tone = str(rev.get("reviewed_tone") or tone)
             replaced += 1
             if rev["text_sha256"] != text_sha256(t):
                 differs.append(i)
         if held_out(i, fraction, salt):
-            hold.add(i, str(t), lab, q)
+            hold.add(i, str(t), lab, q, tone)
         elif rev is not None and rev.get("selected_as") == "random" and hold_out_random_slice:
-            rand.add(i, str(t), lab, q)
+            rand.add(i, str(t), lab, q, tone)
         else:
-            train.add(i, str(t), lab, q)
+            train.add(i, str(t), lab, q, tone)
             if rev is not None and rev.get("selected_as") == "random":
-                rand.add(i, str(t), lab, q)
+                rand.add(i, str(t), lab, q, tone)
     added = 0
     for i, rev in reviews.items():
         if i in base_ids:
             continue
-        row = (i, rev["text"], list(rev["reviewed_themes"]), str(rev.get("question", "")))
+        row = (
+            i,
+            rev["text"],
+            list(rev["reviewed_themes"]),
+            str(rev.get("question", "")),
+            str(rev.get("reviewed_tone") or ""),
+        )
         if rev.get("selected_as") == "random":
             rand.add(*row)
             if hold_out_random_slice:
@@ -226,6 +248,9 @@ def retrain(
     answers = load_answers(base_path, ic, require_labels=True)
     records = audit.records()
     reviews = latest_reviews(records)
+    tone_cells = (
+        read_tones(answers.df[ic.tone_column].tolist(), ic) if ic.tone_column and ic.tone_column in answers.df else None
+    )
     ts = build_training_set(
         answers.ids,
         answers.texts,
@@ -236,6 +261,7 @@ def retrain(
         rc.held_out_salt,
         rc.hold_out_random_slice,
         answers.questions,
+        tone_cells.tones if tone_cells else None,
     )
     say(
         f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
@@ -259,6 +285,24 @@ def retrain(
         questions=ts.train.questions if any(ts.train.questions) else None,
     )
     pipe, report = train_model(data, config, lang, progress)
+    tone, tone_block = None, None
+    if any(ts.train.tones):
+        tone_data = tone_training_data(
+            ts.train.ids,
+            ts.train.texts,
+            ts.train.tones,
+            config.model.min_label_count,
+            ts.train.questions if any(ts.train.questions) else None,
+            source="the base data and reviews",
+        )
+        tone, tone_report = train_tone(tone_data, config, lang, progress, pipe.named_steps["features"])
+        tone_block = tone_card(
+            tone_data, tone_report, ic.tone_column, ic.tone_rule, tone_cells.unreadable if tone_cells else 0
+        )
+        tone_block["reviewed_tones"] = sum(1 for r in reviews.values() if r.get("reviewed_tone"))
+    else:
+        say("no tone in the base data or the reviews: the new version has themes only")
+    attach_tone(pipe, tone)
     old = None
     if parent is not None:
         om = load_model(root / parent)
@@ -271,6 +315,7 @@ def retrain(
     figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
     card = {
         **card_basics(pipe, data, report, lang, taxonomy),
+        "tone": tone_block,
         "parent_version": parent,
         "training_data": {
             "path": str(base_path),

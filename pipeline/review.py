@@ -7,8 +7,9 @@ unbiased accuracy sample. A copy-and-paste campaign answer (``duplicate_of`` set
 copy is. Answers already in the audit store are not offered again.
 
 Import (:func:`import_reviews`) checks every row before writing anything and appends the accepted reviews
-to the audit store (:class:`AuditStore`): JSON lines, append-only, each record hash-chained to the one
-before so that an edited or deleted record is detected. Importing the same file twice adds nothing.
+to the audit store (:class:`pipeline.audit.AuditStore`): JSON lines, append-only, each record hash-chained to
+the one before, with a head file, so that an edited, deleted or removed last record is detected; appends
+from several processes are serialised by a lock. Importing the same file twice adds nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import write_bytes
+from .audit import AuditStore, canonical_json
 from .config import Config
 from .errors import ConsultError
 from .ingest import question_column_in
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
-from .tables import atomic_path, check_output_path, read_table, table_format, write_table, write_xlsx
+from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
 from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from .tone import TONE_COLUMN, TONE_PREFIX, TONES
 
 __all__ = [
     "AuditStore",
@@ -50,6 +53,8 @@ THEMES_SHEET = "themes"
 ABOUT_SHEET = "about"
 # What the analyst sees and fills in, then bookkeeping the import reads back (not to be edited).
 REVIEW_COLUMNS = ["id", "text", "predicted_themes", "probabilities", "why", "reviewed_themes", "reviewer", "notes"]
+# With a labelled file that has tone: shown after the probabilities, corrected after reviewed_themes.
+TONE_REVIEW_COLUMNS = ("predicted_tone", "reviewed_tone")
 BOOK_COLUMNS = ["selected_as", "model_version", "text_sha256", "labelled_file"]
 SELECTED = ("safeguarding", "uncertain", "random", "candidate")  # candidate: a discovered theme's answers
 _BAD_IN_CELL = (",", "|", "\n", "\t")
@@ -82,6 +87,33 @@ def uncertainty(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> tuple[n
     return gap.min(axis=1), gap.argmin(axis=1)
 
 
+def tone_uncertainty(tone_proba: np.ndarray) -> np.ndarray:
+    """How sure the model is of each row's tone (lower = less sure): the probability of the most probable tone."""
+    tone_proba = np.asarray(tone_proba, dtype=float)
+    return tone_proba.max(axis=1) if len(tone_proba) else np.zeros(0)
+
+
+def _interleave(first: np.ndarray, second: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` distinct rows taking turns from two rankings (first, second, first, ...)."""
+    out: list[int] = []
+    seen: set[int] = set()
+    a, b = iter(first.tolist()), iter(second.tolist())
+    turns = [a, b]
+    i = 0
+    while len(out) < k and turns:
+        it = turns[i % len(turns)]
+        for r in it:
+            if r not in seen:
+                seen.add(r)
+                out.append(r)
+                break
+        else:
+            turns.remove(it)
+            continue
+        i += 1
+    return np.array(out, dtype=int)
+
+
 def select_for_review(
     proba: np.ndarray,
     thresholds: np.ndarray,
@@ -90,11 +122,13 @@ def select_for_review(
     random_share: float,
     seed: int,
     eligible: np.ndarray | None = None,
+    tone_proba: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row positions to review, in order, and whether each came from the random slice.
 
     ``n - round(n * random_share)`` least-sure eligible rows first (ties keep input order), then
-    ``round(n * random_share)`` rows drawn with ``seed`` from the eligible rows left.
+    ``round(n * random_share)`` rows drawn with ``seed`` from the eligible rows left. With ``tone_proba`` the
+    least-sure rows take turns: least sure of a theme, least sure of the tone (:func:`tone_uncertainty`), ...
     """
     m = len(proba)
     eligible = np.ones(m, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
@@ -103,7 +137,11 @@ def select_for_review(
     n_random = int(round(n * random_share))
     score, _ = uncertainty(proba[pool], thresholds, mode)
     order = pool[np.argsort(score, kind="stable")]
-    chosen = order[: n - n_random]
+    if tone_proba is not None:
+        tone_order = pool[np.argsort(tone_uncertainty(np.asarray(tone_proba)[pool]), kind="stable")]
+        chosen = _interleave(order, tone_order, n - n_random)
+    else:
+        chosen = order[: n - n_random]
     rest = np.setdiff1d(pool, chosen)
     rng = np.random.default_rng(seed)
     drawn = rng.choice(rest, size=min(n_random, len(rest)), replace=False) if n_random else np.zeros(0, dtype=int)
@@ -143,7 +181,7 @@ def _left_out_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
     return set(card.get("themes_left_out") or {})
 
 
-def _theme_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
+def themes_sheet_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
     tax = None
     if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
         tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
@@ -230,7 +268,19 @@ def export_for_review(
     reviewed = np.array([(i, h) in done for i, h in zip(df[idc], hashes, strict=True)], dtype=bool)
     flagged = as_bool(df[SAFEGUARDING_FLAG]).to_numpy() if SAFEGUARDING_FLAG in df.columns else np.zeros(len(df), bool)
     eligible = labelled & ~copies & ~reviewed & ~flagged
-    rows, is_random = select_for_review(np.nan_to_num(proba), thresholds, card["mode"], n, share, seed, eligible)
+    tone_cols = [TONE_PREFIX + t for t in TONES if TONE_PREFIX + t in df.columns]
+    has_tone = TONE_COLUMN in df.columns and len(tone_cols) >= 2
+    tone_proba = np.nan_to_num(df[tone_cols].apply(pd.to_numeric, errors="coerce").to_numpy()) if has_tone else None
+    rows, is_random = select_for_review(
+        np.nan_to_num(proba), thresholds, card["mode"], n, share, seed, eligible, tone_proba
+    )
+    theme_score, _ = uncertainty(np.nan_to_num(proba), thresholds, card["mode"])
+    theme_rank = np.empty(len(df), dtype=int)
+    theme_rank[np.argsort(np.where(eligible, theme_score, np.inf), kind="stable")] = np.arange(len(df))
+    if tone_proba is not None:
+        tone_score = tone_uncertainty(tone_proba)
+        tone_rank = np.empty(len(df), dtype=int)
+        tone_rank[np.argsort(np.where(eligible, tone_score, np.inf), kind="stable")] = np.arange(len(df))
     # Every answer flagged for safeguarding comes first, whatever n is: a person must read it.
     first = np.flatnonzero(flagged)
     rows = np.concatenate([first, rows]).astype(int)
@@ -247,6 +297,8 @@ def export_for_review(
             why = f"safeguarding: {df.at[r, SAFEGUARDING_REASON]} (pass to your safeguarding lead)"
         elif rnd:
             why = "random sample (measures accuracy without bias)"
+        elif tone_proba is not None and tone_rank[r] < theme_rank[r]:
+            why = f"least sure of the tone: {df.at[r, TONE_COLUMN]} at {tone_score[r]:.2f}"
         elif card["mode"] == "single":
             why = f"least sure: {t} at {score[k]:.2f}"
         else:
@@ -261,8 +313,10 @@ def export_for_review(
                 **({"question": str(df.at[r, asked]).strip()} if asked else {}),
                 "predicted_themes": ";".join(pred),
                 "probabilities": probs,
+                **({"predicted_tone": _tone_shown(df, r, tone_cols)} if has_tone else {}),
                 "why": why,
                 "reviewed_themes": "",
+                **({"reviewed_tone": ""} if has_tone else {}),
                 "reviewer": "",
                 "notes": "",
                 "selected_as": "safeguarding" if safeguarding else "random" if rnd else "uncertain",
@@ -272,6 +326,9 @@ def export_for_review(
             }
         )
     columns = REVIEW_COLUMNS[:2] + (["question"] if asked else []) + REVIEW_COLUMNS[2:] + BOOK_COLUMNS
+    if has_tone:
+        columns.insert(columns.index("why"), "predicted_tone")
+        columns.insert(columns.index("reviewed_themes") + 1, "reviewed_tone")
     table = pd.DataFrame(out_rows, columns=columns)
     about = pd.DataFrame(
         [
@@ -286,7 +343,13 @@ def export_for_review(
                 "how to review",
                 "Write the right theme ids in reviewed_themes, separated by ';' (ids are on the themes "
                 "sheet; the cell offers them, and you can type several). Put your name in reviewer. Leave "
-                "reviewed_themes empty to skip an answer. Do not edit the columns after notes.",
+                "reviewed_themes empty to skip an answer. Do not edit the columns after notes."
+                + (
+                    " reviewed_tone: positive, neutral or negative when predicted_tone is wrong (or to confirm it); "
+                    "empty keeps no tone verdict."
+                    if has_tone
+                    else ""
+                ),
             ),
         ],
         columns=["key", "value"],
@@ -294,8 +357,7 @@ def export_for_review(
     if table_format(output) == "csv":
         write_table(table, output)
     else:
-        with atomic_path(output) as tmp:
-            _write_review_xlsx(table, _theme_table(themes, card, taxonomy_path), about, tmp)
+        write_bytes(output, review_xlsx_bytes(table, themes_sheet_table(themes, card, taxonomy_path), about))
     return ExportResult(
         rows=table,
         path=output,
@@ -309,14 +371,22 @@ def export_for_review(
     )
 
 
-def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame, path: Path) -> None:
-    """Review sheet with a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
+def _tone_shown(df: pd.DataFrame, r: int, tone_cols: list[str]) -> str:
+    """The predicted tone and its probability, e.g. ``negative 0.81``."""
+    tone = str(df.at[r, TONE_COLUMN])
+    p = pd.to_numeric(df.at[r, TONE_PREFIX + tone], errors="coerce") if TONE_PREFIX + tone in tone_cols else None
+    return f"{tone} {p:.2f}" if tone and p is not None and p == p else tone
+
+
+def review_xlsx_bytes(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame) -> bytes:
+    """The review workbook: a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
     from openpyxl import load_workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, path, cut_long=True)
-    wb = load_workbook(io.BytesIO(Path(path).read_bytes()))  # a file object: the path ends in .tmp
+    first = io.BytesIO()
+    write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, first, cut_long=True)
+    wb = load_workbook(io.BytesIO(first.getvalue()))
     ws = wb[REVIEW_SHEET]
     col = {c: i + 1 for i, c in enumerate(table.columns)}
     letter = ws.cell(row=1, column=col["reviewed_themes"]).column_letter
@@ -346,6 +416,12 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     }
     if "question" in col:
         widths["question"] = 30
+    if "reviewed_tone" in col:
+        widths["predicted_tone"] = widths["reviewed_tone"] = 16
+        tone_letter = ws.cell(row=1, column=col["reviewed_tone"]).column_letter
+        tv = DataValidation(type="list", formula1='"' + ",".join(TONES) + '"', allow_blank=True)
+        tv.add(f"{tone_letter}2:{tone_letter}{last}")
+        ws.add_data_validation(tv)
     for c, w in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=col[c]).column_letter].width = w
     for row in ws.iter_rows(min_row=2, min_col=col["text"], max_col=col["text"]):
@@ -356,77 +432,19 @@ def _write_review_xlsx(table: pd.DataFrame, themes: pd.DataFrame, about: pd.Data
     ws.freeze_panes = "C2"
     wb[THEMES_SHEET].column_dimensions["A"].width = 26
     wb[THEMES_SHEET].column_dimensions["C"].width = 90
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 # --- the audit store --------------------------------------------------------------------------------------
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str) -> str:
-    """Identity of a review: the same verdict by the same person on the same text is one record."""
-    return hashlib.sha256(_canonical([answer_id, text_hash, sorted(themes), reviewer]).encode()).hexdigest()
-
-
-class AuditStore:
-    """Append-only JSON-lines file of accepted reviews, hash-chained.
-
-    Each line holds one review and ``entry_sha256`` = SHA-256 of the previous line's ``entry_sha256`` and
-    this record; reading checks the chain, so a changed, removed or reordered line is reported.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def records(self) -> list[dict[str, Any]]:
-        if not self.path.is_file():
-            return []
-        out = []
-        prev = ""
-        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                raise ConsultError(
-                    f"{self.path} line {n} is not valid JSON", "Restore the audit store from a backup"
-                ) from None
-            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
-            if rec.get("entry_sha256") != hashlib.sha256((prev + _canonical(body)).encode()).hexdigest():
-                raise ConsultError(
-                    f"{self.path} line {n} does not match its hash chain: the audit store was edited",
-                    "Restore it from a backup; reviews are only ever appended by 'consult review import'",
-                )
-            prev = rec["entry_sha256"]
-            out.append(rec)
-        return out
-
-    def append(self, new: list[dict[str, Any]]) -> tuple[int, int]:
-        """Append records whose ``review_key`` is not stored yet; returns (added, already stored)."""
-        existing = self.records()
-        seen = {r["review_key"] for r in existing}
-        prev = existing[-1]["entry_sha256"] if existing else ""
-        lines = []
-        added = 0
-        for rec in new:
-            if rec["review_key"] in seen:
-                continue
-            seen.add(rec["review_key"])
-            body = {k: v for k, v in rec.items() if k != "entry_sha256"}
-            prev = hashlib.sha256((prev + _canonical(body)).encode()).hexdigest()
-            lines.append(json.dumps({**body, "entry_sha256": prev}, ensure_ascii=False))
-            added += 1
-        if lines:
-            old = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
-            if old and not old.endswith("\n"):
-                old += "\n"
-            with atomic_path(self.path) as tmp:  # the store is replaced whole: a crash never leaves half a line
-                tmp.write_text(old + "\n".join(lines) + "\n", encoding="utf-8")
-        return added, len(new) - added
+def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str, tone: str = "") -> str:
+    """Identity of a review: the same verdict (themes and, when given, tone) by the same person on the same text
+    is one record."""
+    parts: list[Any] = [answer_id, text_hash, sorted(themes), reviewer] + ([tone] if tone else [])
+    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
 
 
 def latest_reviews(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -506,10 +524,20 @@ def import_reviews(
         line = int(r) + 2  # the spreadsheet's row number (row 1 is the header)
         cell = str(row["reviewed_themes"]).strip()
         aid = str(row["id"]).strip()
+        tone_cell = str(row.get("reviewed_tone", "")).strip().lower()
+        where = f"row {line} (id {aid or '?'})"
         if not cell:
+            if tone_cell:
+                problems.append(
+                    f"{where}: reviewed_tone '{tone_cell}' without reviewed_themes — write the themes too "
+                    "(copy predicted_themes when they are right)"
+                )
+                continue
             blank += 1
             continue
-        where = f"row {line} (id {aid or '?'})"
+        if tone_cell and tone_cell not in TONES:
+            problems.append(f"{where}: reviewed_tone '{tone_cell}' is not positive, neutral or negative")
+            continue
         if not aid:
             problems.append(f"row {line}: no id — restore the id the export wrote")
             continue
@@ -548,7 +576,9 @@ def import_reviews(
                 f"{where}: selected_as '{sel}' is not one of {', '.join(SELECTED)} — restore the exported value"
             )
             continue
-        if aid in accepted and sorted(accepted[aid][1]) != sorted(themes):
+        if aid in accepted and (
+            sorted(accepted[aid][1]) != sorted(themes) or accepted[aid][2].get("reviewed_tone", "") != tone_cell
+        ):
             first = accepted[aid][0]
             problems.append(
                 f"{where}: conflicts with row {first} for the same id ({';'.join(accepted[aid][1])}) — keep one verdict"
@@ -561,13 +591,15 @@ def import_reviews(
             if v == v:
                 probs[t] = float(v)
         rec = {
-            "review_key": review_key(aid, th, themes, who),
+            "review_key": review_key(aid, th, themes, who, tone_cell),
             "answer_id": aid,
             "text_sha256": th,
             "text": text,
             "predicted_themes": predicted,
             "reviewed_themes": themes,
             "probabilities": probs,
+            "predicted_tone": str(lab.at[lr, TONE_COLUMN]) if TONE_COLUMN in lab.columns else "",
+            "reviewed_tone": tone_cell,
             "selected_as": sel or "unknown",
             "reviewer": who,
             "notes": str(row.get("notes", "")).strip(),

@@ -159,7 +159,7 @@ def combine_scans(
 
 
 def open_input(path: Path, config: Config) -> Source:
-    return Source(Path(path), sheet=config.ingest.sheet, chunk_rows=config.ingest.chunk_rows)
+    return Source(Path(path), sheet=config.ingest.sheet, chunk_rows=config.ingest.chunk_rows, limits=config.ingest)
 
 
 def scan_file(

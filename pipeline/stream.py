@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import json
 import re
 import warnings
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config import IngestConfig
 from .errors import ConsultError
 from .tables import (
     EXCEL_CELL_LIMIT,
@@ -49,9 +51,16 @@ class Source:
     """An input table opened for reading in chunks; :meth:`chunks` can be called once per pass."""
 
     def __init__(
-        self, path: Path, sheet: str | int = 0, chunk_rows: int = CHUNK_ROWS, *, written_by_consult: bool = False
+        self,
+        path: Path,
+        sheet: str | int = 0,
+        chunk_rows: int = CHUNK_ROWS,
+        *,
+        written_by_consult: bool = False,
+        limits: IngestConfig | None = None,
     ) -> None:
         self.path = Path(path)
+        self.limits = limits or IngestConfig()
         self.written_by_consult = written_by_consult
         self.sheet = sheet
         self.chunk_rows = chunk_rows
@@ -69,9 +78,22 @@ class Source:
         self._blank_rows = 0
 
     def _choose_mode(self) -> str:
+        """Stream what needs no repair and passes the input limits; anything else is read whole by read_table,
+        which repairs it or refuses it with its message."""
+        lim = self.limits
         if self.format == "parquet":
-            return "parquet"
-        if self.format in ("csv", "tsv", "jsonl") and _plain_utf8(self.path):
+            import pyarrow.parquet as pq
+
+            try:
+                wide = any(len(pq.read_schema(p).names) > lim.max_columns for p in self.parts)
+            except Exception:  # not Parquet: read_table names the problem
+                wide = True
+            return "whole" if wide and not self.path.is_dir() else "parquet"
+        if (
+            self.format in ("csv", "tsv", "jsonl")
+            and lim.encoding == "auto"
+            and _plain_utf8(self.path, lim.max_line_bytes)
+        ):
             return self.format if self.format == "jsonl" else "csv"
         return "whole"
 
@@ -111,7 +133,9 @@ class Source:
 
     # readers -----------------------------------------------------------------------------------------------
     def _whole_chunks(self) -> Iterator[pd.DataFrame]:
-        df, info = read_table(self.path, sheet=self.sheet, written_by_consult=self.written_by_consult)
+        df, info = read_table(
+            self.path, sheet=self.sheet, written_by_consult=self.written_by_consult, limits=self.limits
+        )
         self.info = info
         for s in range(0, len(df), self.chunk_rows):
             yield df.iloc[s : s + self.chunk_rows]
@@ -135,6 +159,9 @@ class Source:
         if not text.strip():
             raise ConsultError(f"{self.path} has no header row", "Give a file whose first row names the columns")
         _check_header(text, delimiter, self.path)
+        header = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+        if len(header) > self.limits.max_columns:
+            read_table(self.path, sheet=self.sheet, limits=self.limits)  # refuses it, naming the limit
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -156,7 +183,7 @@ class Source:
         except ConsultError:
             raise
         except Exception:  # read it whole: read_table names the line and the fix
-            read_table(self.path, sheet=self.sheet)
+            read_table(self.path, sheet=self.sheet, limits=self.limits)
             raise
 
     def _jsonl_chunks(self) -> Iterator[pd.DataFrame]:
@@ -246,13 +273,34 @@ def _parquet_parts(folder: Path) -> list[Path]:
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _plain_utf8(path: Path) -> bool:
-    """Strict UTF-8 (a BOM allowed), no NUL bytes and no lone carriage return: what the streaming readers
-    handle exactly as :func:`read_table` would. Read a block at a time."""
+def _longest_line(block: bytes, first: int, last: int) -> int:
+    """Longest run between two newlines of ``block`` (from its first to its last newline)."""
+    if first == last:
+        return 0
+    at = np.frombuffer(block, dtype=np.uint8, count=last + 1, offset=0)
+    nl = np.flatnonzero(at == 10)
+    return int(np.diff(nl).max()) - 1 if len(nl) > 1 else 0
+
+
+def _plain_utf8(path: Path, max_line_bytes: int) -> bool:
+    """Strict UTF-8 (a BOM allowed), no NUL bytes, no lone carriage return and no line longer than
+    ``max_line_bytes``: what the streaming readers handle exactly as :func:`read_table` would. Read a block at a
+    time."""
     dec = codecs.getincrementaldecoder("utf-8")(errors="strict")
     carry = b""
+    line = 0  # bytes since the last newline
     with open(path, "rb") as f:
         while block := f.read(_BLOCK):
+            first, last = block.find(b"\n"), block.rfind(b"\n")
+            if first < 0:
+                line += len(block)
+            else:
+                longest = max(line + first, _longest_line(block, first, last))
+                if longest > max_line_bytes:
+                    return False
+                line = len(block) - last - 1
+            if line > max_line_bytes:
+                return False
             if b"\x00" in block:
                 return False
             try:

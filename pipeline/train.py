@@ -64,6 +64,7 @@ from .errors import ConsultError
 from .ingest import load_answers
 from .modelstore import check_model_output, library_versions, save_model, sha256_file
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
+from .tone import TONES, ToneModel, read_tones
 
 Progress = Callable[[str], None]
 
@@ -241,9 +242,14 @@ def simplest_within_noise(scores: Sequence[float], resampled: np.ndarray) -> int
 
 
 def train_model(
-    data: TrainingData, config: Config, lang: str, progress: Progress | None = None
+    data: TrainingData,
+    config: Config,
+    lang: str,
+    progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
 ) -> tuple[Pipeline, dict[str, Any]]:
-    """Fit the theme Pipeline; return it and the training report (scores, grid, timings)."""
+    """Fit the theme Pipeline; return it and the training report (scores, grid, timings). ``features``: fitted
+    features to use as they are (the tone model shares the theme model's, :func:`train_tone`)."""
     say = progress or (lambda _msg: None)
     cfg = config.model
     t0 = time.perf_counter()
@@ -254,9 +260,11 @@ def train_model(
         )
     say(f"{len(data.texts)} labelled answers, {len(data.themes)} themes, {mode} mode")
     normaliser = TextNormaliser()
-    features = QuestionFeatures(
-        build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
-    )
+    prefit = features is not None
+    if features is None:
+        features = QuestionFeatures(
+            build_features(cfg, lang), cfg.question_weight, cfg.question_min_answers, cfg.max_questions
+        )
     # Theme descriptions are extra answers of their theme: in the vocabulary and in every fit (each fold's and the
     # final one), never scored.
     docs = data.theme_docs if cfg.theme_texts else []
@@ -265,15 +273,16 @@ def train_model(
     n = len(data.texts)
     questions = None if data.questions is None else data.questions + [""] * len(docs)  # "": shared features only
     say(
-        "fitting word and character n-gram features"
+        ("computing the theme model's" if prefit else "fitting")
+        + " word and character n-gram features"
         + (
             f", and sentence embeddings ({cfg.sentence_model}: a few hundred answers per second)"
             if cfg.sentence_model
             else ""
         )
     )
-    X_all = features.fit_transform(normaliser.transform(model_input(data.texts + [t for _, t in docs], questions)))
-    X_all = X_all.tocsr()
+    inputs = normaliser.transform(model_input(data.texts + [t for _, t in docs], questions))
+    X_all = (features.transform(inputs) if prefit else features.fit_transform(inputs)).tocsr()
     if features.questions_:
         say(f"features also per question, for {len(features.questions_)} question(s): {', '.join(features.questions_)}")
     # Rows 0..n-1 are the answers, the rest the theme descriptions: a fit takes some answers and all descriptions.
@@ -411,6 +420,121 @@ def cv_baselines(
     }
 
 
+def tone_training_data(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    tones: Sequence[str],
+    min_count: int,
+    questions: Sequence[str] | None = None,
+    source: str = "the data",
+) -> TrainingData:
+    """Rows with text and a tone (values of :data:`TONES`, "" = none) as single-label training data; a value
+    with fewer than ``min_count`` rows is left out (reported in ``dropped_themes``)."""
+    counts = Counter(t for t, x in zip(tones, texts, strict=True) if t and str(x).strip())
+    values = [t for t in TONES if counts.get(t, 0) >= min_count]
+    rows = [i for i, t in enumerate(tones) if t in values and str(texts[i]).strip()]
+    if len(values) < 2:
+        raise ConsultError(
+            f"{source} has a tone for only {sum(counts.values())} answer(s), with {len(values)} value(s) seen at "
+            f"least {min_count} times",
+            "A tone classifier needs at least two of positive / neutral / negative: fill the tone column, or "
+            'train without tone (--set ingest.tone_column="")',
+        )
+    col = {t: j for j, t in enumerate(values)}
+    Y = np.zeros((len(rows), len(values)), dtype=np.int8)
+    for r, i in enumerate(rows):
+        Y[r, col[tones[i]]] = 1
+    return TrainingData(
+        texts=[str(texts[i]) for i in rows],
+        Y=Y,
+        themes=values,
+        ids=[str(ids[i]) for i in rows],
+        skipped_unlabelled=len(tones) - len(rows),
+        dropped_themes={t: counts.get(t, 0) for t in TONES if t not in values and counts.get(t, 0)},
+        questions=None if questions is None else [str(questions[i]) for i in rows],
+    )
+
+
+def train_tone(
+    data: TrainingData,
+    config: Config,
+    lang: str,
+    progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
+) -> tuple[ToneModel, dict[str, Any]]:
+    """Fit the tone classifier exactly as a single-label theme model (same search, calibration, cross-validated
+    scores and baselines); return it and its report. With ``features`` (the theme model's, fitted on the same
+    answers' words), the tone model uses them as they are, so labelling computes the features once for both."""
+    say = progress or (lambda _msg: None)
+    cfg = config.model_copy(deep=True)
+    cfg.model.mode = "single"
+    cfg.model.theme_texts = False
+    say(f"tone: {len(data.texts)} answers with a tone ({', '.join(data.themes)})")
+    pipe, report = train_model(data, cfg, lang, lambda m: say(f"tone: {m}"), features=features)
+    return ToneModel(data.themes, pipe), report
+
+
+def attach_tone(pipe: Pipeline, tone: ToneModel | None) -> Pipeline:
+    """The theme Pipeline carrying ``tone`` (its classifier's ``tone`` parameter)."""
+    pipe.named_steps["classify"].set_params(tone=tone)
+    return pipe
+
+
+def tone_card(data: TrainingData, report: dict[str, Any], column: str, rule: str, unreadable: int) -> dict[str, Any]:
+    """The model card's ``tone`` block: what it was trained on and its cross-validated scores and baselines."""
+    return {
+        "column": column,
+        "rule": rule,
+        "values": data.themes,
+        "values_left_out": data.dropped_themes,
+        "rows_used": len(data.texts),
+        "unreadable_cells": unreadable,
+        "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
+        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "cv_calibration", "baselines")},
+        "cv_scores": report["cv_scores"],
+        "cv_calibration": report["cv_calibration"],
+        "cv_baselines": report["baselines"],
+    }
+
+
+def fit_tone_if_present(
+    df: Any,
+    ids: Sequence[str],
+    texts: Sequence[str],
+    questions: Sequence[str] | None,
+    config: Config,
+    lang: str,
+    source: str,
+    progress: Progress | None = None,
+    features: QuestionFeatures | None = None,
+) -> tuple[ToneModel | None, dict[str, Any] | None]:
+    """Train the tone classifier (on ``features``, see :func:`train_tone`) when the data has
+    ``ingest.tone_column`` with any tone in it; else (None, None)."""
+    say = progress or (lambda _msg: None)
+    ic = config.ingest
+    if not ic.tone_column or ic.tone_column not in df.columns:
+        say(f"no tone column ('{ic.tone_column}'): the model has themes only" if ic.tone_column else "tone not used")
+        return None, None
+    cells = read_tones(df[ic.tone_column].tolist(), ic)
+    if not any(cells.tones):
+        if cells.unreadable:
+            raise ConsultError(
+                f"{source}: no cell of the tone column '{ic.tone_column}' can be read with tone_rule "
+                f"'{ic.tone_rule}' (e.g. {', '.join(repr(x) for x in cells.examples)})",
+                "Use positive / neutral / negative, or numbers with --set ingest.tone_rule=sign",
+            )
+        say(f"the tone column '{ic.tone_column}' is empty: the model has themes only")
+        return None, None
+    if cells.unreadable:
+        say(
+            f"tone: {cells.unreadable} cell(s) cannot be read with tone_rule '{ic.tone_rule}' and are left out "
+            f"(e.g. {', '.join(repr(x) for x in cells.examples)})"
+        )
+    data = tone_training_data(ids, texts, cells.tones, config.model.min_label_count, questions, source)
+    model, report = train_tone(data, config, lang, progress, features)
+    return model, tone_card(data, report, ic.tone_column, ic.tone_rule, cells.unreadable)
+
+
 def card_basics(
     pipe: Pipeline, data: TrainingData, report: dict[str, Any], lang: str, taxonomy: Taxonomy | None
 ) -> dict[str, Any]:
@@ -467,9 +591,22 @@ def train_file(
     if data.dropped_themes:
         say("themes left out (too few examples): " + ", ".join(f"{k} ({v})" for k, v in data.dropped_themes.items()))
     pipe, report = train_model(data, config, lang, progress)
+    tone, tone_block = fit_tone_if_present(
+        answers.df,
+        answers.ids,
+        answers.texts,
+        answers.questions,
+        config,
+        lang,
+        str(data_path),
+        say,
+        pipe.named_steps["features"],
+    )
+    attach_tone(pipe, tone)
     card = {
         "name": Path(model_dir).name,
         **card_basics(pipe, data, report, lang, taxonomy),
+        "tone": tone_block,
         "training_data": {
             "path": str(data_path),
             "sha256": sha256_file(Path(data_path)),

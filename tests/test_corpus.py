@@ -31,7 +31,7 @@ def new() -> pd.DataFrame:
 
 def test_sizes_and_columns(labelled: pd.DataFrame, new: pd.DataFrame) -> None:
     assert len(labelled) >= 800 and len(new) >= 300
-    assert list(labelled.columns) == ["id", "text", "labels", *SEGMENTS]
+    assert list(labelled.columns) == ["id", "text", "labels", "tone", *SEGMENTS]
     assert list(new.columns) == ["id", "text", *SEGMENTS]
     ids = pd.concat([labelled["id"], new["id"]])
     assert ids.is_unique and (ids != "").all()
@@ -44,6 +44,22 @@ def test_every_theme_has_40_examples_and_labels_are_known(labelled: pd.DataFrame
     assert all(counts[t] >= 40 for t in tax.ids), counts
     multi = sum(len(split_labels(c, ";")) > 1 for c in labelled["labels"])
     assert multi >= 200  # several themes in one answer is common
+
+
+def test_every_labelled_answer_has_a_tone(labelled: pd.DataFrame) -> None:
+    """Each answer with themes has a hand-assigned tone; non-substantive answers have none; counts as in the README."""
+    has_themes = labelled["labels"] != ""
+    assert set(labelled.loc[has_themes, "tone"]) == {"positive", "neutral", "negative"}
+    assert (labelled.loc[~has_themes, "tone"] == "").all()
+    assert labelled.loc[has_themes, "tone"].value_counts().to_dict() == {
+        "negative": 588,
+        "neutral": 164,
+        "positive": 69,
+    }
+    by_id = labelled.set_index("id")["tone"]
+    assert by_id["L0166"] == "positive"  # "Shout out to the BTP officer ... She was amazing."
+    assert by_id["L0054"] == "negative"  # "The police laughed."
+    assert by_id["L0009"] == "neutral"  # "Teach consent in secondary schools, properly"
 
 
 def test_varied_lengths(labelled: pd.DataFrame, new: pd.DataFrame) -> None:

@@ -257,3 +257,17 @@ def test_config_section_is_strict() -> None:
         load_config(None, ["discover.max_confidence=2"])
     shipped = load_config(Path("configs/consult.toml"))
     assert shipped.discover == Config().discover  # the documented file holds the defaults
+
+
+def test_answers_flagged_for_safeguarding_are_never_shown() -> None:
+    df = labelled_frame()
+    flagged = {"n0", "n1", "n2", "n3"}
+    df["flag_safeguarding"] = df["id"].isin(flagged)
+    got = discover(df, cfg())
+    cells = " ".join(got.candidates.filter(like="example_").astype(str).to_numpy().ravel())
+    assert cells.strip()
+    for i in flagged:
+        assert df.set_index("id").at[i, "text"] not in cells
+    # They still count: discovery groups them with the others.
+    a = got.assignments.set_index("id")
+    assert all(a.at[i, "candidate"] != "" for i in flagged)

@@ -23,7 +23,21 @@ app.add_typer(review_cmds.app, name="review")
 
 
 def main() -> None:
+    _stop_cleanly_on_signals()
     app()
+
+
+def _stop_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP (a closed terminal, a job scheduler's stop) end a command as Ctrl-C does: temporary
+    files are removed and nothing is half-written."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
 
 
 __all__ = ["app", "main"]

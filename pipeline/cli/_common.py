@@ -70,6 +70,14 @@ ThemeColsOpt = Annotated[
         show_default=False,
     ),
 ]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV, TSV or JSONL input, e.g. cp866 or latin-1 [config: ingest.encoding, default "
+        "'auto': UTF-8/16/32 with a byte-order mark, UTF-8, or Windows-1252; nothing else is guessed].",
+    ),
+]
 IdColOpt = Annotated[
     str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
 ]
@@ -102,6 +110,7 @@ def make_config(
     labels_column: str | None = None,
     separator: str | None = None,
     theme_columns: list[str] | None = None,
+    encoding: str | None = None,
 ) -> Config:
     extra = [f"ingest.theme_columns={_quote(theme_columns)}"] if theme_columns else []
     for key, value in (
@@ -110,6 +119,7 @@ def make_config(
         ("ingest.question_column", question_column),
         ("ingest.labels_column", labels_column),
         ("ingest.label_separator", separator),
+        ("ingest.encoding", encoding),
     ):
         if value is not None:
             extra.append(f"{key}={_quote(value)}")

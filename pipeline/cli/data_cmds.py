@@ -18,6 +18,7 @@ from ..scan import clean_file, entities_file
 from ..tables import check_output_path
 from ._common import (
     ConfigOpt,
+    EncodingOpt,
     IdColOpt,
     QuestionColOpt,
     SetOpt,
@@ -43,6 +44,7 @@ def validate_cmd(
     file: InFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -57,6 +59,7 @@ def validate_cmd(
         id_column=id_column,
         question_column=question_column,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     rep = validate(file, cfg.ingest)
     if as_json:
@@ -85,12 +88,13 @@ def clean_cmd(
     output: OutFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Normalise text and flag empty, non-substantive and repeated (campaign) answers; keeps every row. Files of
     any size are read and written in chunks."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
     lang = spacy_language(cfg.entities.spacy_model) if cfg.clean.non_substantive == "auto" else "xx"
     note_language(cfg, lang)
@@ -108,12 +112,13 @@ def entities_cmd(
     output: OutFile,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Find places, transport, agencies, people and organisations (spaCy NER + domain ruler). Files of any size
     are read and written in chunks."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
     with stage_bars() as progress:
         rows, found = entities_file(file, output, cfg, "xx", progress)

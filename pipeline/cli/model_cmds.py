@@ -9,15 +9,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..atomic import write_bytes
 from ..errors import ConsultError
 from ..evaluate import evaluate_file
 from ..label import label_file
 from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
-from ..tables import atomic_path, check_not_input, check_writable
+from ..tables import check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,
+    EncodingOpt,
     IdColOpt,
     LabelsColOpt,
     QuestionColOpt,
@@ -84,6 +86,7 @@ def train_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -91,7 +94,8 @@ def train_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Train a theme classifier on labelled answers and save it with a model card."""
+    """Train a theme classifier on labelled answers and save it with a model card; with a tone column
+    (ingest.tone_column), a tone classifier too."""
     cfg = make_config(
         config,
         set_,
@@ -101,6 +105,7 @@ def train_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     card = train_file(data, output, cfg, taxonomy, progress=say)
     cv = card["cv_scores"]
@@ -114,6 +119,14 @@ def train_cmd(
     cal = card.get("cv_calibration") or {}
     if cal.get("ece") is not None:
         say(f"cross-validated calibration: expected calibration error {cal['ece']:.3f}, Brier score {cal['brier']:.3f}")
+    tone = card.get("tone")
+    if tone:
+        out.print(
+            scores_table(
+                f"tone, cross-validated ({', '.join(f'{k} {v}' for k, v in tone['label_counts'].items())})",
+                {"consult": tone["cv_scores"], **tone["cv_baselines"]},
+            )
+        )
     say(
         f"model saved to {output} (trained in {card['training']['train_seconds']:.1f}s, C={card['training']['best_C']})"
     )
@@ -151,13 +164,17 @@ def label_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Label every answer with themes, probabilities, confidence, entities and clean-stage flags. Files of any
-    size are read and written in chunks (Parquet is the fastest format for big runs)."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, question_column=question_column)
+    """Label every answer with themes, probabilities, confidence, entities, clean-stage flags and, when the
+    model has one, tone. Files of any size are read and written in chunks (Parquet is the fastest format for big
+    runs)."""
+    cfg = make_config(
+        config, set_, text_column=text_column, id_column=id_column, question_column=question_column, encoding=encoding
+    )
     if scheduler is not None and engine != "dask":
         raise ConsultError("--scheduler is for --engine dask", "Add --engine dask, or leave out --scheduler")
     with stage_bars() as progress:
@@ -171,6 +188,7 @@ def label_cmd(
             engine=engine,
             scheduler=scheduler,
             progress=progress,
+            on_note=say,
         )
     card = read_card(resolve_model_dir(model))
     note_language(cfg, str(card.get("language") or "xx"))
@@ -178,6 +196,8 @@ def label_cmd(
         say(
             f"{res.unseen_questions} of {res.rows} answers respond to a question the model was not trained on; they are labelled from their text alone"
         )
+    if card.get("tone") is None:
+        say("the model has no tone classifier (trained without a tone column): no tone columns added")
     say(
         f"{res.rows} rows → {output}: {res.labelled} labelled, {res.rows - res.labelled} empty or non-substantive (kept, flagged)"
     )
@@ -194,6 +214,7 @@ def evaluate_cmd(
     ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
+    encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
@@ -212,6 +233,7 @@ def evaluate_cmd(
         labels_column=labels_column,
         separator=separator,
         theme_columns=theme_columns,
+        encoding=encoding,
     )
     if json_out is not None:
         check_writable(json_out)
@@ -228,8 +250,7 @@ def evaluate_cmd(
     if res.get("baselines_note"):
         say(res["baselines_note"])
     if json_out is not None:
-        with atomic_path(json_out) as tmp:
-            tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_bytes(json_out, (json.dumps(res, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         say(f"figures written to {json_out}")
 
 

@@ -1,4 +1,4 @@
-"""consult review export | import."""
+"""consult review export | import | check."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..audit import AuditStore
 from ..errors import ConsultError
 from ..review import export_for_review, import_reviews
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
@@ -131,3 +132,39 @@ def import_cmd(
         f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "
         f"{res.skipped_blank} blank row(s) skipped (of {res.rows})"
     )
+
+
+@app.command("check")
+@handle_errors
+def check_cmd(
+    audit: AuditOpt = None,
+    reseal: Annotated[
+        bool,
+        typer.Option(
+            "--reseal",
+            help="Accept the store as it is now (its hash chain must hold) and write its head file again, e.g. "
+            "after restoring the store from a backup without its head.",
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Check the audit store: every record's hash chain, and its head file (which notices removed last records)."""
+    cfg = make_config(config, set_)
+    store = AuditStore(audit or cfg.review.audit_path)
+    if reseal:
+        n, before = store.reseal()
+        was = "" if before is None else f" (the old head counted {before})"
+        say(f"{store.path}: head file {store.head_path.name} written for {n} record(s){was}")
+        return
+    if not store.path.exists() and not store.head_path.exists():
+        raise ConsultError(f"There is no audit store at {store.path}", "Give its path with --audit")
+    records = store.records()
+    counted = store.read_head()
+    if counted is None:
+        head = "not written yet (the next import writes it)"
+    elif int(counted["records"]) < len(records):
+        head = f"counts {counted['records']} (an import stopped before writing it; the next import does)"
+    else:
+        head = "matches"
+    say(f"{store.path}: {len(records)} record(s), hash chain intact, head file {head}")

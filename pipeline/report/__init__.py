@@ -26,7 +26,7 @@ from ..taxonomy import Taxonomy
 from . import analysis
 from .analysis import Basis, check_labelled
 
-__all__ = ["CountsResult", "Report", "build_report", "report_file", "theme_counts", "write_report"]
+__all__ = ["CountsResult", "Report", "build_report", "previous_tone", "report_file", "theme_counts", "write_report"]
 
 
 @dataclass
@@ -68,6 +68,11 @@ class Report:
     quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
     campaigns: pd.DataFrame = field(default_factory=pd.DataFrame)
     compare: pd.DataFrame | None = None
+    tone: pd.DataFrame | None = None
+    """Tone by theme (:func:`analysis.tone_table`), when the file has tone."""
+    tone_groups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tone_compare: pd.DataFrame | None = None
+    tone_quotes: pd.DataFrame | None = None
     title: str = "Consultation themes"
     language: str = ""
     """ISO code of the answers' language (from ``entities.spacy_model``): the page marks quotes with it."""
@@ -92,6 +97,14 @@ class Report:
         )
         if self.compare is not None:
             out["compare"] = self.compare
+        if self.tone is not None:
+            out["tone_by_theme"] = self.tone
+            for col, tab in self.tone_groups.items():
+                out[f"tone_by_{col}"] = tab
+            if self.tone_compare is not None:
+                out["tone_compare"] = self.tone_compare
+            if self.tone_quotes is not None:
+                out["tone_quotes"] = self.tone_quotes
         out["provenance"] = self.provenance
         return out
 
@@ -140,6 +153,27 @@ def previous_counts(path: Path, taxonomy: Taxonomy | None, count_duplicates: boo
         ) from None
 
 
+def previous_tone(path: Path, taxonomy: Taxonomy | None, count_duplicates: bool, level: float) -> pd.DataFrame | None:
+    """Tone by theme of the previous round: its report folder's ``tone_by_theme.csv`` or its labelled file;
+    None when it has no tone."""
+    path = Path(path)
+    if path.is_dir() or path.name == "theme_counts.csv":
+        folder = path if path.is_dir() else path.parent
+        if not (folder / "tone_by_theme.csv").is_file():
+            return None
+        df, _ = read_table(folder / "tone_by_theme.csv", written_by_consult=True)
+        need = {"theme", "answers", *analysis.TONES}
+        if not need <= set(df.columns):
+            return None
+        return df.astype({c: int for c in ["answers", *analysis.TONES]})
+    df, _ = read_table(path, written_by_consult=True)
+    if not analysis.has_tone(df):
+        return None
+    themes = analysis.all_themes(df)
+    b = analysis.basis(df, themes, count_duplicates)
+    return analysis.tone_table(df[b.mask], themes, analysis.theme_names(themes, taxonomy), level)
+
+
 def _language(config: Config) -> str:
     from ..entities import spacy_language
 
@@ -175,10 +209,12 @@ def build_report(
     count_duplicates: bool = False,
     source: dict[str, str] | None = None,
     nlp: object = None,
+    previous_tone: pd.DataFrame | None = None,
 ) -> Report:
     """All tables of a report on the labelled table ``df``.
 
-    ``previous`` is the theme-counts table of an earlier round (see :func:`previous_counts`); ``source``
+    ``previous`` is the theme-counts table of an earlier round (see :func:`previous_counts`) and
+    ``previous_tone`` its tone table (:func:`previous_tone`); ``source``
     adds provenance lines (input file, SHA-256, ...); ``nlp`` is a spaCy pipeline for name redaction
     (default: loaded from config when ``report.redact_with_ner`` is on).
     """
@@ -210,6 +246,29 @@ def build_report(
     groups = {col: analysis.group_table(counted, col, themes, names, cfg) for col in by}
     matrix, pairs = analysis.cooccurrence(counted, themes, names)
     compare = analysis.compare_table(counts.counts, previous, names, cfg) if previous is not None else None
+    tone = tone_groups = tone_compare = tone_quotes = None
+    if analysis.has_tone(counted):
+        tone = analysis.tone_table(counted, themes, names, cfg.interval_level)
+        tone_groups = {col: analysis.tone_group_table(counted, col, cfg) for col in by}
+        if previous_tone is not None:
+            tone_compare = analysis.tone_compare_table(tone, previous_tone, names, cfg)
+        if cfg.quotes_by_tone:
+            keep = ~flagged[b.mask]  # answers flagged for safeguarding are never quoted
+            tone_quotes = analysis.tone_quote_table(
+                counted[keep],
+                themes,
+                names,
+                cfg,
+                text_col,
+                ids[b.mask][keep],
+                redactor,
+                copied=set(analysis.duplicate_column(df)) - {""},
+            )
+    elif cfg.quotes_by_tone:
+        raise ConsultError(
+            "report.quotes_by_tone asks for quotes by tone, but the labelled file has no tone",
+            "Label the answers with a model trained with a tone column, or set report.quotes_by_tone = []",
+        )
     versions = sorted({v for v in df.get("model_version", pd.Series(dtype=str)).fillna("").astype(str) if v})
     prov = [
         ("title", "Consultation themes"),
@@ -232,6 +291,7 @@ def build_report(
         ("min_group_size", cfg.min_group_size),
         ("interval", f"Wilson {cfg.interval_level:.0%}"),
         ("representation_test", f"two-proportion z (group vs rest), Benjamini-Hochberg q < {cfg.alpha}"),
+        ("tone", "per theme: share of its answers with a tone, Wilson interval" if tone is not None else "(no tone)"),
         ("generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("consult_version", __version__),
     ]
@@ -256,6 +316,10 @@ def build_report(
         ),
         campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars, withheld=flagged),
         compare=compare,
+        tone=tone,
+        tone_groups=tone_groups or {},
+        tone_compare=tone_compare,
+        tone_quotes=tone_quotes,
         language=_language(config),
     )
 
@@ -302,16 +366,25 @@ def report_file(
     df = read_labelled(labelled, config, by or [])
     check_labelled(df, f"{labelled}")
     source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
-    previous = None
+    previous = before_tone = None
     if compare is not None:
         compare = Path(compare)
         if not compare.exists():
             raise ConsultError(f"--compare file {compare} not found", "Check the path of the previous round's file")
         previous = previous_counts(compare, taxonomy, count_duplicates, config.report.interval_level)
+        before_tone = previous_tone(compare, taxonomy, count_duplicates, config.report.interval_level)
         prev_file = compare / "theme_counts.csv" if compare.is_dir() else compare
         source.update(previous_file=str(prev_file), previous_sha256=sha256_file(prev_file))
     rep = build_report(
-        df, config, taxonomy, by=by, previous=previous, count_duplicates=count_duplicates, source=source, nlp=nlp
+        df,
+        config,
+        taxonomy,
+        by=by,
+        previous=previous,
+        count_duplicates=count_duplicates,
+        source=source,
+        nlp=nlp,
+        previous_tone=before_tone,
     )
     rep.title = f"Consultation themes: {labelled.name}"
     write_report(rep, Path(out_dir))

@@ -20,6 +20,7 @@ from ..errors import ConsultError
 from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
 from ..redact import Redactor, redact_contacts
 from ..taxonomy import Taxonomy
+from ..tone import TONE_COLUMN, TONE_PREFIX, TONES
 from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
 
 REQUIRED = (THEMES_COLUMN, "flag_empty", "flag_non_substantive")
@@ -496,7 +497,7 @@ def by_columns_allowed(
 ) -> None:
     """Refuse --by columns that are not input columns, and the answers' text and id columns: their values
     would become group names in the report (free text and ids are personal data, whatever their number)."""
-    added = set(added_columns(themes))
+    added = set(added_columns(themes, tones=TONES))
     private = {text_column, id_column} - {""}
     inputs = [c for c in df.columns if c not in added and c not in private]
     for col in by:
@@ -511,3 +512,144 @@ def by_columns_allowed(
                 f"Column '{col}' given with --by holds the {what}: its values would appear in the report",
                 f"Break down by a column of categories: {', '.join(inputs) or '(none)'}",
             )
+
+
+# --- tone -------------------------------------------------------------------------------------------------
+
+ALL_ANSWERS = "(all answers)"
+"""The row of the tone table over every counted answer with a tone, whatever its themes."""
+
+
+def has_tone(df: pd.DataFrame) -> bool:
+    """Whether a labelled table has tone (labelled by a model with a tone classifier)."""
+    return TONE_COLUMN in df.columns and df[TONE_COLUMN].fillna("").astype(str).str.strip().isin(TONES).any()
+
+
+def tone_values(df: pd.DataFrame) -> pd.Series:
+    """Each answer's tone ("" when none)."""
+    t = df[TONE_COLUMN].fillna("").astype(str).str.strip().str.lower()
+    return t.where(t.isin(TONES), "")
+
+
+def tone_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], level: float = 0.95) -> pd.DataFrame:
+    """Per theme (and first, all counted answers): of its answers with a tone, the count and share of each tone
+    with its Wilson interval, and ``net`` = positive share - negative share (-1 all negative … +1 all positive)."""
+    tone = tone_values(df)
+    labels = label_matrix(df, themes)
+    rows = []
+    for t in [ALL_ANSWERS, *themes]:
+        mask = (tone != "") & (labels[t] if t != ALL_ANSWERS else True)
+        n = int(mask.sum())
+        row: dict[str, object] = {"theme": t, "name": names.get(t, t), "answers": n}
+        for v in TONES:
+            k = int((tone[mask] == v).sum())
+            lo, hi = wilson_interval(k, n, level)
+            row.update(
+                {
+                    v: k,
+                    f"{v}_share": round(k / n, 4) if n else math.nan,
+                    f"{v}_ci_low": round(lo, 4) if n else math.nan,
+                    f"{v}_ci_high": round(hi, 4) if n else math.nan,
+                }
+            )
+        row["net"] = round(float(row["positive_share"]) - float(row["negative_share"]), 4) if n else math.nan
+        rows.append(row)
+    cols = ["theme", "name", "answers"]
+    for v in TONES:
+        cols += [v, f"{v}_share", f"{v}_ci_low", f"{v}_ci_high"]
+    return pd.DataFrame(rows, columns=[*cols, "net"])
+
+
+def tone_group_table(df: pd.DataFrame, column: str, cfg: ReportConfig) -> pd.DataFrame:
+    """Tone by group of ``column``, over counted answers with a tone: :func:`group_table` with the tones in place
+    of themes, so the same suppression of small groups and the same test (two-proportion z of the group against
+    the rest, Benjamini-Hochberg q < alpha) apply."""
+    tone = tone_values(df)
+    with_tone = df[tone != ""].assign(**{THEMES_COLUMN: tone[tone != ""]})
+    tab = group_table(with_tone, column, list(TONES), {t: t for t in TONES}, cfg)
+    return tab.rename(columns={"theme": "tone"}).drop(columns=["name"])
+
+
+def tone_compare_table(
+    now: pd.DataFrame, before: pd.DataFrame, names: dict[str, str], cfg: ReportConfig
+) -> pd.DataFrame:
+    """Per theme (and all answers) and tone: share of the theme's answers with that tone in the previous round and
+    now, the change in points, and a pooled two-proportion z-test with Benjamini-Hochberg q across every theme
+    and tone; ``signal`` is up/down when q < alpha. ``now``/``before`` are :func:`tone_table` tables."""
+    a = now.set_index("theme")
+    b = before.set_index("theme")
+    rows = []
+    for t in [x for x in a.index if x in b.index]:
+        n1, n0 = int(a.loc[t, "answers"]), int(b.loc[t, "answers"])
+        for v in TONES:
+            k1, k0 = int(a.loc[t, v]), int(b.loc[t, v])
+            z, p = two_proportion_z(k1, n1, k0, n0)
+            s1 = k1 / n1 if n1 else math.nan
+            s0 = k0 / n0 if n0 else math.nan
+            rows.append(
+                {
+                    "theme": t,
+                    "name": names.get(t, str(a.loc[t, "name"])),
+                    "tone": v,
+                    "answers_before": n0,
+                    "answers_now": n1,
+                    "count_before": k0,
+                    "count_now": k1,
+                    "share_before": round(s0, 4),
+                    "share_now": round(s1, 4),
+                    "change_points": round(100 * (s1 - s0), 1),
+                    "z": round(z, 3),
+                    "p": p,
+                }
+            )
+    cols = [
+        "theme",
+        "name",
+        "tone",
+        "answers_before",
+        "answers_now",
+        "count_before",
+        "count_now",
+        "share_before",
+        "share_now",
+        "change_points",
+        "z",
+        "p",
+        "q",
+        "signal",
+    ]
+    tab = pd.DataFrame(rows, columns=[c for c in cols if c not in ("q", "signal")])
+    tab["q"] = benjamini_hochberg(tab["p"].astype(float).to_numpy()).round(4) if len(tab) else []
+    tab["p"] = tab["p"].astype(float).round(4)
+    tab["signal"] = ""
+    sig = tab["q"].astype(float) < cfg.alpha
+    tab.loc[sig & (tab["z"].astype(float) > 0), "signal"] = "up"
+    tab.loc[sig & (tab["z"].astype(float) < 0), "signal"] = "down"
+    return tab[cols]
+
+
+def tone_quote_table(
+    df: pd.DataFrame,
+    themes: list[str],
+    names: dict[str, str],
+    cfg: ReportConfig,
+    text_column: str,
+    ids: pd.Series,
+    redactor: Redactor,
+    copied: set[str],
+) -> pd.DataFrame:
+    """Quotes per theme and tone, for each tone in ``cfg.quotes_by_tone``: :func:`quote_table` over the answers
+    of that tone whose tone probability is at least ``cfg.quote_min_probability`` too (same rules, same
+    redaction; pass ``df`` without answers flagged for safeguarding)."""
+    tone = tone_values(df)
+    parts = []
+    for v in cfg.quotes_by_tone:
+        col = TONE_PREFIX + v
+        sure = pd.to_numeric(df[col], errors="coerce").fillna(1.0) if col in df.columns else 1.0
+        mask = (tone == v) & (sure >= cfg.quote_min_probability)
+        q = quote_table(df[mask], themes, names, cfg, text_column, ids[mask], redactor, copied)
+        parts.append(q.assign(tone=v))
+    cols = ["theme", "name", "tone", "rank", "id", "probability", "quote"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]

@@ -1,7 +1,7 @@
 """Output formats of a report: CSV per table, one XLSX workbook, PNG charts, one HTML page, Markdown summary.
 
-Everything is written into a temporary folder beside the target and moved into place at the end, so a
-failed run leaves the previous report (or nothing) — never half a report. A folder is only replaced when
+Everything is written into a temporary folder beside the target and swapped into place at the end, so a
+failed run leaves the previous report (or nothing) — never half a report, and never a moment without one. A folder is only replaced when
 it holds a previous report (marked by ``.consult-report``) or is empty.
 """
 
@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 import re
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_dir, usual_permissions
 from ..errors import ConsultError
-from ..tables import check_writable, usual_permissions, write_table, write_xlsx
+from ..tables import check_writable, write_table, write_xlsx
 
 if TYPE_CHECKING:
     from . import Report
@@ -117,6 +115,37 @@ def chart_shares(report: Report, path: Path) -> None:
     pct = int(report.config.interval_level * 100)
     ax.set_xlabel(f"share of {report.counts.basis.counted} counted answers (%), bars: {pct}% Wilson interval")
     ax.set_xlim(0, max(5.0, float(np.nanmax(tab["ci_high"].fillna(0).to_numpy() * 100)) * 1.08 if len(tab) else 5.0))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    fig.savefig(path, format="png")
+
+
+TONE_COLOURS = {"negative": "#b2182b", "neutral": "#bdbdbd", "positive": "#2166ac"}
+
+
+def chart_tone(report: Report, path: Path) -> None:
+    """Diverging bars: per theme, the negative share left of zero, the positive share right of it and the
+    neutral share split across zero."""
+    assert report.tone is not None
+    tab = report.tone[report.tone["answers"] > 0].iloc[::-1]
+    fig = _figure(8, 0.45 * len(tab) + 1.5)
+    ax = fig.add_subplot()
+    y = np.arange(len(tab))
+    neg = tab["negative_share"].to_numpy(dtype=float) * 100
+    neu = tab["neutral_share"].to_numpy(dtype=float) * 100
+    pos = tab["positive_share"].to_numpy(dtype=float) * 100
+    ax.barh(y, -neg, left=-neu / 2, color=TONE_COLOURS["negative"], label="negative")
+    ax.barh(y, neu, left=-neu / 2, color=TONE_COLOURS["neutral"], label="neutral")
+    ax.barh(y, pos, left=neu / 2, color=TONE_COLOURS["positive"], label="positive")
+    ax.axvline(0, color="#222", lw=0.8)
+    ax.set_yticks(y, [_wrap(f"{n} (n={a})", 40) for n, a in zip(tab["name"], tab["answers"], strict=True)], fontsize=8)
+    edge = float(np.nanmax(np.concatenate([neg + neu / 2, pos + neu / 2]))) if len(tab) else 50.0
+    lim = max(10.0, min(100.0, edge * 1.08))
+    ax.set_xlim(-lim, lim)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
+    ax.set_xlabel("share of the theme's answers (%): negative ← | → positive")
+    ax.legend(loc="lower right", fontsize=7, ncols=3)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     fig.savefig(path, format="png")
@@ -223,6 +252,26 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
             lines.append(
                 f"- {r.name}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points, {r.signal})"
             )
+    if report.tone is not None:
+        lines += ["", f"## Tone (share of each theme's answers, {report.config.interval_level:.0%} interval)", ""]
+        lines.append(_md_row(["theme", "answers", "negative", "neutral", "positive", "net"]))
+        lines.append(_md_row(["---", "---:", "---", "---", "---", "---:"]))
+        for t in report.tone.itertuples(index=False):
+            cells = [
+                f"{pct(getattr(t, f'{v}_share'))} {interval(getattr(t, f'{v}_ci_low'), getattr(t, f'{v}_ci_high'))}"
+                for v in ("negative", "neutral", "positive")
+            ]
+            net = "" if isinstance(t.net, float) and math.isnan(t.net) else f"{t.net:+.2f}"
+            lines.append(_md_row([t.name, t.answers, *cells, net]))
+        if report.tone_compare is not None:
+            sig = report.tone_compare[report.tone_compare["signal"] != ""]
+            lines += ["", f"Tone changes since the previous round (BH q < {report.config.alpha}):"]
+            if sig.empty:
+                lines.append("none beyond chance.")
+            for r in sig.itertuples(index=False):
+                lines.append(
+                    f"- {r.name}, {r.tone}: {pct(r.share_before)} → {pct(r.share_now)} ({r.change_points:+.1f} points)"
+                )
     if out_dir is not None:
         lines += ["", f"Report: {out_dir / 'report.html'} · tables: CSV and report.xlsx in {out_dir}"]
     return "\n".join(lines) + "\n"
@@ -285,10 +334,31 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
         ents=ents,
         campaigns=_records(report.campaigns),
         compare=_records(report.compare) if report.compare is not None else None,
+        tone=_records(report.tone) if report.tone is not None else None,
+        tone_groups={col: _tone_group_rows(tab) for col, tab in report.tone_groups.items()},
+        tone_compare=_records(report.tone_compare) if report.tone_compare is not None else None,
+        tone_quotes=_records(report.tone_quotes) if report.tone_quotes is not None else [],
+        tone_chart=images.get("tone_by_theme"),
         provenance=_records(report.provenance),
         shares_chart=images.get("theme_shares"),
         n_charts=len(images),
     )
+
+
+def _tone_group_rows(tab: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per group of a tone-by-group table: the share of each tone ("<min" when suppressed) and the
+    tones that stand out."""
+    out = []
+    for g, part in tab.groupby("group", sort=False):
+        row: dict[str, Any] = {"group": g, "answers": part["answers"].iloc[0], "signals": ""}
+        flags = []
+        for r in part.itertuples(index=False):
+            row[r.tone] = "" if r.suppressed else r.share
+            if r.signal:
+                flags.append(f"{r.tone} {r.signal}")
+        row["signals"] = ", ".join(flags)
+        out.append(row)
+    return out
 
 
 def _sheet_names(names: list[str]) -> dict[str, str]:
@@ -309,7 +379,16 @@ def write_files(report: Report, folder: Path) -> list[Path]:
     """Write every output into ``folder`` (which exists and is empty); returns the files written."""
     tables = report.tables()
     files: list[Path] = []
-    stems = {name: (f"by_{slug(name[3:])}" if name.startswith("by_") else name) for name in tables}
+    stems = {
+        name: (
+            f"by_{slug(name[3:])}"
+            if name.startswith("by_")
+            else f"tone_by_{slug(name[8:])}"
+            if name.startswith("tone_by_") and name != "tone_by_theme"
+            else name
+        )
+        for name in tables
+    }
     for name, tab in tables.items():
         p = folder / f"{stems[name]}.csv"
         write_table(tab, p)
@@ -327,6 +406,10 @@ def write_files(report: Report, folder: Path) -> list[Path]:
         p = charts_dir / "theme_shares.png"
         chart_shares(report, p)
         charts["theme_shares"] = p
+        if report.tone is not None:
+            p = charts_dir / "tone_by_theme.png"
+            chart_tone(report, p)
+            charts["tone_by_theme"] = p
         for col in report.groups:
             p = charts_dir / f"heatmap_{slug(col)}.png"
             if chart_heatmap(report, col, p):
@@ -348,25 +431,11 @@ def write_files(report: Report, folder: Path) -> list[Path]:
 
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:
-    """Write the report into a temporary folder, then move it to ``out_dir`` (replacing an earlier report)."""
+    """Write the report into a folder beside ``out_dir``, then swap it in whole (an earlier report is replaced
+    in one step; see :func:`pipeline.atomic.atomic_dir`)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    old: Path | None = None
-    try:
+    with atomic_dir(out_dir) as tmp:
         files = write_files(report, tmp)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-            os.replace(out_dir, old / "report")
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if old is not None and (old / "report").exists() and not out_dir.exists():
-            os.replace(old / "report", out_dir)
-        raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return [out_dir / f.relative_to(tmp) for f in files]
+        written = [out_dir / f.relative_to(tmp) for f in files]
+    return written
