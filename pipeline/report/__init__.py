@@ -329,6 +329,7 @@ def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
     columns), read in chunks: other input columns are never held (a million answers fit in little memory)."""
     from ..label import added_columns, theme_columns
     from ..stream import Source
+    from ..tone import TONE_COLUMN, TONE_PREFIX
 
     source = Source(path, chunk_rows=100_000, written_by_consult=True)
     text_col, id_col = config.ingest.text_column, config.ingest.id_column
@@ -338,8 +339,8 @@ def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
             themes = theme_columns(chunk)
             if themes:
                 analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)  # names every column
-            wanted = {text_col, id_col, *by, *added_columns(themes)}
-            keep = [c for c in chunk.columns if c in wanted]
+            wanted = {text_col, id_col, *by, *added_columns(themes), TONE_COLUMN}
+            keep = [c for c in chunk.columns if c in wanted or str(c).startswith(TONE_PREFIX)]
         parts.append(chunk[keep])
     if not parts:  # no rows: read whole, for the same checks and messages as before
         return read_table(path, written_by_consult=True)[0]
