@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import check_space, write_error
 from .config import IngestConfig
 from .errors import ConsultError
 from .tables import (
@@ -352,20 +353,18 @@ class TableWriter:
         fmt = self.format
         if fmt in ("csv", "tsv"):
             if self._state is None:
-                self._state = open(self._tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed in _finish)
-            _safe_cells(df).to_csv(
-                self._state,
-                index=False,
-                header=self.rows == 0,
-                sep="," if fmt == "csv" else "\t",
-                lineterminator="\n",
+                self._state = open(self._tmp, "wb")  # noqa: SIM115 (closed in _finish)
+            # As write_table: UTF-8 with BOM, CRLF line ends (a lone \r inside a cell is then quoted).
+            text = _safe_cells(df).to_csv(
+                index=False, header=self.rows == 0, sep="," if fmt == "csv" else "\t", lineterminator="\r\n"
             )
+            self._put(("\ufeff" if self.rows == 0 else "") + text)
         elif fmt == "jsonl":
             if self._state is None:
-                self._state = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in _finish)
+                self._state = open(self._tmp, "wb")  # noqa: SIM115 (closed in _finish)
             if len(df):
-                text = df.to_json(orient="records", lines=True, force_ascii=False)
-                self._state.write(text if text.endswith("\n") else text + "\n")
+                text = df.to_json(orient="records", lines=True, force_ascii=False) or ""
+                self._put(text if text.endswith("\n") else text + "\n")
         elif fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -379,6 +378,15 @@ class TableWriter:
         else:
             self._write_xlsx(df)
         self.rows += len(df)
+
+    def _put(self, text: str) -> None:
+        """Append ``text`` after checking there is room for it (a full disk: one clear error, nothing left)."""
+        data = text.encode("utf-8")
+        check_space(self.path, len(data))
+        try:
+            self._state.write(data)
+        except OSError as e:
+            raise write_error(self.path, e, written=self._tmp.stat().st_size if self._tmp.exists() else 0) from None
 
     def _write_xlsx(self, df: pd.DataFrame) -> None:
         from openpyxl import Workbook

@@ -139,7 +139,7 @@ def test_writer_leaves_nothing_when_a_chunk_fails(tmp_path: Path) -> None:
     with TableWriter(out) as w:
         w.write(pd.DataFrame({"a": ["=1+1", "x"]}))
         w.write(pd.DataFrame({"a": ["y"]}))
-    assert out.read_text(encoding="utf-8-sig") == "a\n'=1+1\nx\ny\n"
+    assert out.read_bytes().decode("utf-8-sig") == "a\r\n'=1+1\r\nx\r\ny\r\n"  # as write_table writes CSV
 
 
 def test_dask_on_a_two_worker_local_cluster_matches_local(model: Path, tmp_path: Path) -> None:
