@@ -104,7 +104,10 @@ class Source:
         if self.format == "parquet":
             import pyarrow.parquet as pq
 
-            return sum(pq.ParquetFile(p).metadata.num_rows for p in self.parts)
+            try:
+                return sum(pq.ParquetFile(p).metadata.num_rows for p in self.parts)
+            except Exception:  # not Parquet: reading it names the problem
+                return None
         if self.format == "xlsx":
             return None
         size = self.path.stat().st_size
