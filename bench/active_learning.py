@@ -49,7 +49,6 @@ FAST = [
     "model.bootstrap=0",
     "model.tokenizer=regex",
     "model.n_jobs=1",
-    "model.time_budget_seconds=60",
 ]
 
 

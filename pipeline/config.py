@@ -1,7 +1,8 @@
 """Settings, declared once and validated strictly (unknown keys are errors).
 
-Read with :func:`load_config` from a TOML file (``configs/consult.toml`` by default) plus dotted overrides
-(``--set model.cv_folds=3``). Nothing is read at import time.
+Read with :func:`load_config` from a TOML file (the workspace's ``consult.toml`` by default, see
+:mod:`pipeline.workspace`) plus dotted overrides (``--set model.cv_folds=3``). Relative paths are resolved against
+the workspace. Nothing is read at import time.
 """
 
 from __future__ import annotations
@@ -16,11 +17,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConsultError
 
-DEFAULT_CONFIG_PATH = Path("configs/consult.toml")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ProjectConfig(_Strict):
+    title: str = ""
+    """Title of reports ("" = "Consultation themes: FILE"); ``consult report --title`` overrides it."""
+    taxonomy: Path | None = None
+    """The coding frame (YAML: theme ids, names, definitions, examples) that train, demo, review, report and
+    retrain use unless given --taxonomy; "" or unset = none (themes and names come from the data and the model).
+    Outside a workspace the demo uses the shipped one."""
+
+    @field_validator("taxonomy", mode="before")
+    @classmethod
+    def _none(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "none") else v
 
 
 class IngestConfig(_Strict):
@@ -79,6 +92,10 @@ class IngestConfig(_Strict):
                     f"{v!r} is not a text encoding Python knows (e.g. 'cp1252', 'cp866', 'latin-1', 'utf-16')"
                 ) from None
         return v
+
+    skip_rows: int = Field(0, ge=0)
+    """Rows above the header (title rows) of a CSV or XLSX file to skip. 0: none, and title rows are detected
+    when the header naming the id and text columns lies below them (within the first 20 rows)."""
 
 
 class CleanConfig(_Strict):
@@ -181,11 +198,10 @@ class ModelConfig(_Strict):
     nb_C: float = Field(0.1, gt=0)
     """Inverse regularisation strength of the NB-SVM member."""
     cv_folds: int = Field(5, ge=2, le=20)
-    time_budget_seconds: float = Field(60.0, gt=0)
-    """The search (C grid, then the NB-SVM member) starts a step only when it and the work after the search are
-    expected to end within this many seconds, a C step being expected to take as long as the longest so far,
-    the NB-SVM member 2.5 times as long and the work after the search (final fit, baselines) one C step; the
-    best so far is kept. The first C is always tried."""
+    max_search_settings: int = Field(4, ge=1)
+    """At most this many settings (the C values of ``c_grid`` in order, then the NB-SVM member) are
+    cross-validated, each on ``cv_folds`` folds: the search is bounded by work, never by the clock, so the same
+    data, config and seed give the same model however busy the machine is. The first C is always tried."""
     tune_thresholds: bool = True
     """Tune per-theme decision thresholds (multi-label) or class weights (single-label) on out-of-fold
     predictions; they are kept only when they raise the cross-fitted macro-F1 by more than one standard error."""
@@ -329,6 +345,7 @@ class DiscoverConfig(_Strict):
 
 
 class Config(_Strict):
+    project: ProjectConfig = Field(default_factory=ProjectConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
@@ -364,12 +381,58 @@ def _set_dotted(data: dict[str, Any], key: str, raw: str) -> None:
     node[parts[-1]] = value
 
 
-def load_config(path: Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Read settings from ``path`` (TOML; defaults when None and the default file is absent) and apply
-    ``KEY=VALUE`` overrides (values parsed as JSON when they can be, e.g. ``model.c_grid=[1,2]``)."""
+RETIRED = {
+    ("model", "time_budget_seconds"): (
+        "the search is now bounded by work (folds x settings), not by the clock, so that the same data give the same "
+        "model on any machine load",
+        "Remove model.time_budget_seconds; to search less, set model.max_search_settings (e.g. 2) or shorten model.c_grid",
+    ),
+}
+
+
+def _refuse_retired(data: dict[str, Any], path: Path | None) -> None:
+    for (section, key), (why, fix) in RETIRED.items():
+        if isinstance(data.get(section), dict) and key in data[section]:
+            raise ConsultError(
+                f"Setting '{section}.{key}'{f' in {path}' if path else ''} is no longer read: {why}", fix
+            )
+
+
+def resolve_paths(config: Config, root: Path | None) -> Config:
+    """Make every relative path of ``config`` absolute: against the workspace ``root``; outside a workspace
+    (``root`` None) against the current folder. A shipped resource left at its default (the entity patterns)
+    that the workspace does not hold is read from the installed package."""
+    from .workspace import DEFAULT_ENTITIES_FILE
+
+    base = Path(root) if root is not None else Path.cwd()
+
+    def fix(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else base / p)
+
+    pat = config.entities.patterns
+    if pat is not None and pat == EntitiesConfig().patterns and not (base / pat).is_file():
+        config.entities.patterns = DEFAULT_ENTITIES_FILE
+    else:
+        config.entities.patterns = fix(pat)
+    config.project.taxonomy = fix(config.project.taxonomy)
+    config.review.audit_path = fix(config.review.audit_path)  # type: ignore[assignment]
+    config.retrain.model = fix(config.retrain.model)  # type: ignore[assignment]
+    config.retrain.base_data = fix(config.retrain.base_data)  # type: ignore[assignment]
+    return config
+
+
+def load_config(
+    path: Path | None = None, overrides: list[str] | None = None, *, workspace: Path | None = None
+) -> Config:
+    """Read settings from ``path`` (TOML; default: the settings of the workspace found upwards from the current
+    folder, or of ``workspace``; built-in defaults outside any) and apply ``KEY=VALUE`` overrides (values parsed
+    as JSON when they can be, e.g. ``model.c_grid=[1,2]``). Relative paths are resolved against the workspace."""
+    from .workspace import config_file, workspace_root
+
+    root = workspace_root(workspace)
     data: dict[str, Any] = {}
-    if path is None and DEFAULT_CONFIG_PATH.is_file():
-        path = DEFAULT_CONFIG_PATH
+    if path is None and root is not None:
+        path = config_file(root)
     if path is not None:
         if not path.is_file():
             raise ConsultError(f"Config file {path} not found", "Pass an existing TOML file with --config")
@@ -377,6 +440,7 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConsultError(f"Config file {path} is not valid TOML ({e})", "Fix the file's syntax") from None
+    _refuse_retired(data, path)
     set_keys: list[str] = []
     for item in overrides or []:
         if "=" not in item:
@@ -385,7 +449,7 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
         _set_dotted(data, key.strip(), raw.strip())
         set_keys.append(key.strip())
     try:
-        return Config.model_validate(data)
+        return resolve_paths(Config.model_validate(data), root)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "config"

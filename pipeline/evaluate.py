@@ -227,10 +227,10 @@ def evaluate_file(
     model = load_model(Path(model_dir))
     ic = config.ingest
     answers = load_answers(Path(data_path), ic, require_labels=True)
-    tax = from_ids(model.themes)
+    tax = from_ids(model.themes, model.card.get("theme_names"))
     parsed = answers.df[ic.labels_column].tolist()
     # Themes unknown to the model cannot be predicted: refuse rather than silently score them as misses.
-    unknown = Counter(t for c in parsed for t in split_labels(c, ic.label_separator) if t not in model.themes)
+    unknown = Counter(t for c in parsed for t in split_labels(c, ic.label_separator, tax) if t not in model.themes)
     if unknown:
         listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
         left_out = [t for t in unknown if t in (model.card.get("themes_left_out") or {})]

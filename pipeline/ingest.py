@@ -12,6 +12,7 @@ import pandas as pd
 from .config import IngestConfig
 from .errors import ConsultError
 from .tables import ReadInfo, read_table, table_format
+from .taxonomy import theme_key
 
 
 @dataclass
@@ -90,12 +91,7 @@ def _check_ids(ids: pd.Series, column: str, path: Path) -> None:
 
 
 def _require_column(df: pd.DataFrame, column: str, role: str, option: str, path: Path) -> None:
-    if column not in df.columns:
-        cols = ", ".join(repr(c) for c in df.columns) or "none"
-        raise ConsultError(
-            f"{path} has no {role} column '{column}' (columns: {cols})",
-            f"Name the right one with {option}" + _sheet_hint(path),
-        )
+    match_column(list(df.columns), column, role, option, path)
 
 
 def _sheet_hint(path: Path) -> str:
@@ -127,6 +123,103 @@ def _refuse_non_text(info: ReadInfo, path: Path, columns: list[tuple[str | None,
             )
 
 
+def _norm(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def _loose_match(columns: Sequence[str], wanted: str) -> list[str]:
+    """Columns equal to ``wanted`` ignoring case and spacing ("Question" for "question", "Q3  - answer ")."""
+    return [c for c in columns if _norm(c) == _norm(wanted)]
+
+
+def match_column(columns: Sequence[str], wanted: str, role: str, option: str, path: Path) -> str:
+    """The column named ``wanted``: exactly, else ignoring case and spacing when only one column matches; else a
+    clear error with the nearest names ("did you mean")."""
+    if wanted in columns:
+        return wanted
+    found = _loose_match(columns, wanted)
+    if len(found) == 1:
+        return found[0]
+    import difflib
+
+    if len(found) > 1:
+        raise ConsultError(
+            f"{path} has several columns that could be the {role} column '{wanted}': "
+            + ", ".join(repr(c) for c in found),
+            f"Name one exactly with {option}",
+        )
+    near = difflib.get_close_matches(_norm(wanted), [_norm(c) for c in columns], n=3, cutoff=0.5)
+    shown = [c for n in near for c in columns if _norm(c) == n]
+    cols = ", ".join(repr(c) for c in columns) or "none"
+    guess = f"; did you mean {' or '.join(repr(c) for c in shown)}?" if shown else ""
+    raise ConsultError(
+        f"{path} has no {role} column '{wanted}'{guess} (columns: {cols})",
+        f"Name the right one with {option}" + _title_hint(path) + _sheet_hint(path),
+    )
+
+
+def _title_hint(path: Path) -> str:
+    if table_format(path) not in ("csv", "tsv", "xlsx"):
+        return ""
+    return "; if title rows sit above the header, skip them with --skip-rows N (or ingest.skip_rows = N)"
+
+
+HEADER_SEARCH_ROWS = 20
+
+
+def _raw_rows(path: Path, sheet: str | int, config_encoding: str = "auto") -> list[list[str]]:
+    """The first rows of a CSV, TSV or XLSX file as cells, without choosing a header (for finding it)."""
+    fmt = table_format(path)
+    if fmt == "xlsx":
+        raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str, engine="openpyxl", keep_default_na=False)
+        return [[str(v) for v in row] for row in raw.head(HEADER_SEARCH_ROWS + 1).itertuples(index=False)]
+    import csv
+    import io
+
+    from .tables import ReadInfo, decode
+
+    text = decode(path.read_bytes(), path, ReadInfo(path=path, format=fmt), config_encoding).lstrip("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[: HEADER_SEARCH_ROWS + 1]
+    rows = []
+    for line in lines:
+        delim = max(",;\t|", key=line.count) if fmt == "csv" else "\t"
+        rows.append(next(csv.reader(io.StringIO(line), delimiter=delim), []))
+    return rows
+
+
+def find_header_row(path: Path, config: IngestConfig) -> int | None:
+    """How many title rows sit above the row naming the id and text columns (ignoring case and spacing), when
+    that row is within the first rows; None when no such row is found."""
+    try:
+        rows = _raw_rows(path, config.sheet, config.encoding)
+    except Exception:  # the normal read reports what is wrong with the file
+        return None
+    need = {_norm(config.id_column), _norm(config.text_column)}
+    for k, row in enumerate(rows):
+        if need <= {_norm(c) for c in row}:
+            return k
+    return None
+
+
+def _read_with_header(path: Path, config: IngestConfig) -> tuple[pd.DataFrame, ReadInfo]:
+    """Read ``path``, skipping ``ingest.skip_rows`` title rows, or those detected above the header."""
+    if config.skip_rows or table_format(path) not in ("csv", "tsv", "xlsx"):
+        return read_table(path, sheet=config.sheet, skip_rows=config.skip_rows, limits=config)
+    try:
+        df, info = read_table(path, sheet=config.sheet, limits=config)
+        if {config.id_column, config.text_column} <= set(df.columns):
+            return df, info
+        if len(_loose_match(list(df.columns), config.text_column)) == 1:
+            return df, info
+    except ConsultError as e:
+        k = find_header_row(path, config)
+        if not k:
+            raise ConsultError(e.problem, (e.fix + _title_hint(path)).lstrip("; ")) from None
+        return read_table(path, sheet=config.sheet, skip_rows=k, limits=config)
+    k = find_header_row(path, config)
+    return (df, info) if not k else read_table(path, sheet=config.sheet, skip_rows=k, limits=config)
+
+
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
@@ -151,13 +244,21 @@ def load_answers(
     ``unique_ids``, that every answer has an id of its own (outputs, duplicates, reviews and retraining are
     keyed by id)."""
     config = config or IngestConfig()
-    df, info = read_table(Path(path), sheet=config.sheet, limits=config)
+    df, info = _read_with_header(Path(path), config)
     if len(df.columns) == 0:
         raise ConsultError(
             f"{path} has no columns", "Give a file whose first row names the columns" + _sheet_hint(Path(path))
         )
-    _require_column(df, config.text_column, "text", "--text-column", Path(path))
-    _require_column(df, config.id_column, "id", "--id-column", Path(path))
+    config.text_column = match_column(list(df.columns), config.text_column, "text", "--text-column", Path(path))
+    config.id_column = match_column(list(df.columns), config.id_column, "id", "--id-column", Path(path))
+    if config.labels_column and not config.theme_columns and config.labels_column not in df.columns:
+        found = _loose_match(list(df.columns), config.labels_column)
+        if len(found) == 1:
+            config.labels_column = found[0]
+    if config.question_column and config.question_column not in df.columns:
+        found = _loose_match(list(df.columns), config.question_column)
+        if len(found) == 1:
+            config.question_column = found[0]
     _refuse_non_text(
         info,
         Path(path),
@@ -233,7 +334,8 @@ def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path
             f"'{bad[0]}' is the id or text column, not a theme column", "Leave it out of the theme columns"
         )
     sep = config.label_separator
-    clash = [c for c in cols if sep in c]
+    keys = {c: theme_key(c) for c in cols}  # a column name with ';' or ',' is stored under its derived key
+    clash = [c for c in cols if sep in keys[c]]
     if clash:
         raise ConsultError(
             f"Theme column '{clash[0]}' contains the label separator '{sep}'",
@@ -252,7 +354,9 @@ def labels_from_theme_columns(df: pd.DataFrame, config: IngestConfig, path: Path
                 "Dutch and Portuguese spreadsheets: WAHR/FALSCH, ja/nein, ...); leave other columns out of --theme-column",
             )
         marks[c] = v.isin(_YES).to_numpy()
-    return pd.Series([sep.join(c for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object)
+    return pd.Series(
+        [sep.join(keys[c] for c in cols if marks[c][i]) for i in range(len(df))], index=df.index, dtype=object
+    )
 
 
 def empty_mask(texts: pd.Series) -> pd.Series:

@@ -9,10 +9,17 @@ of serious harm, see :mod:`pipeline.safeguarding`), ``status`` (``labelled`` or 
 ``model_version``. When the model has a tone classifier (trained with a tone column), ``tone`` (positive,
 neutral or negative) and ``p_tone_<value>`` come after the safeguarding columns. Empty and non-substantive
 answers get no themes and no tone.
+
+``model_version``. Empty and non-substantive answers get no themes.
+
+Beside the output, ``FILE.consult.json`` (:func:`write_sidecar`) records the id, text and question columns and
+the model, so ``report``, ``review export`` and ``review import`` on the file need no column or model options.
+A sidecar survives every format (CSV, XLSX, Parquet, JSON lines) because it is not inside the file.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -30,13 +37,14 @@ from .config import Config
 from .entities import EntityExtractor, format_entities, resolve_jobs
 from .errors import ConsultError
 from .ingest import Answers, question_column_in
-from .modelstore import LoadedModel, load_model
+from .modelstore import LoadedModel, load_model, read_card
 from .progress import Progress
 from .runner import Runner, local_runner
 from .safeguarding import flag_answers
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
-from .tables import check_output_path
+from .tables import atomic_path, check_output_path
+from .taxonomy import Taxonomy, Theme
 from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
@@ -242,6 +250,7 @@ class LabelSummary:
     rows: int
     labelled: int
     unseen_questions: int = 0
+    columns: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -281,6 +290,19 @@ def label_file(
         summary = _label_chunks(source, output_path, model, config, with_entities, runner, progress)
     for note in source.info.notes if on_note else []:
         on_note(note)
+    ic = config.ingest
+    write_sidecar(
+        output_path,
+        {
+            "id_column": ic.id_column,
+            "text_column": ic.text_column,
+            "question_column": question_column_in(summary.columns, ic),
+            "model": str(Path(model_dir).resolve()),
+            "model_version": model.version,
+            "themes": model.themes,
+            "theme_names": model.card.get("theme_names", {}),
+        },
+    )
     return summary
 
 
@@ -302,7 +324,7 @@ def _label_chunks(
     if progress:
         progress.stage("labelling", scan.rows)
     plan, resolver = scan.plan, scan.plan.resolver()
-    summary = LabelSummary(rows=scan.rows, labelled=scan.substantive)
+    summary = LabelSummary(rows=scan.rows, labelled=scan.substantive, columns=list(scan.columns))
     known = set(model.questions)
     cache: dict[int, str] = {}  # entities of texts that recur, by text hash
     started: set[int] = set()
@@ -408,6 +430,55 @@ def label_task(
     return out, keys
 
 
+SIDECAR_SUFFIX = ".consult.json"
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the record of how a labelled file was made lives: ``FILE.consult.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def write_sidecar(path: Path, record: dict[str, Any]) -> None:
+    with atomic_path(sidecar_path(path)) as tmp:
+        tmp.write_text(
+            json.dumps({"written_by": "consult label", **record}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """The sidecar of a labelled file, or {} when it has none (or it cannot be read: then options decide)."""
+    f = sidecar_path(path)
+    try:
+        data = json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) and data.get("written_by") == "consult label" else {}
+
+
+def config_for_labelled(config: Config, path: Path, explicit: Sequence[str] = ()) -> Config:
+    """``config`` with the id, text and question columns recorded beside the labelled file ``path``, except
+    those in ``explicit`` (given on the command line: they win)."""
+    side = read_sidecar(path)
+    if not side:
+        return config
+    cfg = config.model_copy(deep=True)
+    for key in ("id_column", "text_column", "question_column"):
+        if key in explicit or key not in side:
+            continue
+        setattr(cfg.ingest, key, side[key] or "")
+    return cfg
+
+
+def model_for_labelled(path: Path, given: Path | None, config: Config) -> Path:
+    """The model that labelled ``path``: ``given``, else the one its sidecar names (when it still exists), else
+    ``retrain.model``."""
+    if given is not None:
+        return Path(given)
+    named = read_sidecar(path).get("model")
+    return Path(named) if named and Path(named).exists() else config.retrain.model
+
+
 def theme_columns(df: pd.DataFrame) -> list[str]:
     """Theme ids of a labelled table, from its probability columns: the run of ``p_`` columns that labelling
     wrote right after ``themes`` (an input column that happens to start with ``p_`` is not a theme)."""
@@ -427,3 +498,21 @@ def as_bool(series: pd.Series) -> pd.Series:
     if series.dtype == bool:
         return series
     return series.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+
+
+def taxonomy_of_labelled(path: Path) -> Taxonomy | None:
+    """The coding frame of the model that labelled ``path`` (from its card, found through the sidecar), or bare
+    theme names from the sidecar; None when the file has no sidecar."""
+    side = read_sidecar(path)
+    if not side:
+        return None
+    model_dir = Path(side.get("model") or "")
+    version = str(side.get("model_version") or "")
+    for d in (model_dir / version, model_dir):
+        if version and d.is_dir() and (d / "model-card.json").is_file():
+            themes = ((read_card(d).get("taxonomy") or {}).get("themes")) or []
+            if themes:
+                return Taxonomy.model_validate({"themes": themes})
+    names = side.get("theme_names") or {}
+    ids = side.get("themes") or list(names)
+    return Taxonomy(themes=[Theme(id=t, name=str(names.get(t, t))) for t in ids]) if ids else None

@@ -22,7 +22,7 @@ import regex
 _LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
 # Slang and chat words that no dictionary lists and some name lists do.
 _CHAT = frozenset(
-    "innit uni telly lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
+    "innit uni telly women men children people feet teeth mice geese lol omg ok okay tho thru u ur ppl pls plz thx ta ya yeah yep yeh nah nope hi hiya hello bye gonna "
     "wanna gotta dunno cos coz cuz tbh idk imo fyi btw asap aka etc ie eg vs im ive id ill dont cant wont didnt "
     "isnt wasnt doesnt hes shes theyre youre mum mam nan gran bro sis bruv fam mate".split()
 )
@@ -78,6 +78,12 @@ def common_words(spacy_model: str) -> frozenset[str]:
     return _lexicon(spacy_model)[0]
 
 
+def non_noun_words(spacy_model: str) -> frozenset[str]:
+    """The dictionary's verbs, adjectives and adverbs (with irregular forms: "ran", "young"): a lower-case word
+    among them is not a name after a relation word ("my husband ran up debts")."""
+    return _lexicon(spacy_model)[2]
+
+
 def noun_only_words(spacy_model: str) -> frozenset[str]:
     """The dictionary's words that are only nouns, never verbs, adjectives or adverbs: the dictionary lists many
     surnames and first names this way ("macleod", "wright", "sarah"), so after a first name they may be surnames."""
@@ -85,7 +91,7 @@ def noun_only_words(spacy_model: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8)
-def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str]]:
+def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     import spacy
     from spacy.lookups import Lookups
     from spacy.strings import get_string_id
@@ -131,11 +137,13 @@ def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str]]:
                     words |= {fold(w) for w in pos_words if isinstance(w, str) and "_" not in w}
     if tables_read := bool(nouns):
         exc = set()
-        for pos_words in tables.get_table("lemma_exc").values() if tables.has_table("lemma_exc") else []:
+        for pos, pos_words in tables.get_table("lemma_exc").items() if tables.has_table("lemma_exc") else []:
             if isinstance(pos_words, dict):
                 exc |= {fold(w) for w in pos_words}
+                if pos != get_string_id("noun"):
+                    others |= {fold(w) for w in pos_words}
         nouns -= others | exc | set(_CHAT)
-    return frozenset(words), frozenset(nouns if tables_read else ())
+    return frozenset(words), frozenset(nouns if tables_read else ()), frozenset(others)
 
 
 @lru_cache(maxsize=4)

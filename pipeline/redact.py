@@ -113,6 +113,7 @@ REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
+    r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
     r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
     r"\s?#?\d{2,6}[A-Z]{0,3}\b",
@@ -267,6 +268,14 @@ _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _NATIONS = _folded(
     "welsh scottish irish english british african caribbean polish romanian asian indian pakistani bangladeshi "
     "somali nigerian ghanaian turkish kurdish chinese black white muslim sikh hindu jewish christian catholic".split()
+)
+# Irregular verb forms that are also first names: never names in lower case after a relation ("my husband ran").
+_IRREGULAR_VERBS = _folded("ran said bore will may can sang saw wore won lay".split())
+_COMPASS = _folded("north south east west central inner outer".split())
+_AFTER_SPOKEN_TO = _folded("she he they if about to and or when what because cos".split())
+# Words after which a word is not a name in "X and I" ("in London and I", "the job and I").
+_NOT_BEFORE_NAMES = _folded(
+    "in at on to from near by the a an my our his her their this that of for into around".split()
 )
 _SPOKEN_TO = _folded(
     "ask asked tell told text texted ring rang phone phoned message messaged dm warned thanked".split()
@@ -443,11 +452,13 @@ class Redactor:
         *,
         common: frozenset[str] | None = None,
         nouns_only: frozenset[str] | None = None,
+        non_nouns: frozenset[str] | None = None,
         use_name_lists: bool = True,
     ) -> None:
         self.nlp = nlp
         self.common = _default_common() if common is None else common
         self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
+        self.non_nouns = _default_non_nouns() if non_nouns is None else non_nouns
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -545,10 +556,12 @@ class Redactor:
         if _CONTRACTION.search(k) or (not t.cap and k in _PERSON_VERBS):
             return False
         known = self._known(k)
-        if t.text.isupper() and 1 < len(t.text) <= 5 and "-" not in t.text and not known:
-            return False  # an acronym (CPS, IDVA)
-        if strong and (t.cap or (known and (title or k in self.first or not self._is_common(k)))):
+        if re.fullmatch(r"[A-Z]{2,5}s?", t.text) and not (known and title) and not getattr(self, "_shouting", False):
+            return False  # an acronym (CPS, IDVA, ISVAs, RUI), unless a title says otherwise
+        if strong and (t.cap or (known and (title or not self._is_common(k)))):
             return True
+        if strong and known and k in self.first and k not in _IRREGULAR_VERBS:
+            return True  # "my cousin maria", "her name is ruby", "my girl sky"
         if t.cap:
             return known or not self._is_common(k)
         if known and not self._is_common(k):
@@ -605,7 +618,8 @@ class Redactor:
         self._surnamed: set[tuple[int, int]] = set()
         toks = _tokens(text)
         letters = [c for c in text if c.isalpha()]
-        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):  # shouting: capitals say nothing
+        self._shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        if self._shouting:  # capitals say nothing
             for t in toks:
                 t.cap = False
         n = len(toks)
@@ -614,12 +628,25 @@ class Redactor:
 
         def take(j: int, strong: bool, into: list[tuple[int, int]], title: bool = False) -> None:
             if j < n and len(toks[j].key) == 1 and toks[j].key not in ("a", "i") and j + 1 < n:
-                if toks[j].key.isalpha() and self._name_like(toks[j + 1], strong=True, title=title):
+                surname = toks[j + 1]
+                clear = surname.cap or (self._known(surname.key) and not self._is_common(surname.key)) or title
+                if toks[j].key.isalpha() and clear and self._name_like(surname, strong=True, title=title):
                     a, b = self._extend(toks, text, j, j + 2)  # an initial, then the surname
                     into.append((toks[a].start, toks[b - 1].end))
                 return
             if j < n and self._name_like(toks[j], strong=strong, title=title):
                 a, b = self._extend(toks, text, j, j + 1)
+                # After a clear cue, a lower-case surname that is no word goes with it ("named ellis pryce-jones").
+                if strong and b < n and b == j + 1 and not toks[j].cap and not toks[b].cap:
+                    nb = toks[b]
+                    if (
+                        text[toks[j].end : nb.start] == " "
+                        and not self._is_common(nb.key)
+                        and nb.key not in STOP_WORDS
+                        and nb.key not in _PERSON_VERBS
+                        and len(nb.key) >= 3
+                    ):
+                        b += 1
                 into.append((toks[a].start, toks[b - 1].end))
 
         for i, t in enumerate(toks):
@@ -631,7 +658,12 @@ class Redactor:
                 j = i + 1
                 while j < n and (toks[j].key in STRONG_TITLES or toks[j].key in WEAK_TITLES):
                     j += 1
-                if j < n and toks[j].start - toks[j - 1].end <= 3:
+                if (
+                    j < n
+                    and toks[j].start - toks[j - 1].end <= 3
+                    and not re.search(r"[\n!?;:]", text[toks[j - 1].end : toks[j].start])
+                    and not (toks[j - 1].key in WEAK_TITLES and "." in text[toks[j - 1].end : toks[j].start])
+                ):
                     nk = toks[j].key
                     strong = any(toks[x].key in STRONG_TITLES for x in range(i, j))
                     if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
@@ -654,8 +686,11 @@ class Redactor:
                         j += 1
                     if j + 1 < n and toks[j].key == "in" and toks[j + 1].key == "law":  # "my brother in law X"
                         j += 2
-                    if j < n and toks[j].key in ("is", "was", "called", "named"):
+                    copula = j < n and toks[j].key in ("is", "was", "called", "named")
+                    if copula:
                         j += 1
+                    if copula and j < n and not (toks[j].cap or self._known(toks[j].key)):
+                        j = n  # "my daughter was assulted": after "was", only a clear name
                     if (
                         j < n
                         and toks[j].start - toks[j - 1].end <= 3
@@ -666,8 +701,13 @@ class Redactor:
                             take(j, False, context)  # "the officer asked": only a clear name
                         else:
                             take(j, True, context)
-            # "Leanne, my flatmate", "Farah (my IDVA)".
-            if nxt is not None and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x") and nxt.key in _OWNERS:
+            # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
+            if (
+                nxt is not None
+                and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x")
+                and nxt.key in _OWNERS
+                and not (prev is not None and prev.key in _NOT_BEFORE_NAMES | _COMPASS)
+            ):
                 j = i + 2
                 while (
                     j < n
@@ -682,6 +722,16 @@ class Redactor:
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "a man called Tom", "her name is jade".
+            # "calling himself 'Austin'", "a fake name (Jay)".
+            if nxt is not None and (
+                (
+                    k in ("himself", "herself", "themselves")
+                    and prev is not None
+                    and prev.key in ("calling", "calls", "called")
+                )
+                or (k == "name" and re.fullmatch(r"\s*[(\"'\u2018\u201c]\s*", text[t.end : nxt.start]))
+            ):
+                take(i + 1, True, context)
             if k in _CALLED and nxt is not None:
                 take(i + 1, nxt.cap or self._known(nxt.key), context)
             elif k == "name" and nxt is not None:
@@ -696,16 +746,42 @@ class Redactor:
                             break
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
             intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
-            if (
-                intro
-                and nxt is not None
-                and nxt.key not in STOP_WORDS
-                and (not self._is_common(nxt.key) or (nxt.cap and nxt.key in self.first and nxt.key not in _NATIONS))
-            ):
-                take(i + 1, True, context)
+            if intro and nxt is not None and nxt.key not in STOP_WORDS and nxt.key not in _NATIONS:
+                punct_after = bool(re.match(r"\s*[,.!?;:\-\u2013]|\s*$", text[nxt.end :]))
+                if (nxt.cap and (nxt.key in self.first or not self._is_common(nxt.key))) or (
+                    not nxt.cap and not self._is_common(nxt.key) and (nxt.key in self.first or punct_after)
+                ):
+                    take(i + 1, True, context)  # "I'm Ffion", "its kez, im 15", not "its lovley in the day"
             # "ask jade", "told grace": someone spoken to.
             if k in _SPOKEN_TO and nxt is not None and nxt.key in self.first and nxt.key not in STOP_WORDS:
-                take(i + 1, True, context)
+                after = toks[i + 2].key if i + 2 < n else ""
+                clear = not self._is_common(nxt.key) or nxt.cap
+                if clear or after in _AFTER_SPOKEN_TO or re.match(r"\s*[,.!?]|\s*$", text[nxt.end :]):
+                    take(i + 1, True, context, title=True)  # "ask jade she was there", not "asked young people"
+            # "Rojda from the community centre", "Adebayo at the Victim Support office": who someone is.
+            if (
+                t.cap
+                and t.sent_start
+                and i + 2 < n
+                and nxt is not None
+                and nxt.key in ("from", "at")
+                and toks[i + 2].key in ("the", "my", "our", "his", "her")
+                and not self._is_common(k)
+            ):
+                take(i, True, listed)
+            # ", Harjit, lets drivers": a name between commas, followed by what it does.
+            if (
+                t.cap
+                and not t.sent_start
+                and prev is not None
+                and nxt is not None
+                and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
+                and re.fullmatch(r"\s*,\s*", text[t.end : nxt.start])
+                and not nxt.cap
+                and nxt.key not in STOP_WORDS
+                and not self._is_common(k)
+            ):
+                take(i, True, listed)
             # "Yonas, who runs the cafe": a relative clause about a person.
             if (
                 t.cap
@@ -718,6 +794,7 @@ class Redactor:
             # "Daniel Kowalczyk" in any case: a first name then a surname of the lists.
             if (
                 k in self.first
+                and k not in STOP_WORDS
                 and nxt is not None
                 and nxt.key in self.last | self._hyphen_last(nxt.key)
                 and text[t.end : nxt.start] == " "
@@ -730,7 +807,12 @@ class Redactor:
             if k in ("and", "n", "&") and prev is not None and nxt is not None:
                 if prev.key in ("me", "i"):
                     take(i + 1, True, context)
-                elif nxt.key in ("me", "i") and prev.key not in _NOT_NAMES:
+                elif (
+                    nxt.key in ("me", "i")
+                    and prev.key not in _NOT_NAMES
+                    and text[prev.end : t.start] == " "
+                    and (i < 2 or toks[i - 2].key not in _NOT_BEFORE_NAMES or toks[i - 2].end < prev.start - 3)
+                ):  # "kemi and me", not "in London and I"
                     a, _ = self._extend(toks, text, i - 1, i)
                     if self._name_like(prev, strong=True):
                         context.append((toks[a].start, prev.end))
@@ -741,6 +823,7 @@ class Redactor:
                 and nxt is not None
                 and nxt.key in _RELATIONS
                 and k not in _OWNERS
+                and (t.cap or self._known(k))
                 and self._name_like(t, strong=True)
             ):
                 a, _ = self._extend(toks, text, i, i + 1)
@@ -775,7 +858,7 @@ class Redactor:
                 take(i, True, listed)
                 self._surnamed.update(listed[before:])
             # A first name of the lists: capitalised anywhere, or in lower case when it is not a common word.
-            if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR:
+            if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR and k not in STOP_WORDS:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
                     continue  # "Queen Mary", "King Edward", "a black Mercedes"
                 followed = nxt is not None and nxt.key in _PERSON_VERBS and nxt.start - t.end <= 2
@@ -804,9 +887,15 @@ class Redactor:
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
                     if not re.fullmatch(r"\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
                         continue
-                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.sent_start:
+                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
                         continue
-                    if not self._is_common(t.key) and not any(c.isdigit() for c in t.key):
+                    if t.cap and t.sent_start and not gap.strip().startswith(","):
+                        continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
+                    if (
+                        not self._is_common(t.key)
+                        and not any(c.isdigit() for c in t.key)
+                        and not re.fullmatch(r"[A-Z]{2,5}s?", t.text)
+                    ):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
@@ -829,8 +918,13 @@ class Redactor:
                 continue
             known = [w in self.first or w in self.last for w in words]
             if label == "PERSON":
-                if all(self._is_common(w) for w in words) and not any(known):
-                    continue
+                if any(c.isdigit() for c in text[start:end]) or re.fullmatch(r"[A-Z]{2,6}s?", text[start:end]):
+                    continue  # "Tel 020 7946 0381", "VAWG": not names
+                if all(self._is_common(w) for w in words) and words[0] not in self.first:
+                    continue  # "Domestic Abuse", "Safer Streets"
+                at_start = bool(re.search(r"(?:^|[.!?\n:;\"'(])\s*$", text[:start]))
+                if len(words) == 1 and at_start and self._is_common(words[0]):
+                    continue  # "Said 'that's not a police matter'", "Parks in Walthamstow"
                 if not any(c.isupper() for c in text[start:end]) and all(self._is_common(w) for w in words):
                     continue  # "dick pics": lower-case words the tagger took for a name
                 out.append((start, end))
@@ -884,6 +978,17 @@ def apply(text: str, items: Iterable[Item]) -> str:
 def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
     """(start, end, label) of a spaCy Doc's entities."""
     return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
+def _default_non_nouns() -> frozenset[str]:
+    """Verbs, adjectives and adverbs of the default spaCy pipeline's dictionary."""
+    from .config import EntitiesConfig
+    from .names import non_noun_words
+
+    try:
+        return non_noun_words(EntitiesConfig().spacy_model)
+    except (ImportError, OSError):
+        return frozenset()
 
 
 def _default_nouns() -> frozenset[str]:
@@ -966,7 +1071,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
     """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
     ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
     texts redacted one at a time."""
-    from .names import common_words, country_places, noun_only_words
+    from .names import common_words, country_places, non_noun_words, noun_only_words
 
     rc = config.redact
     return Redactor(
@@ -975,6 +1080,7 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
         [*place_names(config.entities.patterns), *rc.keep_names, *country_places(tuple(rc.place_countries)), *places],
         common=common_words(config.entities.spacy_model),
         nouns_only=noun_only_words(config.entities.spacy_model),
+        non_nouns=non_noun_words(config.entities.spacy_model),
         use_name_lists=rc.name_lists,
     )
 

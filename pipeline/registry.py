@@ -97,6 +97,8 @@ def resolve_model_dir(path: Path) -> Path:
     path = Path(path)
     if is_model_dir(path):
         return path
+    if not path.exists():
+        raise ConsultError(f"Model {path} does not exist{_models_near(path)}", "Give one of those with --model")
     if is_registry(path):
         v = current_version(path)
         if v is None:
@@ -106,6 +108,21 @@ def resolve_model_dir(path: Path) -> Path:
             )
         return path / v
     return path  # load_model reports what is missing
+
+
+def _models_near(path: Path) -> str:
+    """What there is instead of a missing model: the versions of the registry it would be in, else the models
+    and registries beside it."""
+    parent = path.parent
+    if is_registry(parent):
+        cur = current_version(parent)
+        listed = ", ".join(f"{v}{' (current)' if v == cur else ''}" for v in list_versions(parent))
+        return f"; {parent} has versions {listed or 'none'}"
+    if parent.is_dir():
+        found = sorted(str(p) for p in parent.iterdir() if p.is_dir() and (is_model_dir(p) or is_registry(p)))
+        if found:
+            return f"; models in {parent}: {', '.join(found)}"
+    return f" (and {parent} holds no models)"
 
 
 def history(root: Path) -> list[dict[str, Any]]:

@@ -28,15 +28,16 @@ from .classify import model_input, pipeline_questions
 from .config import Config
 from .entities import spacy_language
 from .ingest import load_answers
-from .modelstore import is_model_dir, load_model, sha256_file
+from .modelstore import is_model_dir, load_model, read_card, sha256_file
 from .registry import adopt_plain_model, current_version, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
-from .taxonomy import Taxonomy, load_taxonomy, split_labels
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, split_labels, theme_key
 from .tone import read_tones
 from .train import (
     attach_tone,
     card_basics,
     prepare_training_data,
+    taxonomy_record,
     tone_card,
     tone_training_data,
     train_model,
@@ -101,6 +102,7 @@ def build_training_set(
     hold_out_random_slice: bool = True,
     questions: Sequence[str] | None = None,
     tones: Sequence[str] | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> TrainingSet:
     """Split base rows and reviews into training rows, the held-out set and the random review slice.
     Base rows keep their ``questions``; reviewed answers not in the base data keep the question recorded with
@@ -115,7 +117,7 @@ def build_training_set(
     for i, t, cell, q, tone in zip(ids, texts, labels, asked, base_tones, strict=True):
         i = str(i)
         base_ids.add(i)
-        lab = split_labels(cell, sep)
+        lab = split_labels(cell, sep, taxonomy)
         rev = reviews.get(i)
         if rev is not None:
             lab = list(rev["reviewed_themes"])
@@ -168,6 +170,27 @@ def _macro_f1(model_themes: list[str], pred: np.ndarray, truth: list[list[str]],
     return float(ev.headline(ev.score(Yt, Yp, space, m, bootstrap=0))["macro_f1"])
 
 
+def _paired_se(old: tuple[Any, list[str], str], new: tuple[Any, list[str], str], rows: Rows, seed: int = 0) -> float:
+    """Standard error of the difference in macro-F1 between two versions on the same answers (paired
+    bootstrap): how much of a difference could be noise."""
+    space = sorted({t for lab in rows.labels for t in lab} | set(old[1]) | set(new[1]))
+    col = {t: j for j, t in enumerate(space)}
+    Yt = np.zeros((len(rows.labels), len(space)), dtype=np.int8)
+    for r, lab in enumerate(rows.labels):
+        for t in lab:
+            Yt[r, col[t]] = 1
+    preds = []
+    for pipe, themes, _ in (new, old):
+        Yp = np.zeros_like(Yt)
+        p = _predict(pipe, rows)
+        for j, t in enumerate(themes):
+            Yp[:, col[t]] = p[:, j]
+        preds.append(Yp)
+    m = "single" if new[2] == "single" and bool((Yt.sum(1) == 1).all()) else "multilabel"
+    boot = ev.paired_bootstrap_macro_f1(Yt, preds, m, seed=seed)
+    return float(np.std(boot[0] - boot[1]))
+
+
 def _predict(pipe: Any, rows: Rows) -> np.ndarray:
     if not rows.texts:
         return np.zeros((0, 0), dtype=np.int8)
@@ -182,8 +205,48 @@ class RetrainResult:
     parent: str | None
     promoted: bool
     reason: str
+    advice: str
     comparison: dict[str, Any]
     card: dict[str, Any]
+
+
+def promotion_decision(
+    parent: str | None, ok: bool, force: bool, why: str, tolerance: float, parent_saw_held_out: bool = False
+) -> tuple[bool, str, str]:
+    """Whether the new version becomes current, why in plain words, and what to do next."""
+    if parent is None:
+        return True, "it is the first version of this registry (trained without the held-out answers)", ""
+    if parent_saw_held_out and ok:
+        return (
+            True,
+            f"{parent} was adopted from a plain model folder and may have trained on the held-out answers, so a "
+            f"comparison on them would unfairly favour it; the new version, trained without them, replaces it ({why})"
+            if why
+            else f"{parent} was adopted from a plain model folder and may have trained on the held-out answers, so "
+            "comparing on them would unfairly favour it; the new version, trained without them, replaces it",
+            "",
+        )
+    if ok:
+        return (
+            True,
+            f"it scores no worse than {parent} (within the tolerance of {tolerance}, retrain.tolerance): {why}",
+            "",
+        )
+    if force:
+        return True, f"--force was given, although {why}", "Roll back with 'consult models rollback' if it labels worse"
+    return (
+        False,
+        f"it scores worse than the current version {parent}, by more than the tolerance of {tolerance} "
+        f"(retrain.tolerance) and the noise of the comparison: {why}",
+        "Review more answers (a model learns most from the answers it gets wrong) and retrain; or make it current "
+        "anyway with 'consult models promote VERSION', or retrain with --force",
+    )
+
+
+SET_WORDS = {
+    "held_out": "held-out answers (no version trains on them)",
+    "random_review_slice": "answers of the random review slice",
+}
 
 
 def compare(
@@ -210,17 +273,28 @@ def compare(
         if f_new is None or f_old is None:
             continue
         delta = f_new - f_old
+        se = _paired_se(old, new, rows) if old is not None else 0.0
         figures[name]["delta"] = round(delta, 4)
-        if gated[name] and delta < -tolerance:
+        figures[name]["standard_error"] = round(se, 4)
+        # Worse only when lower by more than the tolerance plus one standard error of the difference: a change
+        # smaller than its own noise (a few reviews that agree with the model) does not block promotion.
+        if gated[name] and delta < -(tolerance + se):
             ok = False
             why.append(
-                f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f} (worse by {-delta:.3f} > tolerance {tolerance})"
+                f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}, "
+                f"lower by {-delta:.3f}, more than the noise of that comparison (one standard error, {se:.3f})"
             )
         elif gated[name]:
-            why.append(f"{name}: macro-F1 {f_new:.3f} vs current {f_old:.3f}")
+            why.append(
+                f"on the {len(rows.ids)} {SET_WORDS[name]} it scores macro-F1 {f_new:.3f} against {f_old:.3f}"
+                + (f" (a difference within the tolerance plus one standard error, {se:.3f})" if delta < 0 else "")
+            )
     if old is not None and not any(figures[n].get("delta") is not None and gated[n] for n in sets):
         ok = False
-        why.append("no held-out or random-slice answers to compare the versions on")
+        why.append(
+            "there are no held-out or random-slice answers both versions can be compared on (raise "
+            "retrain.held_out_fraction, or review more answers with a random slice)"
+        )
     return figures, ok, "; ".join(why)
 
 
@@ -232,12 +306,19 @@ def retrain(
     audit_path: Path | None = None,
     taxonomy_path: Path | None = None,
     force: bool = False,
+    use_reviews: bool = True,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version."""
+    """Train, save and (if not worse beyond tolerance, or ``force``) promote a new version.
+
+    The taxonomy is ``taxonomy_path``, else the workspace's ``project.taxonomy``, else the one the current
+    version was trained with (its card keeps names, definitions and examples), so retraining learns from the
+    same theme texts as ``train`` and ``demo`` did. ``use_reviews=False`` trains on the base data alone (the
+    demo's first version)."""
     say = progress or (lambda _msg: None)
     rc = config.retrain
     root = Path(model_root or rc.model)
+    given_base = base_path
     base_path = Path(base_path or rc.base_data)
     audit = AuditStore(Path(audit_path or config.review.audit_path))
     if is_model_dir(root):
@@ -245,8 +326,18 @@ def retrain(
         say(f"{root} was a single model; it is now version v0001 of a registry (current)")
     parent = current_version(root) if root.exists() else None
     ic = config.ingest
+    taxonomy_path = taxonomy_path or config.project.taxonomy
+    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    parent_card = read_card(root / parent) if parent is not None else {}
+    if taxonomy is None and (parent_card.get("taxonomy") or {}).get("themes"):
+        taxonomy = Taxonomy.model_validate({"themes": parent_card["taxonomy"]["themes"]})
+        say(f"using the taxonomy {parent} was trained with ({len(taxonomy.themes)} themes, from its model card)")
+    trained_on = Path(str((parent_card.get("training_data") or {}).get("path") or ""))
+    if given_base is None and not base_path.is_file() and parent_card and trained_on.is_file():
+        say(f"{base_path} not found: using {trained_on}, the base data {parent} was trained on")
+        base_path = trained_on
     answers = load_answers(base_path, ic, require_labels=True)
-    records = audit.records()
+    records = audit.records() if use_reviews else []
     reviews = latest_reviews(records)
     tone_cells = (
         read_tones(answers.df[ic.tone_column].tolist(), ic) if ic.tone_column and ic.tone_column in answers.df else None
@@ -261,7 +352,8 @@ def retrain(
         rc.held_out_salt,
         rc.hold_out_random_slice,
         answers.questions,
-        tone_cells.tones if tone_cells else None,
+        tones=tone_cells.tones if tone_cells else None,
+        taxonomy=taxonomy,
     )
     say(
         f"{len(ts.train.ids)} training answers ({ts.replaced} base labels replaced by reviews, {ts.added_reviews} "
@@ -272,7 +364,6 @@ def retrain(
             f"{len(ts.replaced_text_differs)} reviewed answer(s) share an id with a base answer whose text differs; "
             "the review replaced the base label (ids are the key)"
         )
-    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
     lang = spacy_language(config.entities.spacy_model)
     data = prepare_training_data(
         ts.train.ids,
@@ -284,6 +375,18 @@ def retrain(
         source="the base data and reviews",
         questions=ts.train.questions if any(ts.train.questions) else None,
     )
+    # Names people know the themes by: the taxonomy's, else the labels as the base data writes them, else the
+    # parent's card (a theme only reviews gave is known by its key).
+    written = {
+        theme_key(n): n
+        for cell in answers.df[ic.labels_column].tolist()
+        for n in split_label_names(cell, ic.label_separator, taxonomy.lookup() if taxonomy else ())
+    }
+    previous = parent_card.get("theme_names") or {}
+    data.theme_names = {
+        t: (taxonomy.get(t).label if taxonomy and taxonomy.get(t) else written.get(t) or previous.get(t, t))
+        for t in data.themes
+    }
     pipe, report = train_model(data, config, lang, progress)
     tone, tone_block = None, None
     if any(ts.train.tones):
@@ -308,8 +411,11 @@ def retrain(
         om = load_model(root / parent)
         old = (om.pipeline, om.themes, om.mode)
     sets = {"held_out": ts.held_out, "random_review_slice": ts.random_slice}
+    # A version adopted from a plain model directory may have trained on the held-out answers: comparing on them
+    # would favour it, so the held-out set does not gate against it.
+    parent_saw_held_out = bool(parent_card.get("adopted"))
     gated = {
-        "held_out": True,
+        "held_out": not parent_saw_held_out,
         "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice,
     }
     figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
@@ -340,22 +446,17 @@ def retrain(
             "answers": len(ts.held_out.ids),
             "rows_sha256": ts.held_out.sha256(),
         },
-        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "taxonomy": taxonomy_record(taxonomy, taxonomy_path),
         "config": config.model_dump(mode="json"),
         "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
         "cv_scores": report["cv_scores"],
         "cv_baselines": report["baselines"],
         "comparison": figures,
     }
-    if parent is None:
-        promoted, reason = True, "first version"
-    elif ok:
-        promoted, reason = True, f"not worse than {parent} beyond tolerance {rc.tolerance}: {why}"
-    elif force:
-        promoted, reason = True, f"forced (--force) although: {why}"
-    else:
-        promoted, reason = False, f"{parent} stays current: {why}"
-    card["promotion"] = {"promoted": promoted, "reason": reason}
+    if parent_saw_held_out and not any(gated[n] and figures[n].get("delta") is not None for n in sets):
+        ok, why = True, ""  # nothing fair to compare on: the version trained without the held-out answers wins
+    promoted, reason, advice = promotion_decision(parent, ok, force, why, rc.tolerance, parent_saw_held_out)
+    card["promotion"] = {"promoted": promoted, "reason": reason, "advice": advice}
     version = save_version(pipe, card, root)
     if promoted:
         promote(root, version, reason)
@@ -364,6 +465,7 @@ def retrain(
         parent=parent,
         promoted=promoted,
         reason=reason,
+        advice=advice,
         comparison=figures,
         card={**card, "version": version},
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_C
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, theme_key
 from .tone import TONE_COLUMN, TONE_PREFIX, TONES
 
 __all__ = [
@@ -181,10 +182,45 @@ def _left_out_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
     return set(card.get("themes_left_out") or {})
 
 
+def _frame_themes(labelled: pd.DataFrame, model_path: Path) -> set[str]:
+    """Theme ids of the taxonomy the labelling model was trained with (its card keeps it); empty when unknown."""
+    try:
+        card = _card_for(labelled, model_path)
+    except (ConsultError, OSError, ValueError):
+        return set()
+    return {theme_key(str(t["id"])) for t in (card.get("taxonomy") or {}).get("themes") or []}
+
+
+def _theme_lookup(
+    allowed: set[str], labelled: pd.DataFrame, model_path: Path, taxonomy_path: Path | None
+) -> dict[str, str]:
+    """How a review cell may name each allowed theme: its key, its id or its name → its key."""
+    out = {k: k for k in allowed}
+    try:
+        card = _card_for(labelled, model_path)
+    except (ConsultError, OSError, ValueError):
+        card = {}
+    if taxonomy_path is not None:
+        tax: Taxonomy | None = load_taxonomy(taxonomy_path)
+    elif (card.get("taxonomy") or {}).get("themes"):
+        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
+    else:
+        tax = None
+    for k, n in (card.get("theme_names") or {}).items():
+        if k in allowed:
+            out.setdefault(unicodedata.normalize("NFC", str(n)).strip(), k)
+    for form, k in (tax.lookup() if tax else {}).items():
+        if k in allowed:
+            out.setdefault(form, k)
+    return out
+
+
 def themes_sheet_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
     tax = None
-    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
-        tax = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
+    if taxonomy_path is not None:
+        tax = load_taxonomy(taxonomy_path)
+    elif (card.get("taxonomy") or {}).get("themes"):  # the frame the model was trained with
+        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
     names = card.get("theme_names", {})
     left_out = list(card.get("themes_left_out") or {})
     ids = list(themes) + [t for t in (tax.ids if tax else []) + left_out if t not in themes]
@@ -195,7 +231,7 @@ def themes_sheet_table(themes: list[str], card: dict[str, Any], taxonomy_path: P
         rows.append(
             {
                 "id": t,
-                "name": (th.name if th and th.name else names.get(t, t)),
+                "name": (th.name if th and th.name else names.get(t) or (th.label if th else t)),
                 "definition": " ".join((th.definition if th else "").split()),
                 "in_model": "yes" if t in themes else "no (too few examples so far)",
             }
@@ -322,7 +358,7 @@ def export_for_review(
                 "selected_as": "safeguarding" if safeguarding else "random" if rnd else "uncertain",
                 "model_version": str(card.get("version") or ""),
                 "text_sha256": hashes[r],
-                "labelled_file": str(labelled_path),
+                "labelled_file": str(Path(labelled_path).resolve()),  # import finds it from any folder
             }
         )
     columns = REVIEW_COLUMNS[:2] + (["question"] if asked else []) + REVIEW_COLUMNS[2:] + BOOK_COLUMNS
@@ -357,7 +393,10 @@ def export_for_review(
     if table_format(output) == "csv":
         write_table(table, output)
     else:
-        write_bytes(output, review_xlsx_bytes(table, themes_sheet_table(themes, card, taxonomy_path), about))
+        write_bytes(
+            output,
+            review_xlsx_bytes(table, themes_sheet_table(themes, card, taxonomy_path or config.project.taxonomy), about),
+        )
     return ExportResult(
         rows=table,
         path=output,
@@ -468,6 +507,23 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
 
 
+def _named_labelled(df: pd.DataFrame) -> Path | None:
+    named = sorted({v for v in df.get("labelled_file", pd.Series([], dtype=str)) if str(v).strip()})
+    return Path(named[0]) if len(named) == 1 else None
+
+
+def labelled_file_of(path: Path) -> Path | None:
+    """The labelled file a review file names (its ``labelled_file`` column), or None when it names none or
+    cannot be read (the import then says what is wrong)."""
+    try:
+        df, _ = read_table(
+            Path(path), sheet=REVIEW_SHEET if table_format(path) == "xlsx" else 0, written_by_consult=True
+        )
+    except (ConsultError, OSError, ValueError):
+        return None
+    return _named_labelled(df)
+
+
 def import_reviews(
     path: Path,
     config: Config,
@@ -491,12 +547,11 @@ def import_reviews(
             "Import the file written by 'consult review export', with its column names unchanged",
         )
     if labelled_path is None:
-        named = sorted({v for v in df.get("labelled_file", pd.Series([], dtype=str)) if v.strip()})
-        if len(named) != 1:
+        labelled_path = _named_labelled(df)
+        if labelled_path is None:
             raise ConsultError(
                 f"{path} does not name one labelled file it was exported from", "Give it with --labelled FILE"
             )
-        labelled_path = Path(named[0])
     if not Path(labelled_path).is_file():
         raise ConsultError(
             f"Labelled file {labelled_path} (that {path} was exported from) not found",
@@ -511,8 +566,12 @@ def import_reviews(
         )
     model_themes = theme_columns(lab)
     allowed = set(model_themes) | _left_out_themes(lab, Path(model_path or config.retrain.model))
-    if taxonomy_path is not None or DEFAULT_TAXONOMY.is_file():
-        allowed |= set(load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY).ids)
+    taxonomy_path = taxonomy_path or config.project.taxonomy
+    if taxonomy_path is not None:
+        allowed |= set(load_taxonomy(taxonomy_path).ids)
+    else:  # the frame the labelling model was trained with
+        allowed |= _frame_themes(lab, Path(model_path or config.retrain.model))
+    names = _theme_lookup(allowed, lab, Path(model_path or config.retrain.model), taxonomy_path)
     by_id = {str(i).strip(): r for r, i in enumerate(lab[idc])}
     problems: list[str] = []
     accepted: dict[str, tuple[int, list[str], dict[str, Any]]] = {}
@@ -546,14 +605,14 @@ def import_reviews(
                 f"{where}: id not in {labelled_path} — restore the exported id or give the right --labelled file"
             )
             continue
-        bad = [c for c in _BAD_IN_CELL if c in cell]
+        # Ids (or, whole, the names people know the themes by, even names holding ';' or ',') separated by ';'.
+        written = split_label_names(cell, ";", names)
+        bad = [c for c in _BAD_IN_CELL if any(c in w for w in written if w not in names)]
         if bad:
             shown = ", ".join(repr(c) for c in bad)
             problems.append(f"{where}: reviewed_themes '{cell}' contains {shown} — separate theme ids with ';'")
             continue
-        themes = [t.strip() for t in cell.split(";") if t.strip()]
-        if len(themes) != len(set(themes)):
-            themes = list(dict.fromkeys(themes))
+        themes = list(dict.fromkeys(names.get(w, w) for w in written))
         unknown = [t for t in themes if t not in allowed]
         if unknown:
             problems.append(

@@ -262,7 +262,7 @@ def _line_ends(text: str, info: ReadInfo) -> str:
 _LONE_CR = re.compile("\r(?!\n)")
 
 
-def _read_text_table(path: Path, fmt: str, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
+def _read_text_table(path: Path, fmt: str, info: ReadInfo, limits: IngestConfig, skip_rows: int = 0) -> pd.DataFrame:
     data = path.read_bytes()
     check_line_lengths(data, path, limits.max_line_bytes)
     text = decode(data, path, info, limits.encoding)
@@ -270,6 +270,8 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo, limits: IngestConfig)
         text = text[1:]
     _check_header_width(text, path, limits.max_columns)
     text = _line_ends(text, info)
+    if skip_rows:
+        text = "\n".join(text.split("\n")[skip_rows:])
     first, _, rest = text.partition("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         # Excel's "sep=;" hint line.
@@ -312,7 +314,7 @@ def _read_text_table(path: Path, fmt: str, info: ReadInfo, limits: IngestConfig)
     return df
 
 
-def _read_xlsx(path: Path, sheet: str | int, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int, info: ReadInfo, limits: IngestConfig, skip_rows: int = 0) -> pd.DataFrame:
     """One read of the sheet; its first row is the header, checked for repeated names before pandas would
     rename them ("text", "text.1"). Blank header cells are named "Unnamed: N", as pandas names them. Formula
     cells with no saved result are counted in ``info`` (they read as empty)."""
@@ -334,6 +336,7 @@ def _read_xlsx(path: Path, sheet: str | int, info: ReadInfo, limits: IngestConfi
     finally:
         wb.close()
     raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str, engine="openpyxl", keep_default_na=False)
+    raw = raw.iloc[skip_rows:].reset_index(drop=True)
     if raw.empty:
         return pd.DataFrame()
     if len(raw.columns) > limits.max_columns:
@@ -413,9 +416,15 @@ def _first_long_row(text: str, delimiter: str) -> tuple[int, int, int]:
 
 
 def read_table(
-    path: Path, sheet: str | int = 0, *, written_by_consult: bool = False, limits: IngestConfig | None = None
+    path: Path,
+    sheet: str | int = 0,
+    *,
+    written_by_consult: bool = False,
+    limits: IngestConfig | None = None,
+    skip_rows: int = 0,
 ) -> tuple[pd.DataFrame, ReadInfo]:
-    """Read any supported table; every cell becomes a string (missing cells become "").
+    """Read any supported table; every cell becomes a string (missing cells become ""). ``skip_rows``: rows
+    above the header (title rows) of a CSV, TSV or XLSX file.
 
     ``written_by_consult``: the file is one of consult's own outputs (a labelled file, a review file), so the
     apostrophe :func:`write_table` put before CSV cells that look like formulas is taken off again.
@@ -433,9 +442,9 @@ def read_table(
     info = ReadInfo(path=path, format=fmt)
     try:
         if fmt in ("csv", "tsv"):
-            df = _read_text_table(path, fmt, info, limits)
+            df = _read_text_table(path, fmt, info, limits, skip_rows)
         elif fmt == "xlsx":
-            df = _read_xlsx(path, sheet, info, limits)
+            df = _read_xlsx(path, sheet, info, limits, skip_rows)
         elif fmt == "jsonl":
             df = _read_jsonl(path, info, limits)
         else:
@@ -449,6 +458,8 @@ def read_table(
             raise ConsultError(f"{path} is not a valid XLSX workbook", "Re-save it from Excel as .xlsx") from None
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ConsultError(f"Cannot read {path} as {fmt.upper()} ({msg})", f"Give a valid {SUPPORTED} file") from None
+    if skip_rows and fmt in ("csv", "tsv", "xlsx"):
+        info.notes.append(f"skipped {skip_rows} row(s) above the header")
     df = _tidy(df, info)
     if written_by_consult and fmt in ("csv", "tsv") and len(df):
         df = df.map(_excel_unsafe)

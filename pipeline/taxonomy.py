@@ -1,8 +1,18 @@
-"""The theme taxonomy: a YAML file listing themes (id, name, definition, include/exclude examples)."""
+"""The theme taxonomy: a YAML file listing themes (id, name, definition, include/exclude examples).
+
+Any real coding frame works: a theme's id or name may hold commas, semicolons, slashes, ampersands, quotes,
+brackets or any script. Wherever themes are stored in files (the ``themes`` cell, ``p_<theme>`` columns, review
+files, the audit store) a theme is written as its *key* (:func:`theme_key`): the id itself when no character in it
+can break a cell of theme ids, else an id derived from it (its words and a short hash, stable across runs and
+machines). Names are kept in the model card and shown to people.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -10,9 +20,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConsultError
 
+# Theme cells separate keys with ';' and review files refuse ',' and '|' (a likely wrong separator): no key holds
+# them, nor a line break or tab. A leading = + - @ would make a spreadsheet read the cell as a formula.
+BREAKING = ";|,\n\r\t"
+FORBIDDEN_IN_IDS = BREAKING  # the characters a key never holds (for code that makes ids of its own)
+# The repository's taxonomy, relative to the current folder, for callers not yet workspace-aware; commands use
+# ``project.taxonomy`` of the workspace (see pipeline.workspace).
 DEFAULT_TAXONOMY = Path("configs/themes.yaml")
-# Review files separate themes with ';' and refuse ',' and '|' (a likely wrong separator), so no id holds them.
-FORBIDDEN_IN_IDS = ";|,\n"
+
+
+def theme_key(label: str) -> str:
+    """The key a theme is stored under: ``label`` (trimmed, NFC) when it is safe in a cell of theme ids, else its
+    words joined by ``_`` plus the first 6 hex digits of its SHA-256 (e.g. "Staff listening, understanding &
+    involving patients" → "staff_listening_understanding_involving_patients_5c0b0e"). Idempotent."""
+    s = unicodedata.normalize("NFC", str(label)).strip()
+    if s and not any(c in s for c in BREAKING) and s[0] not in "=+-@":
+        return s
+    words = "_".join(re.findall(r"\w+", s.lower()))[:48].strip("_")
+    return f"{words or 'theme'}_{hashlib.sha256(s.encode('utf-8')).hexdigest()[:6]}"
 
 
 class Theme(BaseModel):
@@ -26,10 +51,21 @@ class Theme(BaseModel):
 
     @field_validator("id")
     @classmethod
-    def _no_separator(cls, v: str) -> str:
-        if v != v.strip() or any(c in v for c in FORBIDDEN_IN_IDS):
-            raise ValueError("theme ids must not contain ';', '|', ',', newlines or surrounding spaces")
+    def _trimmed(cls, v: str) -> str:
+        v = unicodedata.normalize("NFC", v).strip()
+        if not v:
+            raise ValueError("theme ids must not be blank")
         return v
+
+    @property
+    def key(self) -> str:
+        """How the theme is stored in files (see :func:`theme_key`)."""
+        return theme_key(self.id)
+
+    @property
+    def label(self) -> str:
+        """What people see: the name, else the id."""
+        return self.name or self.id
 
 
 class Taxonomy(BaseModel):
@@ -40,7 +76,7 @@ class Taxonomy(BaseModel):
     @field_validator("themes")
     @classmethod
     def _unique(cls, v: list[Theme]) -> list[Theme]:
-        ids = [t.id for t in v]
+        ids = [t.key for t in v]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate theme ids: {', '.join(dupes)}")
@@ -50,17 +86,30 @@ class Taxonomy(BaseModel):
 
     @property
     def ids(self) -> list[str]:
-        return [t.id for t in self.themes]
+        """Theme keys, in taxonomy order (what models, labelled files and reviews hold)."""
+        return [t.key for t in self.themes]
 
     def get(self, theme_id: str) -> Theme | None:
-        return next((t for t in self.themes if t.id == theme_id), None)
+        """The theme with this key or id."""
+        k = theme_key(theme_id)
+        return next((t for t in self.themes if t.key == k), None)
+
+    def lookup(self) -> dict[str, str]:
+        """Every way a label cell may name a theme (key, id, name; NFC, trimmed) → its key."""
+        out: dict[str, str] = {}
+        for t in self.themes:
+            for form in (t.name, t.id, t.key):
+                if form.strip():
+                    out.setdefault(unicodedata.normalize("NFC", form).strip(), t.key)
+        return out
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
     path = Path(path)
     if not path.is_file():
         raise ConsultError(
-            f"Taxonomy file {path} not found", "Pass a YAML file like configs/themes.yaml with --taxonomy"
+            f"Taxonomy file {path} not found",
+            "Pass an existing YAML theme file with --taxonomy (or set project.taxonomy in consult.toml)",
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -75,17 +124,43 @@ def load_taxonomy(path: Path) -> Taxonomy:
         ) from None
 
 
-def from_ids(ids: list[str]) -> Taxonomy:
-    """A bare taxonomy for labels taken from the data."""
-    return Taxonomy(themes=[Theme(id=i, name=i) for i in ids])
+def from_ids(ids: list[str], names: dict[str, str] | None = None) -> Taxonomy:
+    """A bare taxonomy for labels taken from the data (``names`` by key, e.g. from a model card)."""
+    names = names or {}
+    return Taxonomy(themes=[Theme(id=i, name=names.get(i, i)) for i in ids])
 
 
-def split_labels(cell: str, sep: str) -> list[str]:
-    """Themes in one labels cell, trimmed and in Unicode NFC (so "ü" typed as u + ¨ is the same theme), without
-    blanks or repeats, in their order."""
+def split_label_names(cell: str, sep: str, known: Iterable[str] = ()) -> list[str]:
+    """Themes in one labels cell as written, trimmed and in Unicode NFC (so "ü" typed as u + ¨ is the same theme),
+    without blanks or repeats, in their order. A ``known`` name that holds the separator ("Access; waiting") is
+    recognised whole when the cell has it."""
+    names = {unicodedata.normalize("NFC", k).strip() for k in known}
+    parts = str(cell or "").split(sep)
     seen: list[str] = []
-    for part in str(cell or "").split(sep):
-        p = unicodedata.normalize("NFC", part).strip()
+    i = 0
+    while i < len(parts):
+        j = next(
+            (
+                j
+                for j in range(len(parts), i + 1, -1)
+                if unicodedata.normalize("NFC", sep.join(parts[i:j])).strip() in names
+            ),
+            i + 1,
+        )
+        p = unicodedata.normalize("NFC", sep.join(parts[i:j])).strip()
         if p and p not in seen:
             seen.append(p)
+        i = j
     return seen
+
+
+def split_labels(cell: str, sep: str, taxonomy: Taxonomy | None = None) -> list[str]:
+    """Theme keys (:func:`theme_key`) in one labels cell, in their order. With a taxonomy, a cell may name a
+    theme by its id or its name, even one holding the separator."""
+    lookup = taxonomy.lookup() if taxonomy is not None else {}
+    out: list[str] = []
+    for name in split_label_names(cell, sep, lookup):
+        k = lookup.get(name) or theme_key(name)
+        if k not in out:
+            out.append(k)
+    return out

@@ -6,13 +6,14 @@ Procedure (all on the training data only):
    join every fit below as extra answers of their theme and are never scored. When the answers say which
    question they respond to, each frequent question adds a copy of the features filled only in its answers
    (``classify.QuestionFeatures``).
-2. For each C in ``model.c_grid`` (while the next cross-validation, expected to take as long as the longest
-   so far, and the work after the search, expected to take as long again, fit in ``model.time_budget_seconds``,
-   and until a larger C scores below the best so far), out-of-fold
+2. For each C in ``model.c_grid`` (at most ``model.max_search_settings`` of them, and until a larger C scores
+   below the best so far), out-of-fold
    scores come from stratified folds (iteratively stratified for multi-label data); calibration and
    thresholds are fitted on them and the C with the best macro-F1 is kept.
-3. With ``model.nb_member`` (and time for it: expected to take 2.5 times the longest C step), out-of-fold
-   scores of an NB-SVM member on the same folds.
+3. With ``model.nb_member`` (when the bound on settings leaves room for it), out-of-fold scores of an NB-SVM
+   member on the same folds.
+   The search is bounded by work (folds x settings), never by the clock, so the same data, config and seed give
+   the same model on any machine load; the card's ``training.search`` records what was tried.
 4. Honest cross-validated scores: for each fold, calibration and thresholds are fitted on the other folds'
    out-of-fold scores and applied to that fold. They decide whether the NB-SVM member is used and whether
    tuned thresholds (or class weights) are: the simplest choice within one standard error (paired bootstrap)
@@ -63,18 +64,10 @@ from .entities import spacy_language
 from .errors import ConsultError
 from .ingest import load_answers
 from .modelstore import check_model_output, library_versions, save_model, sha256_file
-from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, from_ids, load_taxonomy, split_labels
+from .taxonomy import Taxonomy, load_taxonomy, split_label_names, theme_key
 from .tone import TONES, ToneModel, read_tones
 
 Progress = Callable[[str], None]
-
-# The NB-SVM member's cross-validation takes longer than a C step of the linear models: one SVM per theme on
-# rescaled features (measured on NHS feedback: 1.3 times with 9 themes, 2.5 times with 44).
-NB_STEP_FACTOR = 2.5
-# What follows the search (cross-fitted choices, the baselines, the final fit on all rows) is expected to take as
-# long as one C step; the budget keeps room for it (measured on NHS feedback: 0.75 to 0.8 times with 44 themes,
-# 2.2 times with 9 themes and the NB-SVM member, about 9 s).
-FINISH_STEP_FACTOR = 1.0
 
 
 @dataclass
@@ -89,18 +82,23 @@ class TrainingData:
     """The question each answer responds to, when the data says."""
     theme_docs: list[tuple[int, str]] = field(default_factory=list)
     """Texts describing the themes, as (theme column, text): see :func:`theme_documents`."""
+    theme_names: dict[str, str] = field(default_factory=dict)
+    """What people call each theme (by key): the taxonomy's name, else the label as the data writes it."""
 
     def model_input(self) -> ModelInput:
         return model_input(self.texts, self.questions)
 
 
-def theme_documents(themes: Sequence[str], taxonomy: Taxonomy | None) -> list[tuple[int, str]]:
+def theme_documents(
+    themes: Sequence[str], taxonomy: Taxonomy | None, names: dict[str, str] | None = None
+) -> list[tuple[int, str]]:
     """The texts that describe each theme, as (theme column, text): its name and, from a taxonomy, its definition
-    and each include example. Without a taxonomy (or a name) the name is the id, with ``_`` read as a space."""
+    and each include example. Without a taxonomy (or a name) the name is the label as written (``names``, by key),
+    else the key, with ``_`` read as a space."""
     out: list[tuple[int, str]] = []
     for j, t in enumerate(themes):
         theme = taxonomy.get(t) if taxonomy is not None else None
-        name = (theme.name if theme else "") or t.replace("_", " ")
+        name = (theme.label if theme else "") or (names or {}).get(t, "") or t.replace("_", " ")
         texts = [name, theme.definition, *theme.include] if theme else [name]
         out.extend((j, x.strip()) for x in texts if x.strip())
     return out
@@ -117,25 +115,32 @@ def prepare_training_data(
     questions: Sequence[str] | None = None,
 ) -> TrainingData:
     """Parse label cells, check them against the taxonomy, drop themes too rare to learn."""
-    parsed = [split_labels(c, sep) for c in labels]
-    bad = Counter(x for p in parsed for x in p if any(c in x for c in FORBIDDEN_IN_IDS))
-    if bad:
-        listed = ", ".join(f"'{k}' ({v} rows)" for k, v in bad.most_common(5))
-        raise ConsultError(
-            f"{source} has theme(s) with ';', '|' or ',' in their name: {listed}",
-            "Rename them in the labels (e.g. 'Prices and fares'); review files separate themes with ';'",
-        )
+    lookup = taxonomy.lookup() if taxonomy is not None else {}
+    written = [split_label_names(c, sep, lookup) for c in labels]
+    names: dict[str, str] = {}
+    parsed: list[list[str]] = []
+    for cell in written:
+        keys = []
+        for x in cell:
+            k = lookup.get(x) or theme_key(x)
+            names.setdefault(k, x)
+            if k not in keys:
+                keys.append(k)
+        parsed.append(keys)
     unknown: Counter[str] = Counter()
     if taxonomy is not None:
         known = set(taxonomy.ids)
         for p in parsed:
-            unknown.update(x for x in p if x not in known)
+            unknown.update(names[x] for x in p if x not in known)
     if unknown:
         listed = ", ".join(f"'{k}' ({v} rows)" for k, v in unknown.most_common(10))
         raise ConsultError(
             f"{source} uses themes not in the taxonomy: {listed}",
-            "Fix the labels, add the themes to the taxonomy file, or train without --taxonomy to take the themes from the data",
+            "Fix the labels, add the themes to the taxonomy file, or train without a taxonomy (no --taxonomy, and "
+            "project.taxonomy = '' in consult.toml) to take the themes from the data",
         )
+    if taxonomy is not None:
+        names.update({t.key: t.label for t in taxonomy.themes})
     counts = Counter(x for p in parsed for x in p)
     order = taxonomy.ids if taxonomy is not None else sorted(counts)
     kept = [t for t in order if counts.get(t, 0) >= min_label_count]
@@ -165,7 +170,8 @@ def prepare_training_data(
         skipped_unlabelled=len(parsed) - len(rows),
         dropped_themes=dropped,
         questions=None if questions is None else [str(questions[i]) for i in rows],
-        theme_docs=theme_documents(kept, taxonomy),
+        theme_docs=theme_documents(kept, taxonomy, names),
+        theme_names={t: names.get(t, t) for t in kept},
     )
 
 
@@ -181,8 +187,11 @@ def _oof(
     splits: list[tuple[np.ndarray, np.ndarray]],
     n_jobs: int,
 ) -> np.ndarray:
-    """Out-of-fold raw scores: ``fold_scores(train_rows, test_rows)`` for each fold, in threads."""
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fold_scores)(tr, te) for tr, te in splits)
+    """Out-of-fold raw scores: ``fold_scores(train_rows, test_rows)`` for each fold, in worker processes.
+
+    Not threads: liblinear (LinearSVC) draws its coordinate order from the C library's one global random
+    state, which folds fitted in threads share and race on, so results would depend on timing."""
+    parts = Parallel(n_jobs=n_jobs)(delayed(fold_scores)(tr, te) for tr, te in splits)
     out = np.zeros(Y.shape)
     for (_, te), s in zip(splits, parts, strict=True):
         out[te] = s
@@ -301,39 +310,32 @@ def train_model(
 
     tried: list[dict[str, float]] = []
     best: tuple[float, float, np.ndarray] | None = None
-    budget_hit = False
-    step = 0.0  # seconds the longest cross-validation so far took: the expected cost of the next step
-
-    def over_budget(factor: float = 1.0) -> bool:
-        return time.perf_counter() - t0 + (factor + FINISH_STEP_FACTOR) * step > cfg.time_budget_seconds
-
+    stopped = ""
     for C in cfg.c_grid:
-        if best is not None and over_budget():
-            budget_hit = True
-            say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; keeping C={best[0]}")
+        if len(tried) >= cfg.max_search_settings:
+            stopped = f"model.max_search_settings={cfg.max_search_settings} reached"
+            say(f"{stopped}; keeping C={best[0] if best else C}")
             break
-        t_step = time.perf_counter()
         clf = ThemeClassifier(config=cfg, C=C, mode=mode)
         scores = _oof(
             lambda tr, te, clf=clf: clone(clf).fit(*fit_rows(tr)).decision_scores(X_all[te]), Y, splits, cfg.n_jobs
         )
-        step = max(step, time.perf_counter() - t_step)
         dec = fit_decisions([scores], Y, mode, cfg, cfg.tune_thresholds)
         f1 = macro(decide(dec.proba([scores], mode), dec.thresholds, mode))
-        tried.append({"C": C, "macro_f1": f1, "seconds": round(time.perf_counter() - t0, 2)})
+        tried.append({"C": C, "macro_f1": f1})
         say(f"C={C}: out-of-fold macro-F1 {f1:.3f}")
         if best is None or f1 > best[1]:
             best = (C, f1, scores)
         elif best[0] < C:
             say(f"C={C} scores below C={best[0]}: larger values are not tried")  # past the peak
+            stopped = f"C={C} scored below C={best[0]}"
             break
     assert best is not None
     best_C, _, oof = best
     members = [oof]
     if cfg.nb_member:
-        if over_budget(NB_STEP_FACTOR):
-            budget_hit = True
-            say(f"time budget of {cfg.time_budget_seconds:.0f}s would be passed; the NB-SVM member is not tried")
+        if len(tried) >= cfg.max_search_settings:
+            say(f"model.max_search_settings={cfg.max_search_settings} reached: the NB-SVM member is not tried")
         else:
             say(f"trying the NB-SVM member (C={cfg.nb_C})")
             nb_scores = lambda tr, te: NBMember.fit(*fit_rows(tr), cfg, cfg.nb_C, mode).scores(X_all[te])  # noqa: E731
@@ -391,7 +393,15 @@ def train_model(
             for i, c in enumerate(choices)
         ],
         "choice_rule": "the simplest choice whose cross-fitted macro-F1 is within one standard error of the best",
-        "grid_stopped_by_time_budget": budget_hit,
+        "search": {
+            "bound": "work: folds x settings, never the clock",
+            "folds": len(splits),
+            "max_settings": cfg.max_search_settings,
+            "settings_tried": [{"member": "linear", "C": g["C"]} for g in tried]
+            + ([{"member": "nb_svm", "C": cfg.nb_C}] if len(members) == 2 else []),
+            "cross_validation_fits": len(splits) * (len(tried) + (len(members) == 2)),
+            "stopped": stopped or "every setting tried",
+        },
         "cv_folds": len(splits),
         "cv_scores": cv_scores,
         "cv_calibration": cv_calibration,
@@ -539,13 +549,12 @@ def card_basics(
     pipe: Pipeline, data: TrainingData, report: dict[str, Any], lang: str, taxonomy: Taxonomy | None
 ) -> dict[str, Any]:
     """The model-card fields every trained model has: when, with what, which themes and how they are decided."""
-    tax = taxonomy or from_ids(data.themes)
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": library_versions(),
         "language": lang,
         "themes": data.themes,
-        "theme_names": {t: (tax.get(t).name if tax.get(t) else t) for t in data.themes},
+        "theme_names": {t: data.theme_names.get(t, t) for t in data.themes},
         "themes_left_out": data.dropped_themes,
         "questions": report.get("questions", []),
         "mode": report["mode"],
@@ -554,6 +563,18 @@ def card_basics(
         "threshold_meaning": "per-theme probability threshold"
         if report["mode"] == "multilabel"
         else "per-theme weight on the probabilities (prediction = argmax of probability x weight)",
+    }
+
+
+def taxonomy_record(taxonomy: Taxonomy | None, path: Path | None) -> dict[str, Any] | None:
+    """The taxonomy as the card keeps it: where it was read and all of it (names, definitions, examples), so
+    retraining learns from the same theme texts wherever it runs."""
+    if taxonomy is None:
+        return None
+    return {
+        "path": None if path is None else str(path),
+        "sha256": sha256_file(Path(path)) if path is not None and Path(path).is_file() else None,
+        "themes": taxonomy.model_dump(mode="json")["themes"],
     }
 
 
@@ -614,7 +635,7 @@ def train_file(
             "rows_used": len(data.texts),
             "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
         },
-        "taxonomy": {"path": str(taxonomy_path), "sha256": sha256_file(Path(taxonomy_path))} if taxonomy_path else None,
+        "taxonomy": taxonomy_record(taxonomy, taxonomy_path),
         "config": config.model_dump(mode="json"),
         "training": {k: v for k, v in report.items() if k not in ("cv_scores", "cv_calibration", "baselines")},
         "cv_scores": report["cv_scores"],

@@ -374,13 +374,44 @@ def test_train_keeps_the_simplest_choice_within_one_standard_error_of_the_best()
     assert not plain["nb_member"] and all(not c["nb_member"] for c in plain["choices"])
 
 
-def test_time_budget_stops_the_search_after_the_first_step() -> None:
+def test_work_bound_stops_the_search_after_the_first_step_and_the_card_says_so() -> None:
     cfg = _cfg()
-    cfg.model.time_budget_seconds = 1e-6  # any step would pass it: only the first C is tried, no NB-SVM member
+    cfg.model.max_search_settings = 1  # only the first C is tried, no NB-SVM member
     _, report = train_model(_data(multi=False), cfg, "en")
     assert [g["C"] for g in report["grid"]] == [cfg.model.c_grid[0]]
-    assert report["grid_stopped_by_time_budget"] and not report["nb_member"]
-    assert all(not c["nb_member"] for c in report["choices"])
+    assert not report["nb_member"] and all(not c["nb_member"] for c in report["choices"])
+    search = report["search"]
+    assert search["settings_tried"] == [{"member": "linear", "C": cfg.model.c_grid[0]}]
+    assert search["cross_validation_fits"] == search["folds"] * 1 and "max_search_settings" in search["stopped"]
+
+
+def test_same_data_config_and_seed_give_identical_predictions_whatever_the_clock(monkeypatch) -> None:
+    import time as _time
+
+    import pipeline.train as tr
+
+    cfg = _cfg()
+    data = _data(multi=True)
+    first, rep1 = train_model(data, cfg, "en")
+    # A machine so busy that every call to the clock jumps an hour: the search must not notice.
+    clock = iter(range(0, 10**9, 3600))
+    monkeypatch.setattr(tr.time, "perf_counter", lambda: float(next(clock)))
+    second, rep2 = train_model(data, cfg, "en")
+    monkeypatch.setattr(tr.time, "perf_counter", _time.perf_counter)
+    texts = data.texts[:20]
+    assert np.array_equal(first.predict_proba(texts), second.predict_proba(texts))
+    assert rep1["search"] == rep2["search"] and rep1["grid"] == rep2["grid"]
+
+
+def test_an_old_config_with_a_time_budget_is_refused_clearly(tmp_path) -> None:
+    from pipeline.config import load_config
+    from pipeline.errors import ConsultError
+
+    old = tmp_path / "old.toml"
+    old.write_text("[model]\ntime_budget_seconds = 60.0\n", encoding="utf-8")
+    with pytest.raises(ConsultError) as e:
+        load_config(old)
+    assert "no longer read" in str(e.value) and "max_search_settings" in str(e.value)
 
 
 def test_one_standard_error_rule() -> None:

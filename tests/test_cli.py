@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.modelstore import CARD_FILE, MODEL_FILE
+from pipeline.taxonomy import theme_key
 
 from .test_classify import COURT, LIGHT, PATROL
 
@@ -350,7 +351,7 @@ def test_a_question_column_lets_the_model_read_an_answer_by_its_question(tmp_pat
     assert json.loads((tmp_path / "m2" / CARD_FILE).read_text())["questions"] == []
 
 
-def test_theme_names_are_compared_in_nfc_and_separators_in_names_refused(tmp_path: Path) -> None:
+def test_theme_names_are_compared_in_nfc_and_separators_in_names_accepted(tmp_path: Path) -> None:
     import unicodedata
 
     texts = [*LIGHT, *PATROL]
@@ -366,11 +367,15 @@ def test_theme_names_are_compared_in_nfc_and_separators_in_names_refused(tmp_pat
     code, text = run("evaluate", tmp_path / "m", data, "--json", tmp_path / "ev.json", *FAST)
     assert code == 0, text
     assert '"Präsenz"' in (tmp_path / "ev.json").read_text(encoding="utf-8")  # readable, not \u00e4
-    bad = tmp_path / "bad.csv"
+    # A name with a comma is a theme like any other: stored under its key, its name kept in the card.
+    comma = tmp_path / "comma.csv"
     labels = ["licht"] * len(LIGHT) + ["Preise, Tarife"] * len(PATROL)
-    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(bad, index=False)
-    _assert_clean_failure(*run("train", bad, "-o", tmp_path / "m2", *FAST), "'Preise, Tarife'", "Rename")
-    assert not (tmp_path / "m2").exists()
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "labels": labels}).to_csv(comma, index=False)
+    code, text = run("train", comma, "-o", tmp_path / "m2", *FAST)
+    assert code == 0, text
+    card = json.loads((tmp_path / "m2" / CARD_FILE).read_text())
+    key = theme_key("Preise, Tarife")
+    assert key in card["themes"] and card["theme_names"][key] == "Preise, Tarife"
 
 
 def test_a_language_spacy_cannot_tokenise_is_one_clear_error(labelled: Path, tmp_path: Path) -> None:

@@ -89,9 +89,9 @@ def test_cli_retrain_label_list_promote_rollback(tmp_path: Path) -> None:
     sets = [x for kv in FAST for x in ("--set", kv)] + ["--set", "retrain.held_out_fraction=0.3"]
     code, text = run("retrain", "--model", root, "--data", base, "--audit", tmp_path / "audit.jsonl", *sets)
     assert code == 0, text
-    assert "v0001 is now current (first version)" in text
+    assert "v0001 is now the current version" in text and "it is the first version" in text
     code, text = run("retrain", "--model", root, "--data", base, "--audit", tmp_path / "audit.jsonl", "--force", *sets)
-    assert code == 0 and "v0002 is now current" in text, text
+    assert code == 0 and "v0002 is now the current version" in text, text
     new = tmp_path / "new.csv"
     pd.DataFrame({"id": ["n1", "n2"], "text": ["the lamps are broken", "the court took years"]}).to_csv(
         new, index=False

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from pipeline.classify import decide
-from pipeline.errors import ConsultError
 from pipeline.modelstore import read_card
 from pipeline.registry import current_version, list_versions
 from pipeline.retrain import Rows, build_training_set, compare, held_out, retrain
 from pipeline.review import AuditStore, review_key, text_sha256
+from pipeline.taxonomy import theme_key
 
 from ._review_helpers import base_corpus, config
 
@@ -84,7 +84,7 @@ class Stub:
 def _rows(n_wrong: int) -> tuple[Rows, dict[str, list[float]]]:
     rows = Rows()
     table = {}
-    for k in range(10):
+    for k in range(10):  # the first n_wrong answers are predicted wrong
         t = f"text {k}"
         rows.add(f"h{k}", t, ["a"] if k % 2 else ["b"])
         right = [0.9, 0.1] if k % 2 else [0.1, 0.9]
@@ -97,8 +97,9 @@ def _rows(n_wrong: int) -> tuple[Rows, dict[str, list[float]]]:
     [
         (2, 1, 0.01, True),  # better
         (1, 1, 0.0, True),  # equal is not worse
-        (1, 2, 0.01, False),  # worse beyond tolerance
-        (1, 2, 0.25, True),  # worse, but within a wide tolerance
+        (1, 2, 0.01, True),  # one answer more wrong of ten: within the noise of the comparison
+        (0, 6, 0.01, False),  # worse beyond tolerance and noise
+        (0, 6, 0.9, True),  # worse, but within a wide tolerance
     ],
 )
 def test_promotion_gate(old_wrong: int, new_wrong: int, tolerance: float, promote: bool) -> None:
@@ -131,7 +132,8 @@ def test_retrain_versions_gate_and_force(tmp_path: Path) -> None:
     """Real training: v0001 from the base data; poisoned reviews give a worse v0002 that stays unpromoted;
     --force promotes it; honest reviews give a version that is promoted."""
     base = base_corpus(tmp_path / "base.csv")
-    cfg = config(tmp_path, "retrain.held_out_fraction=0.3")
+    # Without theme texts the poisoned version learns only the swapped labels: clearly worse, beyond noise.
+    cfg = config(tmp_path, "retrain.held_out_fraction=0.3", "model.theme_texts=false")
     root = cfg.retrain.model
     first = retrain(cfg)
     assert (first.version, first.parent, first.promoted) == ("v0001", None, True)
@@ -143,7 +145,9 @@ def test_retrain_versions_gate_and_force(tmp_path: Path) -> None:
     AuditStore(cfg.review.audit_path).append(poison)
     bad = retrain(cfg)
     assert bad.version == "v0002" and bad.parent == "v0001" and not bad.promoted
-    assert "v0001 stays current" in bad.reason and current_version(root) == "v0001"
+    assert "scores worse than the current version v0001" in bad.reason and current_version(root) == "v0001"
+    assert "held-out answers" in bad.reason and "tolerance of 0.01" in bad.reason
+    assert "consult models promote VERSION" in bad.advice and "--force" in bad.advice
     card = read_card(root / "v0002")
     assert card["parent_version"] == "v0001" and card["promotion"]["promoted"] is False
     assert card["reviews"]["base_labels_replaced"] == len(poison) and len(card["training_data"]["sha256"]) == 64
@@ -174,12 +178,13 @@ def test_retrain_keeps_each_base_answers_question(tmp_path: Path) -> None:
 
 
 def test_retrain_with_another_separator_never_splits_a_theme_on_semicolons(tmp_path: Path) -> None:
-    # With --sep '|', "court; trials" is one label cell entry: refused as a theme id, not split in two.
+    # With --sep '|', "court; trials" is one theme: stored under its key (no ';' in it), its name in the card.
     base = base_corpus(tmp_path / "base.csv")
     df = pd.read_csv(base, dtype=str, keep_default_na=False)
     df["labels"] = df["labels"].str.replace("court", "court; trials").str.replace(";patrol", "|patrol")
     df.to_csv(base, index=False)
     cfg = config(tmp_path, 'ingest.label_separator="|"')
-    with pytest.raises(ConsultError, match="'court; trials'"):
-        retrain(cfg)
-    assert not Path(cfg.retrain.model).exists()
+    res = retrain(cfg)
+    key = theme_key("court; trials")
+    assert key in res.card["themes"] and "trials" not in res.card["themes"] and ";" not in key
+    assert res.card["theme_names"][key] == "court; trials"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from . import data_cmds, discover_cmds, model_cmds, models_cmds, report_cmds, review_cmds
+from . import _common, data_cmds, discover_cmds, model_cmds, models_cmds, report_cmds, review_cmds
 
 app = typer.Typer(
     rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
@@ -14,6 +17,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _workspace(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="CONSULT_WORKSPACE",
+            help="Workspace folder (made by 'consult init') whose settings and paths every command uses. "
+            "Default: the nearest folder upwards from here holding consult.toml or configs/consult.toml; "
+            "outside any, the shipped defaults.",
+        ),
+    ] = None,
+) -> None:
+    _common.WORKSPACE["root"] = workspace
+
+
 data_cmds.register(app)
 model_cmds.register(app)
 report_cmds.register(app)

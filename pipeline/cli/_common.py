@@ -26,6 +26,7 @@ from rich.text import Text
 from ..clean import has_built_in_phrases
 from ..config import Config, load_config
 from ..errors import ConsultError
+from ..label import config_for_labelled
 from ..progress import Progress as StageProgress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,8 +36,13 @@ out = Console(markup=False)
 err = Console(stderr=True, markup=False)
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Settings file (TOML). Default: configs/consult.toml if present.")
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Settings file (TOML). Default: the workspace's consult.toml (see 'consult init')."
+    ),
 ]
+# Set by the app's --workspace option (see pipeline.cli): the workspace every command resolves paths against.
+WORKSPACE: dict[str, Path | None] = {"root": None}
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="Override a setting, e.g. --set model.cv_folds=3 (repeatable).")
 ]
@@ -78,6 +84,14 @@ EncodingOpt = Annotated[
         "'auto': UTF-8/16/32 with a byte-order mark, UTF-8, or Windows-1252; nothing else is guessed].",
     ),
 ]
+SkipRowsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--skip-rows",
+        min=0,
+        help="Title rows above the header to skip (CSV, XLSX) [config: ingest.skip_rows; 0 = detect them].",
+    ),
+]
 IdColOpt = Annotated[
     str | None, typer.Option("--id-column", help="Column with answer ids [config: ingest.id_column, default 'id'].")
 ]
@@ -111,7 +125,11 @@ def make_config(
     separator: str | None = None,
     theme_columns: list[str] | None = None,
     encoding: str | None = None,
+    labelled: Path | None = None,
+    skip_rows: int | None = None,
 ) -> Config:
+    """The settings of this run: the workspace's (or ``config``), ``--set`` overrides, column options; for a
+    labelled file, the columns recorded beside it unless given here."""
     extra = [f"ingest.theme_columns={_quote(theme_columns)}"] if theme_columns else []
     for key, value in (
         ("ingest.text_column", text_column),
@@ -120,13 +138,19 @@ def make_config(
         ("ingest.labels_column", labels_column),
         ("ingest.label_separator", separator),
         ("ingest.encoding", encoding),
+        ("ingest.skip_rows", skip_rows),
     ):
         if value is not None:
             extra.append(f"{key}={_quote(value)}")
-    return load_config(config, [*(overrides or []), *extra])
+    cfg = load_config(config, [*(overrides or []), *extra], workspace=WORKSPACE["root"])
+    if labelled is not None:
+        given = [k for k, v in (("id_column", id_column), ("text_column", text_column)) if v is not None]
+        given += ["question_column"] if question_column is not None else []
+        cfg = config_for_labelled(cfg, labelled, given)
+    return cfg
 
 
-def _quote(value: str | list[str]) -> str:
+def _quote(value: str | int | list[str]) -> str:
     """A value as the JSON that ``--set`` parses."""
     import json
 
@@ -143,7 +167,8 @@ def note_language(cfg: Config, lang: str) -> None:
 
 
 def say(msg: str) -> None:
-    err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False)
+    # Never broken into lines by the console: a path or command line in a message stays whole to copy.
+    err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False, soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):

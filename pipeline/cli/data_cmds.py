@@ -16,12 +16,14 @@ from ..redact import redact_file
 from ..safeguarding import safeguarding_file
 from ..scan import clean_file, entities_file
 from ..tables import check_output_path
+from ..workspace import init_workspace
 from ._common import (
     ConfigOpt,
     EncodingOpt,
     IdColOpt,
     QuestionColOpt,
     SetOpt,
+    SkipRowsOpt,
     TextColOpt,
     ThemeColsOpt,
     handle_errors,
@@ -48,6 +50,7 @@ def validate_cmd(
     question_column: QuestionColOpt = None,
     theme_columns: ThemeColsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -60,6 +63,7 @@ def validate_cmd(
         question_column=question_column,
         theme_columns=theme_columns,
         encoding=encoding,
+        skip_rows=skip_rows,
     )
     rep = validate(file, cfg.ingest)
     if as_json:
@@ -160,7 +164,7 @@ def safeguarding_cmd(
 ) -> None:
     """List the answers flagged for safeguarding (id, reason, full text) for your safeguarding lead. The flag is
     an aid, not a substitute for reading every answer."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=labelled)
     res = safeguarding_file(labelled, output, cfg)
     by = res["reason"].value_counts()
     say(
@@ -171,7 +175,42 @@ def safeguarding_cmd(
         say("this file holds full, unredacted disclosures: keep it where only the safeguarding lead can read it")
 
 
+@handle_errors
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder for the workspace (created if missing).", show_default=False)],
+    title: Annotated[str, typer.Option("--title", help="Report title [default: the folder's name].")] = "",
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option("--taxonomy", "-t", help="Theme file (YAML) to copy in [default: the shipped police themes]."),
+    ] = None,
+    text_column: Annotated[str, typer.Option("--text-column", help="Column with the answers.")] = "text",
+    id_column: Annotated[str, typer.Option("--id-column", help="Column with answer ids.")] = "id",
+    labels_column: Annotated[str, typer.Option("--labels-column", help="Column with themes.")] = "labels",
+    question_column: Annotated[
+        str, typer.Option("--question-column", help="Column naming the question, when files have one.")
+    ] = "question",
+) -> None:
+    """Create a consultation workspace: consult.toml (columns, taxonomy, model, audit store, report settings), a
+    copy of the taxonomy, and data/ models/ reviews/ reports/. Commands run anywhere inside it use it."""
+    made = init_workspace(
+        folder,
+        title=title,
+        taxonomy=taxonomy,
+        id_column=id_column,
+        text_column=text_column,
+        labels_column=labels_column,
+        question_column=question_column,
+    )
+    say(f"workspace created in {folder}: " + ", ".join(p.name for p in made))
+    say(
+        f"put your labelled answers in {folder / 'data' / 'labelled.csv'} (columns as in consult.toml) and your "
+        "themes in themes.yaml; then, anywhere inside the workspace, train version v0001 (the held-out answers "
+        "kept out) with: consult retrain"
+    )
+
+
 def register(app: typer.Typer) -> None:
+    app.command("init")(init_cmd)
     app.command("redact")(redact_cmd)
     app.command("safeguarding")(safeguarding_cmd)
     app.command("validate")(validate_cmd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -65,7 +66,8 @@ def discover_cmd(
         for k, v in (("catch_all", catch_all), ("max_confidence", max_confidence), ("seed", seed))
         if v is not None
     ]
-    cfg = make_config(config, [*(set_ or []), *extra], text_column=text_column, id_column=id_column)
+    cfg = make_config(config, [*(set_ or []), *extra], text_column=text_column, id_column=id_column, labelled=labelled)
+    taxonomy = taxonomy or cfg.project.taxonomy
     tax = (
         load_taxonomy(taxonomy) if taxonomy else load_taxonomy(DEFAULT_TAXONOMY) if DEFAULT_TAXONOMY.is_file() else None
     )
@@ -80,7 +82,8 @@ def discover_cmd(
     out.print(t)
     say(
         f"→ {output}: {CANDIDATES_FILE}, {ASSIGNMENTS_FILE} (every answer), {TAXONOMY_FILE}, {HTML_FILE}. "
-        f"Review a candidate: consult review export {labelled} --discovery {output} --candidate C01"
+        "Review a candidate: "
+        + shlex.join(["consult", "review", "export", str(labelled), "--discovery", str(output), "--candidate", "C01"])
     )
 
 
@@ -92,8 +95,13 @@ def taxonomy_add_cmd(
         typer.Argument(help="Themes to add, e.g. taxonomy_candidates.yaml of 'consult discover'.", show_default=False),
     ],
     taxonomy: Annotated[
-        Path, typer.Option("--taxonomy", "-t", help="Taxonomy file to add them to.")
-    ] = DEFAULT_TAXONOMY,
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            "-t",
+            help="Taxonomy file to add them to [config: project.taxonomy; else configs/themes.yaml].",
+        ),
+    ] = None,
     only: Annotated[
         list[str] | None,
         typer.Option("--only", help="Add only this theme id of FILE (repeatable, or comma-separated)."),
@@ -101,13 +109,14 @@ def taxonomy_add_cmd(
 ) -> None:
     """Add themes to the taxonomy; refuses, changing nothing, a theme whose id or name is already there."""
     chosen = [v.strip() for item in only or [] for v in item.split(",") if v.strip()]
+    taxonomy = taxonomy or make_config(None, None).project.taxonomy or DEFAULT_TAXONOMY
     res = add_themes(taxonomy, file, chosen or None)
     say(f"added {len(res.added)} theme(s) to {res.path}: {', '.join(res.added)}")
     if not res.kept_layout:
         say(f"{res.path} was written again from its content: its comments and layout were not kept")
     say(
         "label reviewed answers with the new id(s) (consult review export --candidate …, then review import), "
-        f"then: consult retrain --taxonomy {res.path}"
+        "then: " + shlex.join(["consult", "retrain", "--taxonomy", str(res.path)])
     )
 
 

@@ -25,6 +25,7 @@ from ._common import (
     QuestionColOpt,
     SepOpt,
     SetOpt,
+    SkipRowsOpt,
     TextColOpt,
     ThemeColsOpt,
     handle_errors,
@@ -34,8 +35,6 @@ from ._common import (
     say,
     stage_bars,
 )
-
-DEFAULT_MODEL = Path("models/default")
 
 
 def scores_table(title: str, rows: dict[str, dict[str, Any] | None]) -> Table:
@@ -74,14 +73,16 @@ def per_theme_table(scores: dict[str, Any]) -> Table:
 @handle_errors
 def train_cmd(
     data: Annotated[Path, typer.Argument(help="Labelled answers (text and labels columns).", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")] = DEFAULT_MODEL,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Model directory to write [config: retrain.model].")
+    ] = None,
     taxonomy: Annotated[
         Path | None,
         typer.Option(
             "--taxonomy",
             "-t",
             help="Theme file (YAML); labels must come from it, and its names, definitions and include examples are "
-            "learnt too (model.theme_texts). Default: themes from the data.",
+            "learnt too (model.theme_texts). Default: project.taxonomy of the workspace, else themes from the data.",
         ),
     ] = None,
     text_column: TextColOpt = None,
@@ -91,6 +92,7 @@ def train_cmd(
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -106,8 +108,10 @@ def train_cmd(
         separator=separator,
         theme_columns=theme_columns,
         encoding=encoding,
+        skip_rows=skip_rows,
     )
-    card = train_file(data, output, cfg, taxonomy, progress=say)
+    output = output or cfg.retrain.model
+    card = train_file(data, output, cfg, taxonomy or cfg.project.taxonomy, progress=say)
     cv = card["cv_scores"]
     out.print(
         scores_table(
@@ -140,7 +144,9 @@ def label_cmd(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)
     ],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory.")] = DEFAULT_MODEL,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model (registry or directory) [config: retrain.model].")
+    ] = None,
     entities: Annotated[
         bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")
     ] = True,
@@ -166,6 +172,7 @@ def label_cmd(
     id_column: IdColOpt = None,
     encoding: EncodingOpt = None,
     question_column: QuestionColOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -173,8 +180,15 @@ def label_cmd(
     model has one, tone. Files of any size are read and written in chunks (Parquet is the fastest format for big
     runs)."""
     cfg = make_config(
-        config, set_, text_column=text_column, id_column=id_column, question_column=question_column, encoding=encoding
+        config,
+        set_,
+        text_column=text_column,
+        id_column=id_column,
+        question_column=question_column,
+        encoding=encoding,
+        skip_rows=skip_rows,
     )
+    model = model or cfg.retrain.model
     if scheduler is not None and engine != "dask":
         raise ConsultError("--scheduler is for --engine dask", "Add --engine dask, or leave out --scheduler")
     with stage_bars() as progress:
@@ -219,6 +233,7 @@ def evaluate_cmd(
     labels_column: LabelsColOpt = None,
     separator: SepOpt = None,
     theme_columns: ThemeColsOpt = None,
+    skip_rows: SkipRowsOpt = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -234,6 +249,7 @@ def evaluate_cmd(
         separator=separator,
         theme_columns=theme_columns,
         encoding=encoding,
+        skip_rows=skip_rows,
     )
     if json_out is not None:
         check_writable(json_out)

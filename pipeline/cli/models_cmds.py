@@ -17,11 +17,11 @@ from ._common import ConfigOpt, SetOpt, handle_errors, make_config, out, say
 
 app = typer.Typer(help="Model versions: list, show, promote, roll back.", no_args_is_help=True, rich_markup_mode=None)
 
-RootOpt = Annotated[Path, typer.Option("--model", "-m", help="Model registry.")]
-DEFAULT_ROOT = Path("models/default")
+RootOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model registry [config: retrain.model].")]
 
 
-def _registry(root: Path) -> Path:
+def _registry(root: Path | None) -> Path:
+    root = root or make_config(None, None).retrain.model
     if not is_registry(root):
         raise ConsultError(f"{root} is not a model registry (no versions)", "Create one with 'consult retrain'")
     return root
@@ -39,12 +39,14 @@ def _decision(card: dict[str, Any]) -> str:
     p = card.get("promotion") or {}
     if not p:
         return ""
-    return "first version" if p.get("reason") == "first version" else ("promoted" if p.get("promoted") else "kept out")
+    if card.get("parent_version") is None and p.get("promoted"):
+        return "first version"
+    return "promoted" if p.get("promoted") else "kept out"
 
 
 @app.command("list")
 @handle_errors
-def list_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
+def list_cmd(model: RootOpt = None) -> None:
     """Every version, its parent, its scores and which one is current."""
     root = _registry(model)
     cur = current_version(root)
@@ -70,7 +72,7 @@ def list_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
 @app.command("show")
 @handle_errors
 def show_cmd(
-    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT
+    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = None
 ) -> None:
     """Print a version's model card (JSON)."""
     out.print_json(json.dumps(read_card(version_dir(_registry(model), version))))
@@ -79,24 +81,26 @@ def show_cmd(
 @app.command("promote")
 @handle_errors
 def promote_cmd(
-    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = DEFAULT_ROOT
+    version: Annotated[str, typer.Argument(help="e.g. v0002", show_default=False)], model: RootOpt = None
 ) -> None:
     """Make a version current (whatever its scores)."""
-    e = promote(_registry(model), version)
+    model = _registry(model)
+    e = promote(model, version)
     say(f"{model}: current version {e['from']} → {e['to']}")
 
 
 @app.command("rollback")
 @handle_errors
-def rollback_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
+def rollback_cmd(model: RootOpt = None) -> None:
     """Make current again the version that was current before this one."""
-    e = rollback(_registry(model))
+    model = _registry(model)
+    e = rollback(model)
     say(f"{model}: rolled back {e['from']} → {e['to']}")
 
 
 @app.command("history")
 @handle_errors
-def history_cmd(model: RootOpt = DEFAULT_ROOT) -> None:
+def history_cmd(model: RootOpt = None) -> None:
     """Every promotion and rollback, oldest first."""
     for e in history(_registry(model)):
         out.print(f"{e['time']}  {e['action']:<8} {e['from'] or '-'} → {e['to']}  {e['reason']}", highlight=False)
@@ -133,12 +137,12 @@ def retrain_cmd(
                 f"{f['macro_f1_new']:.3f}" + ("" if cur is None else f", current {cur:.3f}")
             )
     if res.promoted:
-        say(f"{root}/{res.version} is now current ({res.reason})")
+        say(f"{res.version} is now the current version of {root}: {res.reason}")
     else:
-        say(
-            f"{root}/{res.version} saved but NOT current: {res.reason}. "
-            f"Promote it anyway with 'consult models promote {res.version}' or retrain with --force"
-        )
+        say(f"{res.version} is saved in {root} but NOT current; {res.parent} stays current because {res.reason}")
+    if res.advice:
+        where = "" if model is None else f" --model {root}"
+        say(res.advice.replace("VERSION", res.version + where).replace("rollback'", f"rollback{where}'"))
 
 
 def register(app_: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 
 from ..audit import AuditStore
 from ..errors import ConsultError
-from ..review import export_for_review, import_reviews
+from ..label import model_for_labelled
+from ..review import export_for_review, import_reviews, labelled_file_of
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, say
 
 app = typer.Typer(
@@ -24,7 +26,10 @@ ModelOpt = Annotated[
 ]
 AuditOpt = Annotated[Path | None, typer.Option("--audit", help="Audit store [config: review.audit_path].")]
 TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", "-t", help="Theme file (YAML) [default: configs/themes.yaml if present].")
+    Path | None,
+    typer.Option(
+        "--taxonomy", "-t", help="Theme file (YAML) [config: project.taxonomy; else the one in the model card]."
+    ),
 ]
 
 
@@ -34,8 +39,13 @@ def export_cmd(
     labelled: Annotated[Path, typer.Argument(help="Output of 'consult label'.", show_default=False)],
     n: Annotated[int, typer.Option("-n", help="How many answers to review.")] = 200,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Review file: .xlsx (sheets with theme list) or .csv.")
-    ] = Path("data/reviews/review.xlsx"),
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Review file: .xlsx (sheets with theme list) or .csv [default: review.xlsx beside the audit store].",
+        ),
+    ] = None,
     random_share: Annotated[
         float | None, typer.Option("--random-share", help="Share drawn at random [config: review.random_share, 0.2].")
     ] = None,
@@ -58,7 +68,8 @@ def export_cmd(
     """Write the N answers to review: least sure first, plus a random slice; campaign copies offered once.
     Answers flagged for safeguarding come before them all (selected_as = safeguarding), whatever N is.
     With --discovery and --candidate: the answers of one candidate theme, for reviewers to confirm it."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=labelled)
+    output = output or Path(audit or cfg.review.audit_path).parent / "review.xlsx"
     if (discovery is None) != (candidate is None):
         raise ConsultError(
             "--candidate and --discovery go together",
@@ -76,7 +87,7 @@ def export_cmd(
         )
         say(
             "write the new theme's id (after 'consult taxonomy add') or the right themes in reviewed_themes, "
-            "then: consult review import " + str(ce.path)
+            "then: " + shlex.join(["consult", "review", "import", str(ce.path)])
         )
         return
     res = export_for_review(
@@ -84,7 +95,7 @@ def export_cmd(
         output,
         cfg,
         n=n,
-        model_path=model,
+        model_path=model_for_labelled(labelled, model, cfg),
         random_share=random_share,
         seed=seed,
         taxonomy_path=taxonomy,
@@ -96,7 +107,12 @@ def export_cmd(
         f"(from {res.candidates} candidates; not offered: {res.skipped_copies} campaign copies, "
         f"{res.skipped_reviewed} already reviewed, {res.skipped_not_labelled} empty or non-substantive)"
     )
-    say("fill in reviewed_themes (ids separated by ';') and reviewer, then: consult review import " + str(res.path))
+    hint = ["consult", "review", "import", str(res.path)]
+    if audit is not None:
+        hint += ["--audit", str(audit)]
+    if config is not None:
+        hint += ["--config", str(config)]
+    say("fill in reviewed_themes (ids separated by ';') and reviewer, then: " + shlex.join(hint))
 
 
 @app.command("import")
@@ -118,7 +134,8 @@ def import_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Check every row, then append the reviews to the audit store (nothing is written if a row is wrong)."""
-    cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
+    named = labelled or labelled_file_of(file)
+    cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=named)
     res = import_reviews(
         file,
         cfg,
@@ -126,7 +143,7 @@ def import_cmd(
         reviewer=reviewer,
         audit_path=audit,
         taxonomy_path=taxonomy,
-        model_path=model,
+        model_path=model_for_labelled(named, model, cfg) if named is not None else model,
     )
     say(
         f"{res.added} review(s) added to {res.audit_path}; {res.already_stored} already there; "

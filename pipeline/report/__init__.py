@@ -314,7 +314,9 @@ def build_report(
             redactor,
             copied=set(analysis.duplicate_column(df)) - {""},
         ),
-        campaigns=analysis.campaign_table(df, ids, text_col, redactor, cfg.quote_max_chars, withheld=flagged),
+        campaigns=analysis.campaign_table(
+            df, ids, text_col, redactor, cfg.quote_max_chars, withheld=flagged, names=names
+        ),
         compare=compare,
         tone=tone,
         tone_groups=tone_groups or {},
@@ -347,6 +349,15 @@ def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
     return pd.concat(parts)
 
 
+def small_groups_note(column: str, min_size: int) -> str:
+    """What to say when every group of a --by column is below the suppression size."""
+    return (
+        f"every group of '{column}' has fewer than {min_size} counted answers, so none is shown (small groups are "
+        f"suppressed so nobody can be identified); join them into larger groups with --group-map FILE, a CSV of "
+        f"value,group (e.g. borough,area)"
+    )
+
+
 def report_file(
     labelled: Path,
     out_dir: Path,
@@ -357,8 +368,11 @@ def report_file(
     compare: Path | None = None,
     count_duplicates: bool = False,
     nlp: object = None,
+    title: str | None = None,
+    group_map: Path | None = None,
 ) -> Report:
-    """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``."""
+    """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``. The title is ``title``,
+    else ``project.title``, else made from the file's name."""
     from .render import check_out_dir, write_report
 
     config = config or Config()
@@ -376,6 +390,10 @@ def report_file(
         before_tone = previous_tone(compare, taxonomy, count_duplicates, config.report.interval_level)
         prev_file = compare / "theme_counts.csv" if compare.is_dir() else compare
         source.update(previous_file=str(prev_file), previous_sha256=sha256_file(prev_file))
+    notes: list[str] = []
+    if group_map is not None:
+        df, notes = analysis.apply_group_map(df, list(by or []), analysis.read_group_map(Path(group_map)))
+        source.update(group_map=str(group_map), group_map_sha256=sha256_file(Path(group_map)))
     rep = build_report(
         df,
         config,
@@ -387,7 +405,11 @@ def report_file(
         nlp=nlp,
         previous_tone=before_tone,
     )
-    rep.title = f"Consultation themes: {labelled.name}"
+    rep.notes[:0] = notes
+    for col, tab in rep.groups.items():
+        if analysis.all_suppressed(tab):
+            rep.notes.append(small_groups_note(col, config.report.min_group_size))
+    rep.title = title or config.project.title or f"Consultation themes: {labelled.name}"
     write_report(rep, Path(out_dir))
     return rep
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,7 @@ def theme_names(themes: list[str], taxonomy: Taxonomy | None) -> dict[str, str]:
     names = {}
     for t in themes:
         th = taxonomy.get(t) if taxonomy is not None else None
-        names[t] = th.name if th is not None and th.name else t
+        names[t] = th.label if th is not None else t
     return names
 
 
@@ -250,6 +251,52 @@ def group_table(
     return table
 
 
+def all_suppressed(group_tab: pd.DataFrame) -> bool:
+    """Whether every group of a breakdown is below the suppression size (nothing can be shown)."""
+    return bool(len(group_tab)) and bool(group_tab["suppressed"].astype(bool).all())
+
+
+def read_group_map(path: Path) -> dict[str, str]:
+    """A CSV mapping values of a --by column to larger groups (first column: value, second: group), e.g.
+    boroughs to policing areas."""
+    from ..tables import read_table
+
+    df, _ = read_table(Path(path))
+    if len(df.columns) < 2 or not len(df):
+        raise ConsultError(
+            f"Group map {path} needs two columns (value, group) and at least one row",
+            "Write a CSV whose first column holds the values (e.g. borough) and second the larger group (e.g. area)",
+        )
+    values, groups = df.iloc[:, 0].astype(str).str.strip(), df.iloc[:, 1].astype(str).str.strip()
+    dup = values[values.duplicated()]
+    if len(dup):
+        raise ConsultError(f"Group map {path} maps '{dup.iloc[0]}' twice", "Give each value one group")
+    return dict(zip(values, groups, strict=True))
+
+
+def apply_group_map(df: pd.DataFrame, by: list[str], mapping: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with the values of each --by column replaced by their group (values not in the map kept), and a
+    note per column on what was mapped."""
+    out = df.copy()
+    notes = []
+    for col in by:
+        if col not in out.columns:
+            continue
+        vals = out[col].fillna("").astype(str).str.strip()
+        hit = vals.isin(list(mapping))
+        out[col] = vals.map(lambda v: mapping.get(v, v))
+        kept = sorted(set(vals[~hit]) - {""})
+        notes.append(
+            f"--group-map: {int(hit.sum())} answers of '{col}' put into {out.loc[hit, col].nunique()} larger group(s)"
+            + (
+                f"; values not in the map kept as they are: {', '.join(kept[:8])}{' …' if len(kept) > 8 else ''}"
+                if kept
+                else ""
+            )
+        )
+    return out, notes
+
+
 def share_matrix(group_tab: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
     """Wide form of a group table for reading: one row per group, share per theme ("" when suppressed)."""
     out = []
@@ -402,9 +449,10 @@ def campaign_table(
     redactor: Redactor,
     max_chars: int,
     withheld: pd.Series | None = None,
+    names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Each answer that was copied: how many copies, its themes and a redacted excerpt (none for an answer in
-    ``withheld``, such as one flagged for safeguarding)."""
+    """Each answer that was copied: how many copies, its themes (by name, as people know them) and a redacted
+    excerpt (none for an answer in ``withheld``, such as one flagged for safeguarding)."""
     cols = ["original_id", "copies", "answers_in_campaign", "themes", "excerpt"]
     dup = duplicate_column(df)
     copies = dup[dup != ""].value_counts()
@@ -419,7 +467,9 @@ def campaign_table(
                 "original_id": redact_contacts(orig),
                 "copies": int(n),
                 "answers_in_campaign": int(n) + (1 if len(hit) else 0),
-                "themes": str(hit[THEMES_COLUMN].iloc[0]) if len(hit) else "",
+                "themes": "; ".join((names or {}).get(t, t) for t in str(hit[THEMES_COLUMN].iloc[0]).split(";") if t)
+                if len(hit)
+                else "",
                 "excerpt": shorten(redactor(text), max_chars) if text else "",
             }
         )

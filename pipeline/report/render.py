@@ -226,8 +226,20 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
     for r in report.counts.counts.itertuples(index=False):
         exp = "" if isinstance(r.expected, float) and math.isnan(r.expected) else f"{r.expected:.1f}"
         lines.append(_md_row([r.rank, r.name, r.count, pct(r.share), interval(r.ci_low, r.ci_high), exp]))
+    from .analysis import all_suppressed
+
     flagged = []
+    hidden_cols = [col for col, tab in report.groups.items() if all_suppressed(tab)]
+    if hidden_cols:
+        lines += ["", "## Breakdowns", ""]
+        for col in hidden_cols:
+            lines.append(
+                f"- By {col}: every group has fewer than {report.config.min_group_size} counted answers, so none is "
+                "shown. Join them into larger groups with --group-map FILE (a CSV of value,group)."
+            )
     for col, tab in report.groups.items():
+        if col in hidden_cols:
+            continue
         f = tab[tab["signal"] != ""].copy()
         f["col"] = col
         flagged.append(f)
@@ -306,12 +318,13 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
     images = {k: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") for k, p in charts.items()}
     groups = {}
     for col, tab in report.groups.items():
-        from .analysis import share_matrix
+        from .analysis import all_suppressed, share_matrix
 
         groups[col] = {
             "matrix": _records(share_matrix(tab, report.themes)),
             "flagged": _records(tab[tab["signal"] != ""].sort_values("z", key=abs, ascending=False)),
             "hidden": list(dict.fromkeys(tab.loc[tab["suppressed"].astype(bool), "group"])),
+            "all_hidden": all_suppressed(tab),
             "chart": images.get(f"heatmap_{slug(col)}"),
         }
     quotes: dict[str, list[dict[str, Any]]] = {}
