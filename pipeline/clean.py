@@ -23,6 +23,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .config import CleanConfig
+from .nearcopy import CopyPlan, CopyState
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
@@ -143,19 +144,15 @@ def _dedup_key(text: str) -> str:
     return _SPACE.sub(" ", _NON_WORD.sub(" ", text.casefold())).strip()
 
 
-def _near_copies(candidates: list[int], cand_keys: list[str], similarity: float, root: np.ndarray) -> None:
-    """Point each candidate at the root of the first earlier candidate it nearly repeats.
-
-    Two texts can only reach ``similarity`` (rapidfuzz ratio, 100 * (1 - indel distance / total length)) if
-    the longer is at most ``200 / similarity - 1`` times as long as the shorter, so candidates sorted by length
-    are compared only with those in that window, a chunk at a time.
-    """
+def _near_copies_all_pairs(candidates: list[int], cand_keys: list[str], similarity: float, root: np.ndarray) -> None:
+    """The quadratic reference method (kept for ``bench/campaigns.py``): each candidate against every earlier
+    candidate of similar length, pointing it at the root of the first it nearly repeats."""
     m = len(candidates)
     lens = np.array([len(k) for k in cand_keys], dtype=float)
     order = np.argsort(lens, kind="stable")
     sorted_lens = lens[order]
-    factor = 200.0 / similarity - 1.0
-    first_match = np.full(m, m)  # per candidate: the earliest earlier candidate it nearly repeats (m: none)
+    factor = 200.0 / similarity - 1.0  # ratio >= similarity needs the longer at most factor x the shorter
+    first_match = np.full(m, m)
     chunk = 2000
     for start in range(0, m, chunk):
         rows = order[start : start + chunk]
@@ -174,8 +171,22 @@ def _near_copies(candidates: list[int], cand_keys: list[str], similarity: float,
         a, b = rows[r], cols[c]
         earlier = b < a
         np.minimum.at(first_match, a[earlier], b[earlier])
-    for a in np.flatnonzero(first_match < m):  # in input order: an earlier answer is already resolved
+    for a in np.flatnonzero(first_match < m):
         root[candidates[a]] = root[candidates[first_match[a]]]
+
+
+def dedup_keys(texts: Sequence[str]) -> list[str]:
+    """Case- and punctuation-folded texts: what exact and near repeats compare."""
+    return [_dedup_key(t) for t in texts]
+
+
+def copy_state(texts: Sequence[str], min_words: int, eligible: np.ndarray | None = None) -> tuple[CopyState, list[str]]:
+    """Compact campaign-detection state of cleaned ``texts`` (and their folded keys, for the caller to drop)."""
+    keys = dedup_keys(texts)
+    ok = np.array([k.count(" ") + 1 >= min_words if k else False for k in keys], dtype=bool)
+    if eligible is not None:
+        ok &= eligible
+    return CopyState.of(keys, ok), keys
 
 
 def find_duplicates(
@@ -185,21 +196,27 @@ def find_duplicates(
     min_words: int = 8,
     similarity: float = 92.0,
     eligible: np.ndarray | None = None,
+    method: str = "lsh",
 ) -> list[str]:
     """For each answer, the id of the first earlier answer it repeats exactly or nearly, else "".
 
     Exact repeats compare case- and punctuation-folded text; near repeats use rapidfuzz's ratio on that
-    folded text, among answers with at least ``min_words`` words.
+    folded text, among answers with at least ``min_words`` words. ``method="lsh"`` checks only the pairs
+    that MinHash LSH makes candidates (linear time, :mod:`pipeline.nearcopy`); ``"all_pairs"`` checks every
+    pair of similar length (quadratic; the reference the benchmark compares with).
     """
+    state, keys = copy_state(texts, min_words, eligible)
+    if method == "lsh":
+        plan = CopyPlan(state, similarity)
+        needed = {int(i): keys[i] for i in np.flatnonzero(plan.needs_key)}
+        return plan.resolver().feed(0, needed, [str(i) for i in ids])
+    if method != "all_pairs":
+        raise ValueError(f"unknown near-copy method {method!r}")
     n = len(texts)
-    keys = [_dedup_key(t) for t in texts]
-    ok = np.array([len(k.split()) >= min_words for k in keys], dtype=bool)
-    if eligible is not None:
-        ok &= eligible
-    root = np.arange(n)  # index of the first answer each one repeats (itself if none)
+    root = np.arange(n)
     first_of: dict[str, int] = {}
-    candidates: list[int] = []  # first occurrences of each exact text, in input order
-    for i in np.nonzero(ok)[0]:
+    candidates: list[int] = []
+    for i in np.nonzero(state.ok)[0]:
         k = keys[i]
         if k in first_of:
             root[i] = first_of[k]
@@ -207,8 +224,8 @@ def find_duplicates(
             first_of[k] = int(i)
             candidates.append(int(i))
     if similarity < 100 and len(candidates) > 1:
-        _near_copies(candidates, [keys[i] for i in candidates], similarity, root)
-    root = root[root]  # exact repeats of a near-copy point at the near-copy's first occurrence
+        _near_copies_all_pairs(candidates, [keys[i] for i in candidates], similarity, root)
+    root = root[root]
     return [ids[r] if r != i else "" for i, r in enumerate(root)]
 
 
@@ -222,16 +239,8 @@ class CleanResult:
         return ~(self.df["flag_empty"] | self.df["flag_non_substantive"])
 
 
-def clean(
-    ids: Sequence[str],
-    texts: Sequence[str],
-    config: CleanConfig | None = None,
-    max_chars: int = 20_000,
-    lang: str = "xx",
-) -> CleanResult:
-    """Run the clean stage over parallel lists of ids and texts in language ``lang`` (an ISO code; "xx": any
-    of the languages with built-in non-substantive phrases)."""
-    config = config or CleanConfig()
+def clean_texts(texts: Sequence[str], config: CleanConfig, max_chars: int, lang: str) -> pd.DataFrame:
+    """The per-answer part of the clean stage (every column but ``duplicate_of``): no state across rows."""
     raw = ["" if t is None else str(t) for t in texts]
     clean_text = [
         normalise_text(
@@ -247,20 +256,27 @@ def clean(
     is_ns = NonSubstantive(non_substantive_patterns(config.non_substantive, lang))
     non_sub = np.array([(not e) and is_ns(c) for c, e in zip(clean_text, empty, strict=True)], dtype=bool)
     too_long = np.array([len(t) > max_chars for t in raw], dtype=bool)
-    dup = find_duplicates(
+    return pd.DataFrame(
+        {"clean_text": clean_text, "flag_empty": empty, "flag_non_substantive": non_sub, "flag_too_long": too_long}
+    )
+
+
+def clean(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    config: CleanConfig | None = None,
+    max_chars: int = 20_000,
+    lang: str = "xx",
+) -> CleanResult:
+    """Run the clean stage over parallel lists of ids and texts in language ``lang`` (an ISO code; "xx": any
+    of the languages with built-in non-substantive phrases)."""
+    config = config or CleanConfig()
+    df = clean_texts(texts, config, max_chars, lang)
+    df["duplicate_of"] = find_duplicates(
         [str(i) for i in ids],
-        clean_text,
+        df["clean_text"].tolist(),
         min_words=config.duplicate_min_words,
         similarity=config.near_duplicate_similarity,
-        eligible=~(empty | non_sub),
-    )
-    df = pd.DataFrame(
-        {
-            "clean_text": clean_text,
-            "flag_empty": empty,
-            "flag_non_substantive": non_sub,
-            "flag_too_long": too_long,
-            "duplicate_of": dup,
-        }
+        eligible=~(df["flag_empty"] | df["flag_non_substantive"]).to_numpy(),
     )
     return CleanResult(df=df)

@@ -66,6 +66,8 @@ class IngestConfig(_Strict):
     An entry ``"FIRST..LAST"`` takes every column from FIRST to LAST in file order."""
     max_cell_chars: int = Field(20_000, ge=100)
     """Answers longer than this are cut to this length for processing and flagged ``too_long``."""
+    chunk_rows: int = Field(20_000, ge=100)
+    """Rows read, labelled and written at a time: memory stays flat whatever the file's size."""
     sheet: str | int = 0
     """Sheet (name or 0-based index) read from an XLSX workbook."""
     encoding: str = "auto"
@@ -150,7 +152,9 @@ class EntitiesConfig(_Strict):
     )
     """Entity labels written to outputs."""
     batch_size: int = Field(256, ge=1)
-    n_process: int = Field(1, ge=1)
+    """Texts per spaCy batch."""
+    n_process: int = Field(0, ge=0)
+    """Processes for NER (``label --jobs``); 0 = one per core. The output is the same for any number."""
 
 
 class ModelConfig(_Strict):

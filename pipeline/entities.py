@@ -7,7 +7,8 @@ the ruler alone finds entities. Texts are processed in batches with ``nlp.pipe``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,18 +148,39 @@ class EntityExtractor:
             ruler.add_patterns(patterns)
         self.keep = set(self.config.keep_labels)
 
-    def extract(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> list[list[Entity]]:
+    def extract(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None, n_process: int | None = None
+    ) -> list[list[Entity]]:
         """Entities of each text, in order (empty texts give an empty list)."""
         out: list[list[Entity]] = []
-        docs: Iterable[Any] = self.nlp.pipe(
-            (t or "" for t in texts), batch_size=self.config.batch_size, n_process=self.config.n_process
-        )
-        for doc in docs:
-            ents = [Entity(e.text, e.label_, e.ent_id_ or e.text) for e in doc.ents if e.label_ in self.keep]
+        jobs = n_process if n_process is not None else (1 if len(texts) < MIN_TEXTS_PER_PROCESS else None)
+        for ents in self.stream(texts, jobs):
             out.append(ents)
             if progress is not None:
                 progress(1)
         return out
+
+    def stream(self, texts: Iterable[str], n_process: int | None = None) -> Iterator[list[Entity]]:
+        """Entities of each text of a (lazy) iterable, in order, over ``n_process`` processes (default: the
+        config's ``n_process``, 0 = one per core)."""
+        jobs = resolve_jobs(self.config.n_process if n_process is None else n_process)
+        docs: Iterable[Any] = self.nlp.pipe((t or "" for t in texts), batch_size=self.config.batch_size, n_process=jobs)
+        for doc in docs:
+            yield [Entity(e.text, e.label_, e.ent_id_ or e.text) for e in doc.ents if e.label_ in self.keep]
+
+
+MIN_TEXTS_PER_PROCESS = 2000
+"""Below this many texts, more NER processes cost more to start than they save."""
+
+
+def resolve_jobs(n: int) -> int:
+    """``n`` processes, 0 meaning one per core this process may use."""
+    if n > 0:
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def format_entities(ents: Sequence[Entity]) -> str:

@@ -114,8 +114,9 @@ def _duplicates_by_every_pair(ids: list[str], texts: list[str], min_words: int, 
 
 @pytest.mark.parametrize("similarity", [80.0, 92.0])
 def test_near_duplicates_match_the_all_pairs_definition(similarity: float) -> None:
-    # Answers of very different lengths, some edited copies of others: comparing only answers of similar
-    # length (the speed-up) must find exactly what comparing every pair finds.
+    # Answers of very different lengths, some edited copies of others (words swapped at random, harder than
+    # real campaign edits): the all-pairs method is the reference, the linear one (MinHash LSH candidates)
+    # must find the same copies; both must point only at answers at least ``similarity`` alike.
     rng = np.random.default_rng(1)
     vocab = [
         "safe",
@@ -143,9 +144,14 @@ def test_near_duplicates_match_the_all_pairs_definition(similarity: float) -> No
         else:
             texts.append(" ".join(rng.choice(vocab, size=int(rng.integers(4, 60)))))
     ids = [f"r{i}" for i in range(len(texts))]
+    want = _duplicates_by_every_pair(ids, texts, 8, similarity)
+    assert find_duplicates(ids, texts, min_words=8, similarity=similarity, method="all_pairs") == want
     got = find_duplicates(ids, texts, min_words=8, similarity=similarity)
-    assert got == _duplicates_by_every_pair(ids, texts, 8, similarity)
-    assert sum(g != "" for g in got) > 50
+    assert sum(g != "" for g in want) > 50
+    # LSH is tuned for the default 92: exact there; at 80 at most 2% of the copies are missed.
+    missed = sum(g != w for g, w in zip(got, want, strict=True))
+    assert missed == 0 if similarity == 92.0 else missed <= 0.02 * sum(w != "" for w in want)
+    assert all(g in ("", w) for g, w in zip(got, want, strict=True))  # never a wrong answer pointed at
 
 
 def test_clean_flags_every_row() -> None:

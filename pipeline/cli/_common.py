@@ -11,13 +11,23 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from ..clean import has_built_in_phrases
 from ..config import Config, load_config
 from ..errors import ConsultError
 from ..label import config_for_labelled
+from ..progress import Progress as StageProgress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,19 +171,31 @@ def say(msg: str) -> None:
     err.print(Text.assemble(("·", "dim"), f" {msg}"), highlight=False, soft_wrap=True)
 
 
-@contextmanager
-def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """Yields (on_start(total), tick(n)); draws a bar on a terminal, stays quiet otherwise."""
-    with Progress(
+class RateColumn(ProgressColumn):
+    """Answers per second."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f} answers/s" if task.speed else "", style="dim")
+
+
+def _bars() -> Progress:
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
         disable=not sys.stderr.isatty(),
-    ) as bar:
+    )
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """Yields (on_start(total), tick(n)); draws a bar on a terminal, stays quiet otherwise."""
+    with _bars() as bar:
         task = bar.add_task(description, total=None)
 
         def on_start(total: int) -> None:
@@ -183,3 +205,24 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
             bar.advance(task, n)
 
         yield on_start, tick
+
+
+class _StageBars(StageProgress):
+    def __init__(self, bar: Progress) -> None:
+        self.bar, self.task = bar, None
+
+    def stage(self, name: str, total: int | None) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, visible=False)
+        self.task = self.bar.add_task(name, total=total)
+
+    def tick(self, n: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, n)
+
+
+@contextmanager
+def stage_bars() -> Iterator[StageProgress]:
+    """A bar per stage (total: answers; with rate and time left), on a terminal only."""
+    with _bars() as bar:
+        yield _StageBars(bar)

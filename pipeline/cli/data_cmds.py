@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..clean import clean
-from ..entities import EntityExtractor, format_entities, spacy_language
-from ..errors import ConsultError
-from ..ingest import load_answers, validate
+from ..entities import spacy_language
+from ..ingest import validate
 from ..redact import redact_file
 from ..safeguarding import safeguarding_file
-from ..tables import check_output_path, write_table
+from ..scan import clean_file, entities_file
+from ..tables import check_output_path
 from ..workspace import init_workspace
 from ._common import (
     ConfigOpt,
@@ -33,6 +32,7 @@ from ._common import (
     out,
     progress_bar,
     say,
+    stage_bars,
 )
 
 InFile = Annotated[Path, typer.Argument(help="Answers file: .csv .tsv .xlsx .jsonl or .parquet.", show_default=False)]
@@ -96,22 +96,17 @@ def clean_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Normalise text and flag empty, non-substantive and repeated (campaign) answers; keeps every row."""
+    """Normalise text and flag empty, non-substantive and repeated (campaign) answers; keeps every row. Files of
+    any size are read and written in chunks."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
-    answers = load_answers(file, cfg.ingest)
     lang = spacy_language(cfg.entities.spacy_model) if cfg.clean.non_substantive == "auto" else "xx"
     note_language(cfg, lang)
-    res = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars, lang=lang).df
-    df = answers.df.copy()
-    for c in res.columns:
-        if c in df.columns:
-            raise ConsultError(f"The input already has a column '{c}' that cleaning adds", "Rename it first")
-        df[c] = res[c].to_numpy()
-    write_table(df, output)
+    with stage_bars() as progress:
+        res = clean_file(file, output, cfg, lang, progress)
     say(
-        f"{len(df)} rows → {output}: {int(res.flag_empty.sum())} empty, {int(res.flag_non_substantive.sum())} "
-        f"non-substantive, {int((res.duplicate_of != '').sum())} repeats of an earlier answer"
+        f"{res.rows} rows → {output}: {res.empty} empty, {res.non_substantive} non-substantive, {res.repeats} "
+        "repeats of an earlier answer"
     )
 
 
@@ -125,20 +120,13 @@ def entities_cmd(
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Find places, transport, agencies, people and organisations (spaCy NER + domain ruler)."""
+    """Find places, transport, agencies, people and organisations (spaCy NER + domain ruler). Files of any size
+    are read and written in chunks."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column, encoding=encoding)
     check_output_path(output, file)
-    answers = load_answers(file, cfg.ingest)
-    extractor = EntityExtractor(cfg.entities)
-    texts = clean(answers.ids, answers.texts, cfg.clean, max_chars=cfg.ingest.max_cell_chars).df["clean_text"].tolist()
-    with progress_bar("entities") as (start, tick):
-        start(len(texts))
-        ents = extractor.extract(texts, progress=tick)
-    df = answers.df[[answers.id_column]].copy()
-    df["entities"] = [format_entities(e) for e in ents]
-    df["entity_texts"] = ["; ".join(e.text for e in es) for es in ents]
-    write_table(df, output)
-    say(f"{len(df)} rows → {output}: {sum(len(e) for e in ents)} entities")
+    with stage_bars() as progress:
+        rows, found = entities_file(file, output, cfg, "xx", progress)
+    say(f"{rows} rows → {output}: {found} entities")
 
 
 @handle_errors

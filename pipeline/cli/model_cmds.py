@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from ..atomic import write_bytes
+from ..errors import ConsultError
 from ..evaluate import evaluate_file
-from ..ingest import question_column_in
 from ..label import label_file
 from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
@@ -32,8 +32,8 @@ from ._common import (
     make_config,
     note_language,
     out,
-    progress_bar,
     say,
+    stage_bars,
 )
 
 
@@ -138,7 +138,9 @@ def train_cmd(
 
 @handle_errors
 def label_cmd(
-    file: Annotated[Path, typer.Argument(help="Answers to label.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(help="Answers to label (a table file, or a folder of Parquet parts).", show_default=False)
+    ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Labelled file; its extension sets the format.", show_default=False)
     ],
@@ -148,6 +150,24 @@ def label_cmd(
     entities: Annotated[
         bool, typer.Option("--entities/--no-entities", help="Run spaCy NER and the domain ruler.")
     ] = True,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=0, help="Processes for NER; 0 = one per core [config: entities.n_process]."),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local: this machine; dask: partitions on a Dask cluster (pip install -e '.[dask]')."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: address of a running scheduler (tcp://HOST:8786); default: a local cluster "
+            "with one worker per core.",
+        ),
+    ] = None,
     text_column: TextColOpt = None,
     id_column: IdColOpt = None,
     encoding: EncodingOpt = None,
@@ -157,7 +177,8 @@ def label_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Label every answer with themes, probabilities, confidence, entities, clean-stage flags and, when the
-    model has one, tone."""
+    model has one, tone. Files of any size are read and written in chunks (Parquet is the fastest format for big
+    runs)."""
     cfg = make_config(
         config,
         set_,
@@ -168,21 +189,32 @@ def label_cmd(
         skip_rows=skip_rows,
     )
     model = model or cfg.retrain.model
-    with progress_bar("labelling") as (start, tick):
-        df = label_file(file, output, model, cfg, with_entities=entities, tick=tick, on_start=start, on_note=say)
+    if scheduler is not None and engine != "dask":
+        raise ConsultError("--scheduler is for --engine dask", "Add --engine dask, or leave out --scheduler")
+    with stage_bars() as progress:
+        res = label_file(
+            file,
+            output,
+            model,
+            cfg,
+            with_entities=entities,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+            on_note=say,
+        )
     card = read_card(resolve_model_dir(model))
     note_language(cfg, str(card.get("language") or "xx"))
-    known, qcol = card.get("questions") or [], question_column_in(list(df.columns), cfg.ingest)
-    if known and qcol:
-        unseen = int((~df[qcol].astype(str).str.strip().isin(known)).sum())
-        if unseen:
-            say(
-                f"{unseen} of {len(df)} answers respond to a question the model was not trained on; they are labelled from their text alone"
-            )
+    if res.unseen_questions:
+        say(
+            f"{res.unseen_questions} of {res.rows} answers respond to a question the model was not trained on; they are labelled from their text alone"
+        )
     if card.get("tone") is None:
         say("the model has no tone classifier (trained without a tone column): no tone columns added")
-    n_lab = int((df["status"] == "labelled").sum())
-    say(f"{len(df)} rows → {output}: {n_lab} labelled, {len(df) - n_lab} empty or non-substantive (kept, flagged)")
+    say(
+        f"{res.rows} rows → {output}: {res.labelled} labelled, {res.rows - res.labelled} empty or non-substantive (kept, flagged)"
+    )
 
 
 @handle_errors

@@ -28,8 +28,8 @@ from ._common import (
     handle_errors,
     make_config,
     out,
-    progress_bar,
     say,
+    stage_bars,
 )
 from .model_cmds import scores_table
 
@@ -163,8 +163,8 @@ def demo_cmd(
             scores_table("cross-validated scores", {"consult": res.card["cv_scores"], **res.card["cv_baselines"]})
         )
     labelled = output / "consultation_new_labelled.csv"
-    with progress_bar("labelling") as (start, tick):
-        label_file(new_answers, labelled, model, cfg, tick=tick, on_start=start)
+    with stage_bars() as progress:
+        label_file(new_answers, labelled, model, cfg, progress=progress)
     say(f"labelled answers → {labelled}")
     segments = [c for c in ("borough", "respondent_type", "age_band") if c in read_table(labelled)[0].columns]
     rep = report_file(labelled, output / "report", _taxonomy(tax_path), cfg, by=segments)

@@ -326,6 +326,29 @@ def build_report(
     )
 
 
+def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
+    """The columns of a labelled file that a report reads (ids, text, what labelling added, the ``by``
+    columns), read in chunks: other input columns are never held (a million answers fit in little memory)."""
+    from ..label import added_columns, theme_columns
+    from ..stream import Source
+    from ..tone import TONE_COLUMN, TONE_PREFIX
+
+    source = Source(path, chunk_rows=100_000, written_by_consult=True)
+    text_col, id_col = config.ingest.text_column, config.ingest.id_column
+    parts, keep = [], None
+    for chunk in source.chunks():
+        if keep is None:
+            themes = theme_columns(chunk)
+            if themes:
+                analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)  # names every column
+            wanted = {text_col, id_col, *by, *added_columns(themes), TONE_COLUMN}
+            keep = [c for c in chunk.columns if c in wanted or str(c).startswith(TONE_PREFIX)]
+        parts.append(chunk[keep])
+    if not parts:  # no rows: read whole, for the same checks and messages as before
+        return read_table(path, written_by_consult=True)[0]
+    return pd.concat(parts)
+
+
 def small_groups_note(column: str, min_size: int) -> str:
     """What to say when every group of a --by column is below the suppression size."""
     return (
@@ -355,7 +378,7 @@ def report_file(
     config = config or Config()
     labelled = Path(labelled)
     check_out_dir(Path(out_dir), labelled, compare)
-    df, _ = read_table(labelled, written_by_consult=True)
+    df = read_labelled(labelled, config, by or [])
     check_labelled(df, f"{labelled}")
     source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
     previous = before_tone = None

@@ -1,0 +1,218 @@
+"""Near-copy candidates in linear time: MinHash signatures of word-pair shingles, banded (LSH).
+
+Two folded answers that nearly repeat each other share most of their word pairs, so they agree on most
+MinHash values and, with high probability, on every value of at least one band. Answers that share a band
+are *candidates*; only candidates get the exact rapidfuzz check (:func:`pipeline.clean.find_duplicates`).
+Everything here is per row and deterministic across processes and machines (SipHash with a fixed key, fixed seeds),
+so signatures computed on different Dask workers meet in the same buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+BANDS = 20
+ROWS = 4
+PER_BUCKET = 8
+"""An answer is compared with at most the first ``PER_BUCKET`` earlier answers of each bucket it falls in (a
+campaign of thousands of copies then costs a few checks per copy, not thousands)."""
+
+_rng = np.random.default_rng(20261201)
+_A = (_rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)  # odd
+_B = _rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+_MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+_BAND_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the bits of each 64-bit key."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX[0]
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX[1]
+    return x ^ (x >> np.uint64(31))
+
+
+def _shingles(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes of every word pair of every key, start offset of each key's run); a one-word key is its word."""
+    words_per_key = [k.split() for k in keys]
+    flat = [w for ws in words_per_key for w in ws]
+    h = stable_hash(flat) >> np.uint64(32)
+    lens = np.fromiter((len(ws) for ws in words_per_key), dtype=np.int64, count=len(keys))
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    pair_ok = np.ones(len(flat), dtype=bool)
+    pair_ok[np.maximum(ends - 1, 0)[lens > 0]] = False  # the last word of a key starts no pair
+    nxt = np.empty_like(h)
+    nxt[:-1], nxt[-1:] = h[1:], 0
+    pairs = (h << np.uint64(32)) | nxt
+    single = lens == 1
+    pair_ok[starts[single]] = True  # a one-word key: the word, paired with nothing
+    pairs[starts[single]] = h[starts[single]]
+    owner = np.repeat(np.arange(len(keys)), lens)[pair_ok]
+    counts = np.bincount(owner, minlength=len(keys))
+    return _mix(pairs[pair_ok]), np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
+def signatures(keys: Sequence[str], block: int = 2000) -> np.ndarray:
+    """Band hashes, shape (len(keys), BANDS), uint64, of non-empty folded keys."""
+    out = np.zeros((len(keys), BANDS), dtype=np.uint64)
+    for s in range(0, len(keys), block):
+        part = keys[s : s + block]
+        h, offsets = _shingles(part)
+        if len(h) == 0:
+            continue
+        with np.errstate(over="ignore"):
+            values = (_A[:, None] * h[None, :] + _B[:, None]) >> np.uint64(32)  # (BANDS*ROWS, shingles)
+        mins = np.minimum.reduceat(values, offsets, axis=1).T.reshape(len(part), BANDS, ROWS)
+        with np.errstate(over="ignore"):
+            out[s : s + len(part)] = (mins * _BAND_MULT[None, None, :]).sum(axis=2, dtype=np.uint64)
+    return out
+
+
+def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (later, earlier) of row positions that share a band, each once, sorted by later then earlier.
+
+    Rows are in input order; in each bucket a row is paired with the first ``per_bucket`` rows before it."""
+    m = len(bands)
+    found = []
+    pos = np.arange(m)
+    for j in range(bands.shape[1] if m else 0):
+        order = np.argsort(bands[:, j], kind="stable")
+        v = bands[order, j]
+        new = np.ones(m, dtype=bool)
+        new[1:] = v[1:] != v[:-1]
+        first = np.maximum.accumulate(np.where(new, pos, 0))
+        for o in range(per_bucket):
+            ok = first + o < pos
+            if not ok.any():
+                break
+            found.append(order[pos[ok]].astype(np.int64) * m + order[first[ok] + o])
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    code = np.unique(np.concatenate(found))
+    return code // m, code % m
+
+
+def stable_hash(texts: Sequence[str]) -> np.ndarray:
+    """64-bit hashes of texts, the same in every process (pandas' SipHash with a fixed key)."""
+    import pandas as pd
+
+    return pd.util.hash_array(np.asarray(texts, dtype=object)).astype(np.uint64)
+
+
+@dataclass
+class CopyState:
+    """What campaign detection keeps per answer: no text, 8 + 1 + 4 × BANDS bytes."""
+
+    key_hash: np.ndarray
+    """Hash of the case- and punctuation-folded text."""
+    ok: np.ndarray
+    """The answer is substantive and long enough (``min_words``) to count as a copy."""
+    bands: np.ndarray
+    """(rows, BANDS) uint32 band hashes; zeros where not ``ok``."""
+
+    @classmethod
+    def of(cls, keys: Sequence[str], ok: np.ndarray) -> CopyState:
+        bands = np.zeros((len(keys), BANDS), dtype=np.uint32)
+        rows = np.flatnonzero(ok)
+        if len(rows):
+            bands[rows] = (signatures([keys[i] for i in rows]) >> np.uint64(32)).astype(np.uint32)
+        return cls(stable_hash(keys), np.asarray(ok, dtype=bool), bands)
+
+    @classmethod
+    def concat(cls, parts: Sequence[CopyState]) -> CopyState:
+        if not parts:
+            return cls(np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros((0, BANDS), np.uint32))
+        return cls(
+            np.concatenate([p.key_hash for p in parts]),
+            np.concatenate([p.ok for p in parts]),
+            np.concatenate([p.bands for p in parts]),
+        )
+
+
+class CopyPlan:
+    """Exact repeats and near-copy candidate pairs of a whole file, from its :class:`CopyState`."""
+
+    def __init__(self, state: CopyState, similarity: float, per_bucket: int = PER_BUCKET) -> None:
+        n = len(state.ok)
+        self.similarity = similarity
+        rows = np.flatnonzero(state.ok)
+        self.first = np.arange(n)  # per row: the first row with the same folded text (itself if none)
+        order = rows[np.argsort(state.key_hash[rows], kind="stable")]
+        h = state.key_hash[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = h[1:] != h[:-1]
+        self.first[order] = order[np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))]
+        cands = rows[self.first[rows] == rows]
+        later = earlier = np.zeros(0, dtype=np.int64)
+        if similarity < 100 and len(cands) > 1:
+            a, b = candidate_pairs(state.bands[cands], per_bucket)
+            later, earlier = cands[a], cands[b]
+        self.later, self.earlier = later, earlier
+        self._starts = np.searchsorted(later, np.arange(n + 1))  # pairs of row i: [_starts[i], _starts[i+1])
+        self.keep_key = np.zeros(n, dtype=bool)
+        self.keep_key[earlier] = True
+        self.needs_key = self.keep_key.copy()  # the resolver reads the folded text of these rows only
+        self.needs_key[later] = True
+        last_use = np.full(n, -1, dtype=np.int64)  # the last row that compares with each kept text
+        np.maximum.at(last_use, earlier, later)
+        kept = np.flatnonzero(self.keep_key)
+        self.evict_order = kept[np.argsort(last_use[kept], kind="stable")]
+        self.evict_after = last_use[self.evict_order]
+        self.may_be_root = self.keep_key.copy()
+        self.may_be_root[self.first[self.first != np.arange(n)]] = True
+        self.n = n
+
+    def earlier_of(self, row: int) -> np.ndarray:
+        return self.earlier[self._starts[row] : self._starts[row + 1]]
+
+    def resolver(self) -> Resolver:
+        return Resolver(self)
+
+
+class Resolver:
+    """Walks the answers in input order and gives each the id of the first earlier answer it repeats exactly
+    or nearly (rapidfuzz ratio on folded text, candidates only); keeps the folded text and id of only those
+    answers that a later one may point at."""
+
+    def __init__(self, plan: CopyPlan) -> None:
+        self.plan = plan
+        self.root = np.arange(plan.n)
+        self.keys: dict[int, str] = {}
+        self.ids: dict[int, str] = {}
+        self._evicted = 0
+
+    def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
+        """``duplicate_of`` for rows ``start .. start + len(ids)``, which must come in order; ``keys`` holds the
+        folded text of (at least) the rows of ``plan.needs_key``, by row number."""
+        from rapidfuzz import fuzz
+
+        p, root, out = self.plan, self.root, []
+        for k, id_ in enumerate(ids):
+            i = start + k
+            f = p.first[i]
+            if f != i:
+                root[i] = root[f]
+            elif p._starts[i + 1] > p._starts[i]:
+                key = keys[i]
+                for b in p.earlier_of(i):
+                    if fuzz.ratio(key, self.keys[b], score_cutoff=p.similarity):
+                        root[i] = root[b]
+                        break
+            if p.keep_key[i]:
+                self.keys[i] = keys[i]
+            if p.may_be_root[i]:
+                self.ids[i] = id_
+            r = root[i]
+            out.append("" if r == i else self.ids[r])
+        # Folded texts no later row compares with are dropped.
+        end = start + len(ids)
+        stop = int(np.searchsorted(p.evict_after, end - 1, side="right"))
+        for b in p.evict_order[self._evicted : stop].tolist():
+            self.keys.pop(b, None)
+        self._evicted = max(self._evicted, stop)
+        return out
