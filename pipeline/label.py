@@ -40,7 +40,7 @@ from .ingest import Answers, question_column_in
 from .modelstore import LoadedModel, load_model, read_card
 from .progress import Progress
 from .runner import Runner, local_runner
-from .safeguarding import flag_answers
+from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
 from .tables import atomic_path, check_output_path
@@ -48,8 +48,6 @@ from .taxonomy import Taxonomy, Theme
 from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
-SAFEGUARDING_FLAG = "flag_safeguarding"
-SAFEGUARDING_REASON = "safeguarding_reason"
 THEMES_COLUMN = "themes"
 Tick = Callable[[int], None]
 

@@ -36,6 +36,11 @@ from typing import Any
 
 import pandas as pd
 
+SAFEGUARDING_FLAG = "flag_safeguarding"
+"""Column that ``consult label`` adds: true when an answer is flagged."""
+SAFEGUARDING_REASON = "safeguarding_reason"
+"""Column that ``consult label`` adds: the main reason of a flagged answer."""
+
 REASONS = ("danger_now", "self_harm", "threat", "child_at_risk", "exploitation", "stalking", "ongoing_abuse")
 
 # Text-speak and common misspellings → standard words (whole words only).
@@ -328,7 +333,6 @@ def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame
     the safeguarding lead; written to ``output`` (any table format)."""
     from .errors import ConsultError
     from .ingest import question_column_in
-    from .label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, as_bool
     from .tables import check_output_path, read_table, write_table
 
     check_output_path(Path(output), Path(labelled))
@@ -341,7 +345,8 @@ def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame
             "Give the output of 'consult label' (and --text-column/--id-column if its columns have other names)",
         )
     asked = question_column_in(list(df.columns), config.ingest)
-    hit = df[as_bool(df[SAFEGUARDING_FLAG]).to_numpy()]
+    flagged = df[SAFEGUARDING_FLAG].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+    hit = df[flagged.to_numpy()]
     out = pd.DataFrame(
         {
             "id": hit[idc].astype(str).to_numpy(),
