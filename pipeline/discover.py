@@ -43,6 +43,7 @@ from .errors import ConsultError
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import sha256_file
 from .redact import Redactor, labelled_file_redactor, redact_contacts
+from .report.analysis import shorten
 from .tables import check_writable, read_table, usual_permissions, write_table
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, Theme
 
@@ -286,16 +287,6 @@ def suggest_id(keywords: list[str], taken: set[str]) -> str:
         out = f"{base}_{i}"
         i += 1
     return out
-
-
-def shorten(text: str, max_chars: int) -> str:
-    text = " ".join(str(text).split())
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1]
-    if " " in cut[max_chars // 2 :]:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:") + "…"
 
 
 def default_redactor(df: pd.DataFrame, config: Config, nlp: Any = None) -> Redactor:
