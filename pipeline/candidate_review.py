@@ -29,11 +29,12 @@ from .review import (
     REVIEW_COLUMNS,
     AuditStore,
     _now,
+    check_review_output,
     review_xlsx_bytes,
     text_sha256,
     themes_sheet_table,
 )
-from .tables import check_output_path, read_table, table_format, write_table
+from .tables import read_table, table_format, write_table
 
 __all__ = ["CandidateExport", "export_candidate"]
 
@@ -63,13 +64,7 @@ def export_candidate(
 ) -> CandidateExport:
     """Write the answers of ``candidate`` (at most ``n``, most typical first) as a review file."""
     output = Path(output)
-    check_output_path(output, labelled_path)
-    if table_format(output) not in ("xlsx", "csv"):
-        raise ConsultError(
-            f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv"
-        )
-    if n is not None and n < 1:
-        raise ConsultError("-n must be at least 1", "Say how many answers to review, e.g. -n 200")
+    check_review_output(output, labelled_path, n)
     cands, assign, about = read_discovery(Path(discovery_dir))
     if candidate not in set(cands["candidate"]):
         listed = ", ".join(f"{c} ({s})" for c, s in zip(cands["candidate"], cands["suggested_id"], strict=True))

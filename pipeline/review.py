@@ -252,6 +252,17 @@ class ExportResult:
     skipped_not_labelled: int
 
 
+def check_review_output(output: Path, labelled_path: Path, n: int | None) -> None:
+    """A review file's path (XLSX or CSV, writable, not the input) and ``-n`` (at least 1), checked before work."""
+    check_output_path(output, labelled_path)
+    if table_format(output) not in ("xlsx", "csv"):
+        raise ConsultError(
+            f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv"
+        )
+    if n is not None and n < 1:
+        raise ConsultError("-n must be at least 1", "Say how many answers to review, e.g. -n 200")
+
+
 def export_for_review(
     labelled_path: Path,
     output: Path,
@@ -266,13 +277,7 @@ def export_for_review(
 ) -> ExportResult:
     """Write the ``n`` answers to review (XLSX or CSV by extension) and return what was chosen."""
     output = Path(output)
-    check_output_path(output, labelled_path)
-    if table_format(output) not in ("xlsx", "csv"):
-        raise ConsultError(
-            f"Review files are XLSX or CSV, not {output.suffix}", "Use -o FILE.xlsx (default) or FILE.csv"
-        )
-    if n < 1:
-        raise ConsultError("-n must be at least 1", "Say how many answers to review, e.g. -n 200")
+    check_review_output(output, labelled_path, n)
     rc = config.review
     share = rc.random_share if random_share is None else random_share
     if not 0.0 <= share <= 1.0:
