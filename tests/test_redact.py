@@ -242,3 +242,65 @@ def test_redact_command_keeps_every_column_and_counts_kinds(tmp_path: Path) -> N
     assert out["Q3"].tolist() == ["my ex [name] rang me on [phone]", "More lights on Clapham Common"]
     assert "1 name" in res.output and "1 phone" in res.output
     assert f.read_bytes() == before
+
+
+# --- names that only their context gives away, dates and handles without cues, and places the tagger calls people
+@pytest.fixture(scope="module")
+def configured() -> Redactor:
+    from pipeline.config import Config
+    from pipeline.entities import load_spacy
+    from pipeline.redact import make_redactor
+
+    cfg = Config()
+    return make_redactor(cfg, load_spacy(cfg.entities.spacy_model))
+
+
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ("at the warehouse the supervisor, florin, shouts at the girls", "florin"),
+        ("I only know his first name, jordan, and he works nights", "jordan"),
+        ("Grace, the family liaison officer at Crownhill, kept me updated", "Grace"),
+        ("A patient, Blessing, told me her partner kicks her", "Blessing"),
+        ("one of our tenants, rose, was attacked on the stairs", "rose"),
+        ("a lad in my flat, will from the football team, spiked her", "will"),
+        ("Ask for Precious when you ring", "Precious"),
+        ("everyone on the estate knows him as Major", "Major"),
+        ("Her stepdad is Gavin Cross and he has a record", "Gavin"),
+        ("My teacher, Mr KINGSLEY, says vile things", "KINGSLEY"),
+        ("THE TWO LADS WERE LIAM SHAW AND CODY BRAITHWAITE.", "BRAITHWAITE"),
+        ("Josh, Kemi and Tobi from my class filmed it", "Josh"),
+        ("I'm Mei Ling (李美玲), a student in Sheffield", "李美玲"),
+        ("The payment came from R J Hewitt again", "R J"),
+        ("Ellie-May my youngest was sent videos on Roblox", "Ellie-May"),
+        ("Fernandes said I was wasting police time.", "Fernandes"),
+        ("he attacked me on 3 June and again on the 12th of July", "3 June"),
+        ("he attacked me on 3 June and again on the 12th of July", "12th"),
+        ("It happened (Saturday 17 August) after midnight", "17 August"),
+        ("his account is tyler.x.07 and he messages her daily", "tyler.x.07"),
+        ("he goes by 'scouse' on insta", "scouse"),
+        ("crime ref 0724 6613 2291, nothing since", "2291"),
+    ],
+)
+def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
+    out = configured(text)
+    assert leaked not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live in Sketty and the lanes there are dark",
+        "Girls wait at Digbeth coach station with nobody around",
+        "Wigan and Leigh have been forgotten in this plan",
+        "We called Sutton police twice that night",
+        "The Bridge SARC in Bristol is what good looks like",
+        "Ask for Angela should be in every bar",
+        "We asked Brent Council for lighting",
+        "Students at Leeds Beckett and Liverpool John Moores need this too",
+        "Avon and Somerset need to do what they say",
+        "He sent money through Monzo and messaged her on Roblox",
+    ],
+)
+def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
+    assert configured(text) == text
