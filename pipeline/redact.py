@@ -120,7 +120,7 @@ REFERENCE_RE = re.compile(
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
     r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
-    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
+    r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant|driver|licence|license)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
     r"\s?#?\d{2,6}[A-Z]{0,3}\b",
     re.IGNORECASE,
 )
@@ -157,11 +157,19 @@ QUOTED_HANDLE_RE = regex.compile(
     rf"(?i)\b(?:as|by)\s+['\"\u2018\u201c]([\p{{L}}\d_.-]{{3,40}})['\"\u2019\u201d]\s+on\s+{_PLATFORM}\b"
     rf"|\b{_PLATFORM}\s+as\s+['\"\u2018\u201c]([\p{{L}}\d_.-]{{3,40}})['\"\u2019\u201d]"
 )
+# "52 Heathway, Dagenham, RM10 8AA": a number and a capitalised name before a town and a postcode.
+ADDRESS_BEFORE_POSTCODE_RE = regex.compile(
+    r"(?<![\w/.-])(\d{1,4}[A-Za-z]?\s+\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)"
+    r"(?=,\s*(?:\p{Lu}[\p{L}' -]+,\s*)?(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
+)
+# A dating profile's name and age in quotes: "'Will, 34, Canary Wharf'", "'Chester, 29'".
+PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
 # "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
-    r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named)\s+)?@?([\p{L}\d_.]{3,40})"
+    r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named|he's|she's|hes|shes|he\s+is|she\s+is)\s+)?@?"
+    r"([\p{L}\d_.]{3,40})"
 )
 _STREET_WORDS = (
     r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
@@ -315,7 +323,7 @@ _PLACE_PREPOSITIONS = _folded("in near around outside through across towards tow
 _NOT_PLACE_VERBS = _folded("believe believed believes confide confided trust trusted interest interested".split())
 _PLACE_NOUNS = _folded(
     "station ward wards halls hall bridge estate estates campus market area areas village town centre center "
-    "library mosque church interchange junction roundabout metro tube overground uni university college "
+    "school academy library mosque church interchange junction roundabout metro tube overground uni university college "
     "high shopping leisure park road district ward's branch neighbourhood community communities".split()
 )
 
@@ -458,6 +466,8 @@ def _pattern_items(text: str) -> list[Item]:
     add(PLATE_RE, "plate")
     add(CUE_PLATE_RE, "plate", 1)
     add(REFERENCE_RE, "reference")
+    for m in ADDRESS_BEFORE_POSTCODE_RE.finditer(text):
+        items.append(Item(m.start(1), m.end(1), "address"))
     for m in ADDRESS_RE.finditer(text):
         words = (m.group(1) or "").split()
         if any(w.casefold() in _NOT_NAMES or w.casefold() in STOP_WORDS or w.isdigit() for w in words):
@@ -574,6 +584,8 @@ class Redactor:
             g = 1 if m.group(1) else 2
             if fold(m.group(g)) not in _RELATIONS:
                 out.append(Item(m.start(g), m.end(g), "handle"))
+        for m in PROFILE_NAME_RE.finditer(text):
+            out.append(Item(m.start(1), m.end(1), "name"))
         for m in DOTTED_HANDLE_RE.finditer(text):
             last = m.group().rsplit(".", 1)[-1]
             if not re.fullmatch(_TLD, last, re.IGNORECASE):  # "met.police.uk" is an address, not a handle
@@ -607,6 +619,8 @@ class Redactor:
             and (len(before) < 2 or before[-2].key not in _NOT_PLACE_VERBS)
         ):
             return True
+        if re.match(r",\s*(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b", text[b:]):
+            return True  # the town before a postcode
         # "Digbeth station", "Digbeth coach station"
         if after and gap_after == " " and not after[0].cap:
             if after[0].key in _PLACE_NOUNS:
@@ -640,10 +654,25 @@ class Redactor:
         """(start, end) of "cody braithwaite": a first name of the lists (even one that is a word) and a surname
         after it that is no word; else None."""
         i = next((x for x, u in enumerate(toks) if u is t), None)
-        if i is None or i + 1 >= len(toks) or t.key not in self.first or t.key in STOP_WORDS:
+        if i is None or i + 1 >= len(toks) or t.key not in self.first:
             return None
         nb = toks[i + 1]
-        if text[t.end : nb.start] != " " or self._is_common(nb.key) or nb.key in STOP_WORDS or len(nb.key) < 3:
+        if t.key in STOP_WORDS and not (t.cap and nb.cap and not t.text.isupper()):
+            return None  # "Will Prentice", not "will be"
+        # A surname that is also a word goes with a common first name when both are capitalised ("Will Prentice").
+        surname_word = (
+            t.cap
+            and nb.cap
+            and nb.key in self.last
+            and not t.sent_start
+            or (t.cap and nb.cap and t.key in self.common_first and nb.key in self.last)
+        )
+        if (
+            text[t.end : nb.start] != " "
+            or (self._is_common(nb.key) and not surname_word)
+            or nb.key in STOP_WORDS
+            or len(nb.key) < 3
+        ):
             return None
         return t.start, nb.end
 
@@ -850,7 +879,7 @@ class Redactor:
             ):
                 take(i + 1, True, context)
             if k in _CALLED and nxt is not None:
-                take(i + 1, nxt.cap or self._known(nxt.key), context)
+                take(i + 1, nxt.cap or self._known(nxt.key) or not self._is_common(nxt.key), context)
             elif (
                 nxt is not None
                 and prev is not None
@@ -878,6 +907,9 @@ class Redactor:
                             break
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
             intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
+            he_is = k in ("hes", "shes") or (k in ("he", "she") and text[t.end : t.end + 2] in ("'s", "\u2019s"))
+            if he_is and nxt is not None and nxt.cap and nxt.key in self.first:
+                take(i + 1, True, context)  # "He's Gareth Haigh, from Castleford"
             if intro and nxt is not None and nxt.key not in STOP_WORDS and nxt.key not in _NATIONS:
                 punct_after = bool(re.match(r"\s*[,.!?;:\-\u2013]|\s*$", text[nxt.end :]))
                 if (nxt.cap and (nxt.key in self.first or not self._is_common(nxt.key))) or (
@@ -923,7 +955,7 @@ class Redactor:
                 and (k in self.first or (t.cap and not t.sent_start and not self._is_common(k)))
                 and (k not in STOP_WORDS or (t.cap and not t.sent_start))
                 and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
-                and re.fullmatch(r"\s*,\s*", text[t.end : nxt.start])
+                and re.fullmatch(r"\s*,\s*(?:\d{1,2}\s*,\s*)?", text[t.end : nxt.start])
                 and any(toks[x].key in _RELATIONS or toks[x].key in _PEOPLE for x in range(max(0, i - 5), i))
             ):
                 take(i, True, context, title=True)

@@ -280,6 +280,14 @@ def configured() -> Redactor:
         ("his account is tyler.x.07 and he messages her daily", "tyler.x.07"),
         ("he goes by 'scouse' on insta", "scouse"),
         ("crime ref 0724 6613 2291, nothing since", "2291"),
+        ("Thanks for reading, from Will Prentice, driver 2281", "Prentice"),
+        ("Thanks for reading. Will Prentice, driver 2281", "2281"),
+        ("on Hinge he was 'Chester, 29' and he lied about everything", "Chester"),
+        ("He's Gareth Haigh, from Castleford, and he posts about me", "Gareth"),
+        ("A 32 YEAR OLD MAN CALLED RAVINDER SANDHU MESSAGED HER", "SANDHU"),
+        ("One of our girls, Angel-Rose, 14, keeps going missing", "Angel-Rose"),
+        ("on tiktok he's lewisjayyy and he posts girls", "lewisjayyy"),
+        ("He runs a farm at 52 Heathway, Dagenham, RM10 8AA and keeps girls there", "Heathway"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -300,6 +308,8 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "Students at Leeds Beckett and Liverpool John Moores need this too",
         "Avon and Somerset need to do what they say",
         "He sent money through Monzo and messaged her on Roblox",
+        "Girls from Saltley school go there after lessons",
+        "John Lewis, Marks & Spencer and Selfridges should join the scheme",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
