@@ -8,30 +8,25 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from pipeline import evaluate as ev
-from pipeline.classify import (
-    CharTfidfVectorizer,
-    CharWbNgrams,
-    NBMember,
+from pipeline.calibration import (
     Platt,
-    QuestionFeatures,
-    SpacyTokenizer,
-    ThemeClassifier,
     calibrate_scores,
-    class_weights,
-    cv_splits,
     decide,
     fit_top_calibration,
     macro_f1_single,
-    model_input,
-    nb_ratios,
     recalibrate_top,
     tune_class_weights,
     tune_thresholds,
 )
+from pipeline.classifier import NBMember, ThemeClassifier, choose_mode, class_weights, nb_ratios
 from pipeline.config import Config
+from pipeline.crossfit import cv_splits
 from pipeline.evaluate import headline, majority_baseline, score
+from pipeline.features import CharTfidfVectorizer, CharWbNgrams, QuestionFeatures, SpacyTokenizer, model_input
+from pipeline.selection import simplest_within_noise
 from pipeline.taxonomy import Taxonomy, Theme
-from pipeline.train import choose_mode, prepare_training_data, simplest_within_noise, theme_documents, train_model
+from pipeline.train import train_model
+from pipeline.trainingdata import prepare_training_data, theme_documents
 
 # A corpus small enough to read: three themes, some answers with two.
 LIGHT = [
@@ -285,7 +280,7 @@ def test_nb_member_scores_equal_an_svm_on_scaled_features(mode: str) -> None:
     data = _data(multi=mode == "multilabel")
     X = TfidfVectorizer().fit_transform(data.texts).tocsr()
     cfg = _cfg().model
-    member = NBMember.fit(X, data.Y, cfg, C=0.5, mode=mode)
+    member = NBMember.fit(X, data.Y, 0.5, mode, cfg.class_weight, cfg.random_state)
     r = nb_ratios(X, data.Y)
     for j in range(data.Y.shape[1]):
         # The tiny single-label corpus is balanced (every class weight 1); multi-label weighs each theme.
@@ -299,11 +294,13 @@ def test_nb_member_scores_equal_an_svm_on_scaled_features(mode: str) -> None:
 def test_ensemble_probability_is_the_mean_of_its_members(mode: str) -> None:
     data = _data(multi=mode == "multilabel")
     X = TfidfVectorizer().fit_transform(data.texts).tocsr()
-    clf = ThemeClassifier(config=_cfg().model, C=1.0, mode=mode, nb_C=0.05).fit(X, data.Y)
+    clf = ThemeClassifier(C=1.0, mode=mode, nb_C=0.05).fit(X, data.Y)
     first, second = clf.member_scores(X)
     expected = (
         calibrate_scores(clf.calibration_, first, mode) + calibrate_scores(clf.nb_calibration_, second, mode)
     ) / 2
+    if clf.top_calibration_ is not None:  # single-label: then the decided theme's probability is recalibrated
+        expected = recalibrate_top(expected, clf.thresholds_, clf.top_calibration_)
     assert np.allclose(clf.predict_proba(X), expected)
     if mode == "single":
         assert np.allclose(clf.predict_proba(X).sum(axis=1), 1.0)
@@ -510,12 +507,12 @@ def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
     Y = np.zeros((len(texts), 4), dtype=np.int8)
     Y[:9, 0] = Y[9:18, 1] = Y[18:, 2] = 1
     Y[:, 3] = 1  # a theme in every row: no model, a constant score
-    clf = ThemeClassifier(config=Config().model, mode="multilabel").fit(X, Y)
-    want = np.column_stack([e.decision_function(X) for e in clf.estimators_[:3]])
+    clf = ThemeClassifier(mode="multilabel").fit(X, Y)
+    want = np.column_stack([e.decision_function(X) for e in clf.linear_.estimators[:3]])
     got = clf.decision_scores(X)
     np.testing.assert_allclose(got[:, :3], want, rtol=1e-12, atol=1e-12)
     assert (got[:, 3] == 1e3).all()
-    assert "_stacked_cache" not in clf.__getstate__()  # the cache is rebuilt after loading, not saved
+    assert "_stacked_cache" not in clf.linear_.__getstate__()  # the cache is rebuilt after loading, not saved
 
 
 @pytest.mark.parametrize("mode", ["single", "multilabel"])
@@ -525,8 +522,8 @@ def test_weights_are_kept_in_float32_and_score_as_float64_weights_do(mode: str) 
     y = np.repeat([0, 1, 2], 9)
     Y = np.eye(3, dtype=np.int8)[y]
     cfg = Config().model
-    clf = ThemeClassifier(config=cfg, C=1.0, mode=mode).fit(X, Y)
-    assert all(e.coef_.dtype == np.float32 for e in clf.estimators_)
+    clf = ThemeClassifier(C=1.0, mode=mode).fit(X, Y)
+    assert all(e.coef_.dtype == np.float32 for e in clf.linear_.estimators)
     cw = lambda t: class_weights(t, cfg.class_weight)  # noqa: E731
     svm = lambda t: LinearSVC(C=1.0, class_weight=cw(t), dual="auto", max_iter=5000, random_state=0)  # noqa: E731
     X64 = X.astype(np.float64)
