@@ -20,15 +20,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConsultError
-from .paths import TAXONOMY
 
 # Theme cells separate keys with ';' and review files refuse ',' and '|' (a likely wrong separator): no key holds
 # them, nor a line break or tab. A leading = + - @ would make a spreadsheet read the cell as a formula.
 BREAKING = ";|,\n\r\t"
 FORBIDDEN_IN_IDS = BREAKING  # the characters a key never holds (for code that makes ids of its own)
-# The repository's taxonomy, relative to the current folder, for callers not yet workspace-aware; commands use
-# ``project.taxonomy`` of the workspace (see pipeline.workspace).
-DEFAULT_TAXONOMY = TAXONOMY
 
 
 def theme_key(label: str) -> str:
