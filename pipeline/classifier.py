@@ -30,8 +30,15 @@ MEMBERS = ("linear", "nb")
 """The ensemble's members, in order: the linear models, then the NB-SVM member."""
 
 
-def class_weights(y: np.ndarray, scheme: str) -> dict[int, float] | None:
-    """``balanced``: n / (k * n_c); ``balanced_sqrt``: its square root (halfway to no weighting); ``none``."""
+ClassWeight = str | dict[int, float]
+"""A weighting scheme (see :func:`class_weights`), or each class's weight."""
+
+
+def class_weights(y: np.ndarray, scheme: ClassWeight) -> dict[int, float] | None:
+    """``balanced``: n / (k * n_c); ``balanced_sqrt``: its square root (halfway to no weighting); ``none``; or a
+    dict of each class's weight (1 for a class it does not name)."""
+    if isinstance(scheme, dict):
+        return {int(c): float(scheme.get(int(c), 1.0)) for c in np.unique(y)}
     if scheme == "none":
         return None
     classes, counts = np.unique(y, return_counts=True)
@@ -41,7 +48,9 @@ def class_weights(y: np.ndarray, scheme: str) -> dict[int, float] | None:
     return {int(c): float(v) for c, v in zip(classes, w, strict=True)}
 
 
-def _base_estimator(estimator: str, class_weight: str, C: float, y: np.ndarray, random_state: int) -> BaseEstimator:
+def _base_estimator(
+    estimator: str, class_weight: ClassWeight, C: float, y: np.ndarray, random_state: int
+) -> BaseEstimator:
     cw = class_weights(y, class_weight)
     if estimator == "svm":
         return LinearSVC(C=C, class_weight=cw, dual="auto", max_iter=5000, random_state=random_state)
@@ -83,7 +92,7 @@ class NBMember:
     intercept: np.ndarray  # (themes,)
 
     @classmethod
-    def fit(cls, X: Any, Y: np.ndarray, C: float, mode: str, class_weight: str, random_state: int) -> NBMember:
+    def fit(cls, X: Any, Y: np.ndarray, C: float, mode: str, class_weight: ClassWeight, random_state: int) -> NBMember:
         """One SVM per theme. Single-label: each answer weighted by its theme's class weight, as the one-vs-rest
         models of the first member are; multi-label: each theme's own balanced weights."""
         X = X.tocsr() if sp.issparse(X) else sp.csr_matrix(X)
@@ -133,7 +142,7 @@ class LinearMember:
 
     @classmethod
     def fit(
-        cls, X: Any, Y: np.ndarray, C: float, mode: str, estimator: str, class_weight: str, random_state: int
+        cls, X: Any, Y: np.ndarray, C: float, mode: str, estimator: str, class_weight: ClassWeight, random_state: int
     ) -> LinearMember:
         if sp.issparse(X) and X.dtype != np.float64:
             X = sp.csr_matrix(X, dtype=np.float64)  # liblinear needs float64: convert once, not once per theme
@@ -228,7 +237,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     With ``nb_C`` set, an :class:`NBMember` is fitted too and the probabilities are the mean of the two members'
     calibrated probabilities. ``estimator``: ``svm`` (LinearSVC) or ``logreg``; ``class_weight``: ``balanced``,
-    ``balanced_sqrt`` or ``none`` (:func:`class_weights`).
+    ``balanced_sqrt``, ``none`` (:func:`class_weights`) or a dict of each class's weight (multi-label: of a theme's
+    absence, 0, and presence, 1, in each binary model).
 
     ``tone``: a fitted :class:`pipeline.tone.ToneModel` carried with the themes (trained on its own labels,
     prefit: ``fit`` leaves it as it is), or None.
@@ -240,7 +250,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         mode: str = "auto",
         nb_C: float | None = None,
         estimator: str = "svm",
-        class_weight: str = "balanced_sqrt",
+        class_weight: ClassWeight = "balanced_sqrt",
         tune_decisions: bool = False,
         default_threshold: float = 0.5,
         cv: int = 5,
@@ -285,23 +295,30 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"ThemeClassifier needs at least 2 classes; got {len(classes)} class")
         return np.eye(len(classes), dtype=np.int8)[codes], "single", classes, False
 
-    def _params(self, mode: str) -> dict[str, Any]:
+    def _class_weight(self, classes: np.ndarray, matrix: bool) -> ClassWeight:
+        """``class_weight`` as the members take it: a dict keyed by labels becomes one keyed by column."""
+        cw = self.class_weight
+        if isinstance(cw, dict) and not matrix:
+            return {j: float(cw[c]) for j, c in enumerate(classes) if c in cw}
+        return cw
+
+    def _params(self, mode: str, classes: np.ndarray, matrix: bool) -> dict[str, Any]:
         return {
             "C": self.C,
             "nb_C": self.nb_C,
             "mode": mode,
             "estimator": self.estimator,
-            "class_weight": self.class_weight,
+            "class_weight": self._class_weight(classes, matrix),
             "random_state": self.random_state,
         }
 
     def _out_of_fold(
-        self, X: Any, Y: np.ndarray, mode: str, always_train: Any, members: Sequence[str]
+        self, X: Any, Y: np.ndarray, params: dict[str, Any], always_train: Any, members: Sequence[str]
     ) -> tuple[list[np.ndarray], np.ndarray, Splits]:
+        mode = params["mode"]
         always = np.zeros(Y.shape[0], dtype=bool) if always_train is None else np.asarray(always_train, dtype=bool)
         scored, kept = np.flatnonzero(~always), np.flatnonzero(always)
         splits = cv_splits(Y[scored], mode, self.cv, self.random_state)
-        params = self._params(mode)
         out = []
         for member in members:
             if member not in MEMBERS or (member == "nb" and self.nb_C is None):
@@ -317,8 +334,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         (scored rows x themes) per member. Rows marked in ``always_train`` join every fold's training and are
         never scored (e.g. texts describing the themes)."""
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], multi_output=True)
-        Y, mode, _, _ = self._targets(y)
-        return self._out_of_fold(X, Y, mode, always_train, members)[0]
+        Y, mode, classes, matrix = self._targets(y)
+        return self._out_of_fold(X, Y, self._params(mode, classes, matrix), always_train, members)[0]
 
     # --- fitting -----------------------------------------------------------------------------------------------
 
@@ -331,21 +348,22 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], multi_output=True)
         Y, mode, self.classes_, self.matrix_target_ = self._targets(y)
         self.mode_ = mode
+        self.target_dtype_ = Y.dtype if self.matrix_target_ else self.classes_.dtype
+        params = self._params(mode, self.classes_, self.matrix_target_)
         self.n_themes_ = Y.shape[1]
         members = ["linear"] + (["nb"] if self.nb_C is not None else [])
         always = np.zeros(Y.shape[0], dtype=bool) if always_train is None else np.asarray(always_train, dtype=bool)
         if oof_scores is None:
-            oof_scores = self._out_of_fold(X, Y, mode, always, members)[0]
+            oof_scores = self._out_of_fold(X, Y, params, always, members)[0]
         oof = [np.asarray(s, dtype=float) for s in oof_scores]
         if len(oof) != len(members) or any(s.shape != (int((~always).sum()), Y.shape[1]) for s in oof):
             raise ValueError(f"oof_scores must hold {len(members)} array(s) of shape (scored rows, themes)")
         dec = fit_decisions(oof, Y[~always], mode, self.default_threshold, self.tune_decisions)
         if sp.issparse(X) and X.dtype != np.float64:
             X = sp.csr_matrix(X, dtype=np.float64)  # liblinear needs float64: convert once for both members
-        self.linear_ = LinearMember.fit(X, Y, self.C, mode, self.estimator, self.class_weight, self.random_state)
-        self.nb_ = (
-            None if self.nb_C is None else NBMember.fit(X, Y, self.nb_C, mode, self.class_weight, self.random_state)
-        )
+        cw = params["class_weight"]
+        self.linear_ = LinearMember.fit(X, Y, self.C, mode, self.estimator, cw, self.random_state)
+        self.nb_ = None if self.nb_C is None else NBMember.fit(X, Y, self.nb_C, mode, cw, self.random_state)
         self.calibration_ = dec.calibrations[0]
         self.nb_calibration_ = dec.calibrations[1] if self.nb_ is not None else None
         self.thresholds_ = dec.thresholds
@@ -385,4 +403,4 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """The binary theme matrix (when fitted on one), else the label of each row."""
         D = self.decide(self.predict_proba(X))
-        return D if self.matrix_target_ else self.classes_[D.argmax(axis=1)]
+        return D.astype(self.target_dtype_) if self.matrix_target_ else self.classes_[D.argmax(axis=1)]
