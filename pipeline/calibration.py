@@ -45,9 +45,10 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 def calibrate_scores(calibration: list[Platt] | float, scores: np.ndarray, mode: str) -> np.ndarray:
     """Probabilities from raw scores: softmax with temperature (single-label) or Platt per theme."""
-    if mode == "single":
-        return softmax(scores / float(calibration), axis=1)  # type: ignore[arg-type]
-    return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(calibration)])  # type: ignore[union-attr]
+    if mode == "single" and not isinstance(calibration, list):
+        return np.asarray(softmax(scores / float(calibration), axis=1))
+    assert isinstance(calibration, list)
+    return np.column_stack([cal(scores[:, j]) for j, cal in enumerate(calibration)])
 
 
 def _decided(proba: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -99,10 +99,10 @@ def score(
         rng = np.random.default_rng(seed)
         intervals: dict[str, list[np.ndarray]] = {k: [] for k in point}
         for w in _resample_weights(n, bootstrap, rng):
-            for k, v in _summary(Y_true, Y_pred, w, mode).items():
-                intervals[k].append(v)
+            for k, resampled in _summary(Y_true, Y_pred, w, mode).items():
+                intervals[k].append(resampled)
         for k, v in point.items():
-            allv = np.concatenate(intervals[k])
+            allv: np.ndarray = np.concatenate(intervals[k])
             result[k] = {
                 "value": round(v, 4),
                 "ci95": [round(float(np.percentile(allv, 2.5)), 4), round(float(np.percentile(allv, 97.5)), 4)],
@@ -156,7 +156,7 @@ def calibration(
         hit = Y_true.ravel().astype(float)
         brier = float(((p - hit) ** 2).mean())
     which = np.minimum((p * bins).astype(int), bins - 1)
-    rows = []
+    bin_rows: list[dict[str, Any]] = []
     ece = 0.0
     for b in range(bins):
         m = which == b
@@ -164,7 +164,7 @@ def calibration(
             continue
         mean_p, share = float(p[m].mean()), float(hit[m].mean())
         ece += m.sum() / len(p) * abs(mean_p - share)
-        rows.append(
+        bin_rows.append(
             {
                 "from": b / bins,
                 "to": (b + 1) / bins,
@@ -173,7 +173,7 @@ def calibration(
                 "observed": round(share, 4),
             }
         )
-    return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": rows}
+    return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": bin_rows}
 
 
 def headline(scores: dict[str, Any]) -> dict[str, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from .provenance import package_versions
 _WORD = re.compile(r"(?u)\b\w+\b")
 
 
-ModelInput = Sequence[str] | pd.DataFrame
+ModelInput: TypeAlias = Sequence[str] | pd.DataFrame
 
 
 def model_input(texts: Sequence[str], questions: Sequence[str] | None = None) -> ModelInput:

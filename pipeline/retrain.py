@@ -369,10 +369,8 @@ def retrain(
         for n in split_label_names(cell, ic.label_separator, taxonomy.lookup() if taxonomy else ())
     }
     previous = parent_card.get("theme_names") or {}
-    data.theme_names = {
-        t: (taxonomy.get(t).label if taxonomy and taxonomy.get(t) else written.get(t) or previous.get(t, t))
-        for t in data.themes
-    }
+    known = {t.key: t.label for t in taxonomy.themes} if taxonomy else {}
+    data.theme_names = {t: known.get(t) or written.get(t) or previous.get(t, t) for t in data.themes}
     pipe, report = train_model(data, config, lang, progress)
     tone, tone_block = None, None
     if any(ts.train.tones):
