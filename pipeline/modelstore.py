@@ -1,7 +1,8 @@
 """Model directories: the whole sklearn Pipeline in ``model.joblib`` beside ``model-card.json``.
 
 joblib files run code when loaded, so :func:`load_model` loads only a file whose SHA-256 matches the one
-its card records, and only with the scikit-learn version it was saved with.
+its card records, and only with the scikit-learn version it was saved with. A model is read from a model
+directory or from the current version of a registry (``models/<name>/``, see :mod:`pipeline.registry`).
 """
 
 from __future__ import annotations
@@ -161,6 +162,13 @@ def load_model(model_dir: Path) -> LoadedModel:
         )
     try:
         pipeline = joblib.load(path)
+    except ModuleNotFoundError as e:
+        if (e.name or "").startswith("pipeline."):  # e.g. pipeline.classify, split by concept
+            raise ConsultError(
+                f"{path} was saved by an earlier consult, whose model code ({e.name}) has since moved",
+                f"Retrain it: 'consult train DATA -o {model_dir}' (or 'consult retrain' for a registry)",
+            ) from None
+        raise ConsultError(f"Cannot load {path} ({e})", "Retrain the model with 'consult train'") from None
     except Exception as e:  # a corrupt or incompatible pickle
         raise ConsultError(
             f"Cannot load {path} ({type(e).__name__}: {e})", "Retrain the model with 'consult train'"

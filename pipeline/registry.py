@@ -10,6 +10,9 @@ Layout of a registry (e.g. ``models/default/``)::
 Versions are never changed or deleted; promotion and rollback only move ``CURRENT`` (replaced in one step).
 Changes are serialised between processes by a lock file beside the registry (``.NAME.lock``).
 A plain model directory (``consult train DATA -o DIR``) still works wherever a registry does.
+
+This module changes registries; reading them (:func:`is_registry`, :func:`list_versions`, :func:`current_version`,
+:func:`resolve_model_dir`) lives in :mod:`pipeline.modelstore`, which loads models, and is re-exported here.
 """
 
 from __future__ import annotations
