@@ -7,14 +7,18 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from pipeline.classifier import ThemeClassifier
-from pipeline.config import ModelConfig
+from pipeline.calibration import calibrate_scores, recalibrate_top
+from pipeline.classifier import NBMember, ThemeClassifier, choose_mode, class_weights, nb_ratios
+from pipeline.config import Config, ModelConfig
+from pipeline.crossfit import cv_splits
 
-from .test_classify import COURT, LIGHT, PATROL
+from .test_classify import COURT, LIGHT, PATROL, _cfg, _data
 
 
 def _expected_failures(estimator: ThemeClassifier) -> dict[str, str]:
@@ -74,3 +78,96 @@ def test_a_saved_classifier_holds_no_settings_object() -> None:
     blob = pickle.dumps(ThemeClassifier(cv=3).fit(X, Y))
     assert b"pipeline.config" not in blob and ModelConfig.__name__.encode() not in blob
     assert all(not hasattr(v, "model_dump") for v in ThemeClassifier().get_params().values())
+
+
+def test_mode_switch() -> None:
+    single = _data(multi=False)
+    multi = _data(multi=True)
+    assert choose_mode(single.Y, "auto") == "single"
+    assert choose_mode(multi.Y, "auto") == "multilabel"
+    assert choose_mode(single.Y, "multilabel") == "multilabel"
+
+
+def test_nb_ratios_hand_checked() -> None:
+    # Feature 0 occurs in both answers with the theme and in none without; feature 1 in one of each.
+    X = sp.csr_matrix(np.array([[0.5, 0.0], [0.2, 0.9], [0.0, 0.4]]))
+    r = nb_ratios(X, np.array([[1], [1], [0]]), alpha=1.0)
+    # p = (1 + [2, 1]) / 5, q = (1 + [0, 1]) / 3
+    assert np.allclose(r[0], np.log([(3 / 5) / (1 / 3), (2 / 5) / (2 / 3)]))
+
+
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_nb_member_scores_equal_an_svm_on_scaled_features(mode: str) -> None:
+    # The ratios are folded into the weights: scoring raw features must equal the SVM on scaled features.
+    data = _data(multi=mode == "multilabel")
+    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
+    cfg = _cfg().model
+    member = NBMember.fit(X, data.Y, 0.5, mode, cfg.class_weight, cfg.random_state)
+    r = nb_ratios(X, data.Y)
+    for j in range(data.Y.shape[1]):
+        # The tiny single-label corpus is balanced (every class weight 1); multi-label weighs each theme.
+        cw = class_weights(data.Y[:, j], cfg.class_weight) if mode == "multilabel" else None
+        svm = LinearSVC(C=0.5, class_weight=cw, dual="auto", max_iter=5000, random_state=cfg.random_state)
+        svm.fit(X @ sp.diags(r[j]), data.Y[:, j])
+        assert np.allclose(member.scores(X)[:, j], svm.decision_function(X @ sp.diags(r[j])), atol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_ensemble_probability_is_the_mean_of_its_members(mode: str) -> None:
+    data = _data(multi=mode == "multilabel")
+    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
+    clf = ThemeClassifier(C=1.0, mode=mode, nb_C=0.05).fit(X, data.Y)
+    first, second = clf.member_scores(X)
+    expected = (
+        calibrate_scores(clf.calibration_, first, mode) + calibrate_scores(clf.nb_calibration_, second, mode)
+    ) / 2
+    if clf.top_calibration_ is not None:  # single-label: then the decided theme's probability is recalibrated
+        expected = recalibrate_top(expected, clf.thresholds_, clf.top_calibration_)
+    assert np.allclose(clf.predict_proba(X), expected)
+    if mode == "single":
+        assert np.allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
+    texts = LIGHT + PATROL + COURT
+    X = TfidfVectorizer().fit_transform(texts)
+    Y = np.zeros((len(texts), 4), dtype=np.int8)
+    Y[:9, 0] = Y[9:18, 1] = Y[18:, 2] = 1
+    Y[:, 3] = 1  # a theme in every row: no model, a constant score
+    clf = ThemeClassifier(mode="multilabel").fit(X, Y)
+    want = np.column_stack([e.decision_function(X) for e in clf.linear_.estimators[:3]])
+    got = clf.decision_scores(X)
+    np.testing.assert_allclose(got[:, :3], want, rtol=1e-12, atol=1e-12)
+    assert (got[:, 3] == 1e3).all()
+    assert "_stacked_cache" not in clf.linear_.__getstate__()  # the cache is rebuilt after loading, not saved
+
+
+@pytest.mark.parametrize("mode", ["single", "multilabel"])
+def test_weights_are_kept_in_float32_and_score_as_float64_weights_do(mode: str) -> None:
+    texts = LIGHT + PATROL + COURT
+    X = TfidfVectorizer(dtype=np.float32).fit_transform(texts)
+    y = np.repeat([0, 1, 2], 9)
+    Y = np.eye(3, dtype=np.int8)[y]
+    cfg = Config().model
+    clf = ThemeClassifier(C=1.0, mode=mode).fit(X, Y)
+    assert all(e.coef_.dtype == np.float32 for e in clf.linear_.estimators)
+    cw = lambda t: class_weights(t, cfg.class_weight)  # noqa: E731
+    svm = lambda t: LinearSVC(C=1.0, class_weight=cw(t), dual="auto", max_iter=5000, random_state=0)  # noqa: E731
+    X64 = X.astype(np.float64)
+    if mode == "single":
+        want = svm(y).fit(X64, y).decision_function(X64)
+    else:
+        want = np.column_stack([svm(Y[:, j]).fit(X64, Y[:, j]).decision_function(X64) for j in range(3)])
+    np.testing.assert_allclose(clf.decision_scores(X), want, atol=1e-5)
+
+
+def test_a_rare_theme_does_not_lower_the_number_of_folds() -> None:
+    y = np.array([0] * 30 + [1] * 30 + [2] * 2)  # theme 2 has two answers
+    Y = np.eye(3, dtype=np.int8)[y]
+    splits = cv_splits(Y, "single", 5, 0)
+    assert len(splits) == 5
+    for tr, _ in splits:
+        assert set(y[tr]) == {0, 1, 2}  # every theme is in every training fold
+    assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(len(y)))
+    # Fewer answers than folds: as many folds as the largest theme allows.
+    assert len(cv_splits(np.eye(2, dtype=np.int8)[[0, 0, 0, 1, 1]], "single", 5, 0)) == 3
