@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, check_X_y, column_or_1d, validate_data
 
 from .calibration import combine_members, decide, fit_decisions, recalibrate_top
 from .crossfit import Splits, cv_splits, out_of_fold
@@ -333,7 +333,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """Out-of-fold raw scores of ``members`` with these parameters, on the folds ``fit`` uses: one array
         (scored rows x themes) per member. Rows marked in ``always_train`` join every fold's training and are
         never scored (e.g. texts describing the themes)."""
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], multi_output=True)
+        X, y = check_X_y(X, y, accept_sparse="csr", dtype=[np.float64, np.float32], multi_output=True)
         Y, mode, classes, matrix = self._targets(y)
         return self._out_of_fold(X, Y, self._params(mode, classes, matrix), always_train, members)[0]
 
