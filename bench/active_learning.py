@@ -38,7 +38,8 @@ from pipeline import evaluate as ev  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.review import select_for_review  # noqa: E402
 from pipeline.taxonomy import split_labels  # noqa: E402
-from pipeline.train import prepare_training_data, train_model  # noqa: E402
+from pipeline.train import train_model  # noqa: E402
+from pipeline.trainingdata import prepare_training_data  # noqa: E402
 
 NHS = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
 SHIPPED = ROOT / "data" / "consultation_labelled.csv"

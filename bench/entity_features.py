@@ -72,7 +72,7 @@ def main() -> None:
     data = tr.prepare_training_data(df["id"].tolist(), df["text"].tolist(), df["labels"].tolist(), ";", None, 2)
     lang = spacy_language(cfg.entities.spacy_model)
     # Entities of the normalised texts (the classifier's features see normalised text), found once.
-    from pipeline.classify import TextNormaliser
+    from pipeline.features import TextNormaliser
 
     # Theme descriptions (model.theme_texts) are training rows too: their entities are found the same way.
     norm = TextNormaliser().transform(data.texts + [t for _, t in data.theme_docs])

@@ -30,10 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import evaluate as ev  # noqa: E402
-from pipeline.classify import model_input  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.entities import spacy_language  # noqa: E402
-from pipeline.train import prepare_training_data, train_model  # noqa: E402
+from pipeline.features import model_input  # noqa: E402
+from pipeline.train import train_model  # noqa: E402
+from pipeline.trainingdata import prepare_training_data  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
 GOALS = {"label": {"accuracy": 0.73, "macro_f1": 0.63}, "subcategory": {"accuracy": 0.62, "macro_f1": 0.40}}

@@ -37,7 +37,8 @@ from bench.active_learning import FAST, NHS, SHIPPED, to_matrix  # noqa: E402
 from pipeline import evaluate as ev  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.taxonomy import Taxonomy, load_taxonomy, split_labels  # noqa: E402
-from pipeline.train import prepare_training_data, train_model  # noqa: E402
+from pipeline.train import train_model  # noqa: E402
+from pipeline.trainingdata import prepare_training_data  # noqa: E402
 
 # The config overrides for off and on of each compared setting.
 SETTINGS = {

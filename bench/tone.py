@@ -33,11 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import evaluate as ev  # noqa: E402
-from pipeline.classify import model_input  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.entities import spacy_language  # noqa: E402
+from pipeline.features import model_input  # noqa: E402
 from pipeline.tone import read_tones  # noqa: E402
-from pipeline.train import prepare_training_data, tone_training_data, train_model, train_tone  # noqa: E402
+from pipeline.train import train_model, train_tone  # noqa: E402
+from pipeline.trainingdata import prepare_training_data, tone_training_data  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "nhs_fft_phase1" / "feedback.csv"
 GOAL = {"accuracy": 0.85, "macro_f1": 0.83, "answers_per_second": 5000}

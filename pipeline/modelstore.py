@@ -1,7 +1,8 @@
 """Model directories: the whole sklearn Pipeline in ``model.joblib`` beside ``model-card.json``.
 
 joblib files run code when loaded, so :func:`load_model` loads only a file whose SHA-256 matches the one
-its card records, and only with the scikit-learn version it was saved with.
+its card records, and only with the scikit-learn version it was saved with. A model is read from a model
+directory or from the current version of a registry (``models/<name>/``, see :mod:`pipeline.registry`).
 """
 
 from __future__ import annotations
@@ -9,47 +10,26 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import joblib
+import sklearn
 
 from .atomic import atomic_dir, check_space, usual_permissions
 from .errors import ConsultError
+from .features import ModelInput, pipeline_input, pipeline_questions
+from .provenance import sha256_file
 from .tables import check_writable
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.json"
 CARD_SCHEMA = 1
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def package_versions(packages: tuple[str, ...]) -> dict[str, str]:
-    """Installed version of each package ("not installed" when absent)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in packages:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def library_versions() -> dict[str, str]:
-    import platform
-
-    libs = ("consult", "scikit-learn", "numpy", "scipy", "spacy", "pandas", "joblib")
-    return {"python": platform.python_version(), **package_versions(libs)}
+CURRENT_FILE = "CURRENT"
+VERSION_NAME = re.compile(r"^v(\d{4,})$")
 
 
 @dataclass
@@ -73,9 +53,13 @@ class LoadedModel:
     @property
     def questions(self) -> list[str]:
         """The questions the model has per-question features for ([]: it reads the text alone)."""
-        from .classify import pipeline_questions
-
         return pipeline_questions(self.pipeline)
+
+
+def model_input_for(model: LoadedModel, texts: Sequence[str], questions: Sequence[str] | None) -> ModelInput:
+    """The model's input for ``texts``: with the question each responds to, if the model reads them (it refuses
+    input without them, naming the model)."""
+    return pipeline_input(model.pipeline, texts, questions, f"Model {model.version}")
 
 
 def check_model_output(model_dir: Path, *inputs: Path | None) -> None:
@@ -159,10 +143,6 @@ def load_model(model_dir: Path) -> LoadedModel:
     """Load a model directory after checking the file's SHA-256 and the scikit-learn version.
 
     A model registry (``models/<name>/`` with versions) loads its current version."""
-    import sklearn
-
-    from .registry import resolve_model_dir
-
     model_dir = resolve_model_dir(Path(model_dir))
     card = read_card(model_dir)
     path = model_dir / card.get("model_file", MODEL_FILE)
@@ -182,8 +162,85 @@ def load_model(model_dir: Path) -> LoadedModel:
         )
     try:
         pipeline = joblib.load(path)
+    except ModuleNotFoundError as e:
+        if (e.name or "").startswith("pipeline."):  # e.g. pipeline.classify, split by concept
+            raise ConsultError(
+                f"{path} was saved by an earlier consult, whose model code ({e.name}) has since moved",
+                f"Retrain it: 'consult train DATA -o {model_dir}' (or 'consult retrain' for a registry)",
+            ) from None
+        raise ConsultError(f"Cannot load {path} ({e})", "Retrain the model with 'consult train'") from None
     except Exception as e:  # a corrupt or incompatible pickle
         raise ConsultError(
             f"Cannot load {path} ({type(e).__name__}: {e})", "Retrain the model with 'consult train'"
         ) from None
     return LoadedModel(pipeline=pipeline, card=card, path=model_dir)
+
+
+# --- where a model is read from: a model directory, or the current version of a registry ---------------
+
+
+def is_registry(path: Path) -> bool:
+    path = Path(path)
+    return (
+        path.is_dir()
+        and not is_model_dir(path)
+        and (
+            (path / CURRENT_FILE).is_file()
+            or any(VERSION_NAME.match(p.name) and is_model_dir(p) for p in path.iterdir())
+        )
+    )
+
+
+def list_versions(root: Path) -> list[str]:
+    """Version names in order (v0001, v0002, ...)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if VERSION_NAME.match(p.name) and is_model_dir(p)]
+    return sorted(found, key=lambda v: int(v[1:]))
+
+
+def current_version(root: Path) -> str | None:
+    f = Path(root) / CURRENT_FILE
+    if not f.is_file():
+        return None
+    v = f.read_text(encoding="utf-8").strip()
+    if not is_model_dir(Path(root) / v):
+        raise ConsultError(
+            f"{f} names version '{v}', which is not a model directory in {root}",
+            f"Point it at an existing version with 'consult models promote VERSION --model {root}'",
+        )
+    return v
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """The model directory to load: ``path`` itself if it is one, else the current version of a registry."""
+    path = Path(path)
+    if is_model_dir(path):
+        return path
+    if not path.exists():
+        raise ConsultError(f"Model {path} does not exist{_models_near(path)}", "Give one of those with --model")
+    if is_registry(path):
+        v = current_version(path)
+        if v is None:
+            raise ConsultError(
+                f"{path} has model versions but none is current (no {CURRENT_FILE} file)",
+                f"Choose one with 'consult models promote VERSION --model {path}'",
+            )
+        return path / v
+    return path  # load_model reports what is missing
+
+
+def _models_near(path: Path) -> str:
+    """What there is instead of a missing model: the versions of the registry it would be in, else the models
+    and registries beside it."""
+    parent = path.parent
+    if is_registry(parent):
+        cur = current_version(parent)
+        listed = ", ".join(f"{v}{' (current)' if v == cur else ''}" for v in list_versions(parent))
+        return f"; {parent} has versions {listed or 'none'}"
+    if parent.is_dir():
+        found = sorted(str(p) for p in parent.iterdir() if p.is_dir() and (is_model_dir(p) or is_registry(p)))
+        if found:
+            return f"; models in {parent}: {', '.join(found)}"
+    return f" (and {parent} holds no models)"

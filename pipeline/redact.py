@@ -40,6 +40,8 @@ from typing import Any
 import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from .entities import read_entity_names
+from .errors import ConsultError
 from .names import common_first_names, fold, name_lists
 
 PLACEHOLDERS = {
@@ -1275,18 +1277,15 @@ def redact(
 # --- a whole file ----------------------------------------------------------------------------------------------
 def place_names(patterns: Any) -> list[str]:
     """Every canonical name and alias of the entity ruler's file (places, transport, agencies): never names."""
-    import yaml
-
     if patterns is None:
         return []
     try:
-        with open(patterns, encoding="utf-8") as f:
-            data = yaml.safe_load(f.read()) or {}
-    except (OSError, yaml.YAMLError):
+        data, _ = read_entity_names(patterns)
+    except (ConsultError, OSError):
         return []  # the entities stage reports a missing or broken file; here it only means fewer places kept
     names: set[str] = set()
-    for label, entries in data.items():
-        if label == "exact" or not isinstance(entries, dict):
+    for entries in data.values():
+        if not isinstance(entries, dict):
             continue
         for canonical, aliases in entries.items():
             names |= {str(canonical), *(str(a) for a in aliases or [])}

@@ -10,15 +10,16 @@ Layout of a registry (e.g. ``models/default/``)::
 Versions are never changed or deleted; promotion and rollback only move ``CURRENT`` (replaced in one step).
 Changes are serialised between processes by a lock file beside the registry (``.NAME.lock``).
 A plain model directory (``consult train DATA -o DIR``) still works wherever a registry does.
+
+This module changes registries; reading them (:func:`is_registry`, :func:`list_versions`, :func:`current_version`,
+:func:`resolve_model_dir`) lives in :mod:`pipeline.modelstore`, which loads models, and is re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +29,21 @@ from filelock import FileLock, Timeout
 
 from .atomic import atomic_dir, write_bytes
 from .errors import ConsultError
-from .modelstore import CARD_FILE, is_model_dir, read_card, save_model
+from .modelstore import (
+    CARD_FILE,
+    CURRENT_FILE,
+    VERSION_NAME,
+    current_version,
+    is_model_dir,
+    is_registry,
+    list_versions,
+    read_card,
+    resolve_model_dir,
+    save_model,
+)
+from .provenance import utc_now
 
-CURRENT_FILE = "CURRENT"
 HISTORY_FILE = "history.jsonl"
-_VERSION = re.compile(r"^v(\d{4,})$")
 LOCK_TIMEOUT_SECONDS = 600
 
 __all__ = [
@@ -49,80 +60,12 @@ __all__ = [
 ]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def is_registry(path: Path) -> bool:
-    path = Path(path)
-    return (
-        path.is_dir()
-        and not is_model_dir(path)
-        and ((path / CURRENT_FILE).is_file() or any(_VERSION.match(p.name) and is_model_dir(p) for p in path.iterdir()))
-    )
-
-
-def list_versions(root: Path) -> list[str]:
-    """Version names in order (v0001, v0002, ...)."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    found = [p.name for p in root.iterdir() if _VERSION.match(p.name) and is_model_dir(p)]
-    return sorted(found, key=lambda v: int(v[1:]))
-
-
-def current_version(root: Path) -> str | None:
-    f = Path(root) / CURRENT_FILE
-    if not f.is_file():
-        return None
-    v = f.read_text(encoding="utf-8").strip()
-    if not is_model_dir(Path(root) / v):
-        raise ConsultError(
-            f"{f} names version '{v}', which is not a model directory in {root}",
-            f"Point it at an existing version with 'consult models promote VERSION --model {root}'",
-        )
-    return v
-
-
 def version_dir(root: Path, version: str) -> Path:
     d = Path(root) / version
-    if not _VERSION.match(version) or not is_model_dir(d):
+    if not VERSION_NAME.match(version) or not is_model_dir(d):
         have = ", ".join(list_versions(root)) or "none"
         raise ConsultError(f"{root} has no version '{version}' (versions: {have})", "Pick one of the listed versions")
     return d
-
-
-def resolve_model_dir(path: Path) -> Path:
-    """The model directory to load: ``path`` itself if it is one, else the current version of a registry."""
-    path = Path(path)
-    if is_model_dir(path):
-        return path
-    if not path.exists():
-        raise ConsultError(f"Model {path} does not exist{_models_near(path)}", "Give one of those with --model")
-    if is_registry(path):
-        v = current_version(path)
-        if v is None:
-            raise ConsultError(
-                f"{path} has model versions but none is current (no {CURRENT_FILE} file)",
-                f"Choose one with 'consult models promote VERSION --model {path}'",
-            )
-        return path / v
-    return path  # load_model reports what is missing
-
-
-def _models_near(path: Path) -> str:
-    """What there is instead of a missing model: the versions of the registry it would be in, else the models
-    and registries beside it."""
-    parent = path.parent
-    if is_registry(parent):
-        cur = current_version(parent)
-        listed = ", ".join(f"{v}{' (current)' if v == cur else ''}" for v in list_versions(parent))
-        return f"; {parent} has versions {listed or 'none'}"
-    if parent.is_dir():
-        found = sorted(str(p) for p in parent.iterdir() if p.is_dir() and (is_model_dir(p) or is_registry(p)))
-        if found:
-            return f"; models in {parent}: {', '.join(found)}"
-    return f" (and {parent} holds no models)"
 
 
 def history(root: Path) -> list[dict[str, Any]]:
@@ -156,7 +99,7 @@ def _set_current(root: Path, version: str, action: str, reason: str) -> dict[str
     """Log the change, then move CURRENT (call with the registry locked)."""
     root = Path(root)
     before = current_version(root)
-    event = {"time": _now(), "action": action, "from": before, "to": version, "reason": reason}
+    event = {"time": utc_now(), "action": action, "from": before, "to": version, "reason": reason}
     hist = root / HISTORY_FILE
     old = hist.read_bytes() if hist.is_file() else b""
     # History first: a crash leaves a logged but not applied change, never the reverse.

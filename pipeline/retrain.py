@@ -24,25 +24,19 @@ from typing import Any
 import numpy as np
 
 from . import evaluate as ev
-from .classify import model_input, pipeline_questions
+from .card import model_card, tone_card
 from .config import Config
 from .entities import spacy_language
+from .features import pipeline_input
 from .ingest import load_answers
-from .modelstore import is_model_dir, load_model, read_card, sha256_file
-from .registry import adopt_plain_model, current_version, promote, save_version
+from .modelstore import current_version, is_model_dir, load_model, read_card
+from .provenance import sha256_file
+from .registry import adopt_plain_model, promote, save_version
 from .review import AuditStore, latest_reviews, text_sha256
-from .taxonomy import Taxonomy, load_taxonomy, split_label_names, split_labels, theme_key
+from .taxonomy import Taxonomy, split_label_names, split_labels, taxonomy_for, theme_key
 from .tone import read_tones
-from .train import (
-    attach_tone,
-    card_basics,
-    prepare_training_data,
-    taxonomy_record,
-    tone_card,
-    tone_training_data,
-    train_model,
-    train_tone,
-)
+from .train import attach_tone, train_model, train_tone
+from .trainingdata import label_matrix, prepare_training_data, tone_training_data
 
 Progress = Callable[[str], None]
 
@@ -159,11 +153,8 @@ def _macro_f1(model_themes: list[str], pred: np.ndarray, truth: list[list[str]],
         return None
     space = sorted({t for lab in truth for t in lab} | set(model_themes))
     col = {t: j for j, t in enumerate(space)}
-    Yt = np.zeros((len(truth), len(space)), dtype=np.int8)
+    Yt = label_matrix(truth, space)
     Yp = np.zeros_like(Yt)
-    for r, lab in enumerate(truth):
-        for t in lab:
-            Yt[r, col[t]] = 1
     for j, t in enumerate(model_themes):
         Yp[:, col[t]] = pred[:, j]
     m = "single" if mode == "single" and bool((Yt.sum(1) == 1).all()) else "multilabel"
@@ -175,10 +166,7 @@ def _paired_se(old: tuple[Any, list[str], str], new: tuple[Any, list[str], str],
     bootstrap): how much of a difference could be noise."""
     space = sorted({t for lab in rows.labels for t in lab} | set(old[1]) | set(new[1]))
     col = {t: j for j, t in enumerate(space)}
-    Yt = np.zeros((len(rows.labels), len(space)), dtype=np.int8)
-    for r, lab in enumerate(rows.labels):
-        for t in lab:
-            Yt[r, col[t]] = 1
+    Yt = label_matrix(rows.labels, space)
     preds = []
     for pipe, themes, _ in (new, old):
         Yp = np.zeros_like(Yt)
@@ -195,8 +183,7 @@ def _predict(pipe: Any, rows: Rows) -> np.ndarray:
     if not rows.texts:
         return np.zeros((0, 0), dtype=np.int8)
     clf = pipe.named_steps["classify"]
-    X = model_input(rows.texts, rows.questions) if pipeline_questions(pipe) else rows.texts
-    return clf.decide(pipe.predict_proba(X))
+    return clf.decide(pipe.predict_proba(pipeline_input(pipe, rows.texts, rows.questions)))
 
 
 @dataclass
@@ -327,10 +314,9 @@ def retrain(
     parent = current_version(root) if root.exists() else None
     ic = config.ingest
     taxonomy_path = taxonomy_path or config.project.taxonomy
-    taxonomy: Taxonomy | None = load_taxonomy(taxonomy_path) if taxonomy_path else None
     parent_card = read_card(root / parent) if parent is not None else {}
-    if taxonomy is None and (parent_card.get("taxonomy") or {}).get("themes"):
-        taxonomy = Taxonomy.model_validate({"themes": parent_card["taxonomy"]["themes"]})
+    taxonomy: Taxonomy | None = taxonomy_for(taxonomy_path or None, parent_card)
+    if taxonomy is not None and not taxonomy_path:
         say(f"using the taxonomy {parent} was trained with ({len(taxonomy.themes)} themes, from its model card)")
     trained_on = Path(str((parent_card.get("training_data") or {}).get("path") or ""))
     if given_base is None and not base_path.is_file() and parent_card and trained_on.is_file():
@@ -383,10 +369,8 @@ def retrain(
         for n in split_label_names(cell, ic.label_separator, taxonomy.lookup() if taxonomy else ())
     }
     previous = parent_card.get("theme_names") or {}
-    data.theme_names = {
-        t: (taxonomy.get(t).label if taxonomy and taxonomy.get(t) else written.get(t) or previous.get(t, t))
-        for t in data.themes
-    }
+    known = {t.key: t.label for t in taxonomy.themes} if taxonomy else {}
+    data.theme_names = {t: known.get(t) or written.get(t) or previous.get(t, t) for t in data.themes}
     pipe, report = train_model(data, config, lang, progress)
     tone, tone_block = None, None
     if any(ts.train.tones):
@@ -419,19 +403,20 @@ def retrain(
         "random_review_slice": rc.hold_out_random_slice and len(ts.random_slice.ids) >= rc.min_random_slice,
     }
     figures, ok, why = compare(old, (pipe, data.themes, report["mode"]), sets, rc.tolerance, gated)
-    card = {
-        **card_basics(pipe, data, report, lang, taxonomy),
-        "tone": tone_block,
-        "parent_version": parent,
-        "training_data": {
-            "path": str(base_path),
-            "sha256": sha256_file(base_path),
-            "rows": len(answers.df),
-            "rows_used": len(data.texts),
-            "training_rows_sha256": ts.train.sha256(),
-            "label_counts": {t: int(c) for t, c in zip(data.themes, data.Y.sum(axis=0), strict=True)},
-        },
-        "reviews": {
+    card = model_card(
+        pipe,
+        data,
+        report,
+        lang=lang,
+        config=config,
+        data_path=base_path,
+        rows=len(answers.df),
+        taxonomy=taxonomy,
+        taxonomy_path=taxonomy_path,
+        tone=tone_block,
+        training_data={"training_rows_sha256": ts.train.sha256()},
+        parent_version=parent,
+        reviews={
             "audit_path": str(audit.path),
             "audit_sha256": sha256_file(audit.path) if audit.path.is_file() else None,
             "records": len(records),
@@ -440,19 +425,14 @@ def retrain(
             "reviewed_answers_added": ts.added_reviews,
             "last_entry_sha256": records[-1]["entry_sha256"] if records else None,
         },
-        "held_out": {
+        held_out={
             "fraction": rc.held_out_fraction,
             "salt": rc.held_out_salt,
             "answers": len(ts.held_out.ids),
             "rows_sha256": ts.held_out.sha256(),
         },
-        "taxonomy": taxonomy_record(taxonomy, taxonomy_path),
-        "config": config.model_dump(mode="json"),
-        "training": {k: v for k, v in report.items() if k not in ("cv_scores", "baselines")},
-        "cv_scores": report["cv_scores"],
-        "cv_baselines": report["baselines"],
-        "comparison": figures,
-    }
+        comparison=figures,
+    )
     if parent_saw_held_out and not any(gated[n] and figures[n].get("delta") is not None for n in sets):
         ok, why = True, ""  # nothing fair to compare on: the version trained without the held-out answers wins
     promoted, reason, advice = promotion_decision(parent, ok, force, why, rc.tolerance, parent_saw_held_out)

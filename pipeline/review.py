@@ -34,7 +34,7 @@ from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_C
 from .modelstore import read_card, sha256_file
 from .registry import is_registry, list_versions, resolve_model_dir
 from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import Taxonomy, load_taxonomy, split_label_names, theme_key
+from .taxonomy import load_taxonomy, split_label_names, taxonomy_for, theme_key
 from .tone import TONE_COLUMN, TONE_PREFIX, TONES
 
 __all__ = [
@@ -200,12 +200,7 @@ def _theme_lookup(
         card = _card_for(labelled, model_path)
     except (ConsultError, OSError, ValueError):
         card = {}
-    if taxonomy_path is not None:
-        tax: Taxonomy | None = load_taxonomy(taxonomy_path)
-    elif (card.get("taxonomy") or {}).get("themes"):
-        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
-    else:
-        tax = None
+    tax = taxonomy_for(taxonomy_path, card)
     for k, n in (card.get("theme_names") or {}).items():
         if k in allowed:
             out.setdefault(unicodedata.normalize("NFC", str(n)).strip(), k)
@@ -216,11 +211,7 @@ def _theme_lookup(
 
 
 def themes_sheet_table(themes: list[str], card: dict[str, Any], taxonomy_path: Path | None) -> pd.DataFrame:
-    tax = None
-    if taxonomy_path is not None:
-        tax = load_taxonomy(taxonomy_path)
-    elif (card.get("taxonomy") or {}).get("themes"):  # the frame the model was trained with
-        tax = Taxonomy.model_validate({"themes": card["taxonomy"]["themes"]})
+    tax = taxonomy_for(taxonomy_path, card)  # else the frame the model was trained with
     names = card.get("theme_names", {})
     left_out = list(card.get("themes_left_out") or {})
     ids = list(themes) + [t for t in (tax.ids if tax else []) + left_out if t not in themes]

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,9 +25,6 @@ from .errors import ConsultError
 # them, nor a line break or tab. A leading = + - @ would make a spreadsheet read the cell as a formula.
 BREAKING = ";|,\n\r\t"
 FORBIDDEN_IN_IDS = BREAKING  # the characters a key never holds (for code that makes ids of its own)
-# The repository's taxonomy, relative to the current folder, for callers not yet workspace-aware; commands use
-# ``project.taxonomy`` of the workspace (see pipeline.workspace).
-DEFAULT_TAXONOMY = Path("configs/themes.yaml")
 
 
 def theme_key(label: str) -> str:
@@ -122,6 +120,19 @@ def load_taxonomy(path: Path) -> Taxonomy:
         raise ConsultError(
             f"Taxonomy file {path} is invalid at '{where}': {first['msg']}", "See configs/themes.yaml for the shape"
         ) from None
+
+
+def card_taxonomy(card: dict[str, Any]) -> Taxonomy | None:
+    """The taxonomy a model card keeps (names, definitions, examples), or None when it has none."""
+    themes = (card.get("taxonomy") or {}).get("themes")
+    return Taxonomy.model_validate({"themes": themes}) if themes else None
+
+
+def taxonomy_for(path: Path | None, card: dict[str, Any] | None = None) -> Taxonomy | None:
+    """The taxonomy at ``path`` when given, else the one the model ``card`` was trained with, else None."""
+    if path is not None:
+        return load_taxonomy(path)
+    return card_taxonomy(card or {})
 
 
 def from_ids(ids: list[str], names: dict[str, str] | None = None) -> Taxonomy:

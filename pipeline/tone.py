@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .classify import model_input, pipeline_questions
 from .config import IngestConfig
+from .features import pipeline_input
 
 TONES = ("negative", "neutral", "positive")
 """Tone values, in the order their probability columns and report columns are written."""
@@ -86,14 +86,12 @@ class ToneModel:
         self, texts: Sequence[str], questions: Sequence[str] | None = None, batch_size: int = 2000
     ) -> tuple[list[str], np.ndarray]:
         """Tone of each answer and the calibrated probability of each value (columns as ``values``)."""
-        reads_questions = bool(pipeline_questions(self.pipeline))
         parts = []
         for start in range(0, len(texts), batch_size):
             batch = [str(t) for t in texts[start : start + batch_size]]
-            asked = None
-            if reads_questions:
-                asked = [""] * len(batch) if questions is None else list(questions[start : start + batch_size])
-            parts.append(self.pipeline.predict_proba(model_input(batch, asked)))
+            # Without questions: the shared features only ("" answers no known question).
+            asked = [""] * len(batch) if questions is None else list(questions[start : start + batch_size])
+            parts.append(self.pipeline.predict_proba(pipeline_input(self.pipeline, batch, asked)))
         proba = np.vstack(parts) if parts else np.zeros((0, len(self.values)))
         return self.decide(proba), proba
 

@@ -8,16 +8,19 @@ workspace the shipped defaults apply, read from the installed package (``pipelin
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from .errors import ConsultError
+from .paths import DEFAULTS_DIR, MODEL, SHIPPED_ENTITIES, SHIPPED_TAXONOMY, WORKSPACE_AUDIT, WORKSPACE_BASE_DATA
+from .paths import WORKSPACE_TAXONOMY as TAXONOMY_FILE
+from .taxonomy import load_taxonomy
 
 WORKSPACE_FILE = "consult.toml"
 FOLDERS = ("data", "models", "reviews", "reports")
-DEFAULTS_DIR = Path(__file__).parent / "defaults"
-DEFAULT_TAXONOMY_FILE = DEFAULTS_DIR / "themes.yaml"
-DEFAULT_ENTITIES_FILE = DEFAULTS_DIR / "entities.yaml"
+DEFAULT_TAXONOMY_FILE = SHIPPED_TAXONOMY
+DEFAULT_ENTITIES_FILE = SHIPPED_ENTITIES
 
 __all__ = ["DEFAULTS_DIR", "config_file", "find_workspace", "init_workspace", "workspace_root"]
 
@@ -53,8 +56,6 @@ def workspace_root(explicit: Path | None = None) -> Path | None:
 
 
 def _toml_str(value: str) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
@@ -76,15 +77,13 @@ def init_workspace(
     source = Path(taxonomy) if taxonomy is not None else DEFAULT_TAXONOMY_FILE
     if not source.is_file():
         raise ConsultError(f"Taxonomy file {source} not found", "Give an existing YAML theme file with --taxonomy")
-    from .taxonomy import load_taxonomy
-
     load_taxonomy(source)  # refuse a broken taxonomy before writing anything
     folder.mkdir(parents=True, exist_ok=True)
     made = []
     for name in FOLDERS:
         (folder / name).mkdir(exist_ok=True)
         made.append(folder / name)
-    tax = folder / "themes.yaml"
+    tax = folder / TAXONOMY_FILE
     shutil.copyfile(source, tax)
     made.append(tax)
     text = f"""# consult workspace settings. Every relative path here is read from this folder, whatever folder a
@@ -92,7 +91,7 @@ def init_workspace(
 
 [project]
 title = {_toml_str(title or folder.resolve().name)}   # report title (consult report --title overrides it)
-taxonomy = "themes.yaml"      # the coding frame: theme names, definitions, examples (train, review, report, retrain)
+taxonomy = "{TAXONOMY_FILE.as_posix()}"      # the coding frame: theme names, definitions, examples (train, review, report, retrain)
 
 [ingest]
 id_column = {_toml_str(id_column)}
@@ -101,11 +100,11 @@ labels_column = {_toml_str(labels_column)}
 question_column = {_toml_str(question_column)}
 
 [review]
-audit_path = "reviews/audit.jsonl"  # append-only, hash-chained store of accepted reviews
+audit_path = "{WORKSPACE_AUDIT.as_posix()}"  # append-only, hash-chained store of accepted reviews
 
 [retrain]
-model = "models/default"      # model registry: train, label, review and retrain use it unless told otherwise
-base_data = "data/labelled.csv"  # the base labelled answers retraining starts from
+model = "{MODEL.as_posix()}"      # model registry: train, label, review and retrain use it unless told otherwise
+base_data = "{WORKSPACE_BASE_DATA.as_posix()}"  # the base labelled answers retraining starts from
 
 [report]
 min_group_size = 10           # groups smaller than this are suppressed in breakdowns

@@ -1,37 +1,19 @@
+"""The tiny corpus the model tests share, evaluation maths, and training end to end: the search, theme texts,
+the choice within noise, the work bound."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
-from sklearn.svm import LinearSVC
 
 from pipeline import evaluate as ev
-from pipeline.classify import (
-    CharTfidfVectorizer,
-    CharWbNgrams,
-    NBMember,
-    Platt,
-    QuestionFeatures,
-    SpacyTokenizer,
-    ThemeClassifier,
-    calibrate_scores,
-    class_weights,
-    cv_splits,
-    decide,
-    fit_top_calibration,
-    macro_f1_single,
-    model_input,
-    nb_ratios,
-    recalibrate_top,
-    tune_class_weights,
-    tune_thresholds,
-)
+from pipeline.calibration import Platt, decide
 from pipeline.config import Config
 from pipeline.evaluate import headline, majority_baseline, score
+from pipeline.selection import simplest_within_noise
 from pipeline.taxonomy import Taxonomy, Theme
-from pipeline.train import choose_mode, prepare_training_data, simplest_within_noise, theme_documents, train_model
+from pipeline.train import train_model
+from pipeline.trainingdata import prepare_training_data, theme_documents
 
 # A corpus small enough to read: three themes, some answers with two.
 LIGHT = [
@@ -156,42 +138,6 @@ def test_majority_baseline_predicts_most_frequent() -> None:
     assert majority_baseline(Ytr, 2, "multilabel").tolist() == [[0, 1], [0, 1]]
 
 
-def test_thresholds_tuned_per_theme() -> None:
-    proba = np.array([[0.9, 0.2], [0.6, 0.3], [0.4, 0.25], [0.1, 0.1]])
-    Y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
-    th = tune_thresholds(proba, Y)
-    assert 0.4 < th[0] <= 0.6  # separates 0.6 from 0.4
-    assert 0.2 < th[1] <= 0.25  # catches 0.3 and 0.25, not 0.2
-
-
-def test_fallback_gives_every_row_a_theme() -> None:
-    proba = np.array([[0.1, 0.2, 0.05], [0.6, 0.1, 0.7], [0.3, 0.3, 0.1]])
-    out = decide(proba, np.array([0.5, 0.5, 0.5]), "multilabel")
-    assert out.tolist() == [[0, 1, 0], [1, 0, 1], [1, 0, 0]]
-
-
-def test_single_label_decision_is_one_theme() -> None:
-    proba = np.array([[0.5, 0.3, 0.2], [0.4, 0.35, 0.25]])
-    out = decide(proba, np.array([1.0, 1.5, 1.0]), "single")
-    assert out.tolist() == [[1, 0, 0], [0, 1, 0]]  # 0.35 * 1.5 > 0.4
-
-
-def test_class_weights_raise_macro_f1_on_a_skewed_problem() -> None:
-    # Class 1 is always under-scored: a weight > 1 recovers it.
-    y = np.array([0] * 8 + [1] * 4)
-    proba = np.column_stack([np.r_[np.full(8, 0.7), np.full(4, 0.55)], np.r_[np.full(8, 0.3), np.full(4, 0.45)]])
-    w = tune_class_weights(proba, y)
-    assert w[1] / w[0] > 0.55 / 0.45
-
-
-def test_mode_switch() -> None:
-    single = _data(multi=False)
-    multi = _data(multi=True)
-    assert choose_mode(single.Y, "auto") == "single"
-    assert choose_mode(multi.Y, "auto") == "multilabel"
-    assert choose_mode(single.Y, "multilabel") == "multilabel"
-
-
 @pytest.mark.parametrize("multi", [False, True])
 def test_train_learns_the_tiny_corpus(multi: bool) -> None:
     data = _data(multi)
@@ -257,91 +203,6 @@ def test_theme_descriptions_are_learnt_but_never_scored(multi: bool) -> None:
     plain_pipe, plain = train_model(data, cfg, "en")
     assert plain["theme_texts"] == 0
     assert plain_pipe.predict_proba(new)[0, court] < pipe.predict_proba(new)[0, court]
-
-
-@pytest.mark.parametrize("ngrams", [(1, 1), (2, 5), (3, 6)])
-def test_fast_char_features_equal_sklearn_char_wb(ngrams: tuple[int, int]) -> None:
-    train = LIGHT + PATROL + COURT
-    new = ["Dark STATION  lights\tat night", "", "zzqx unseen words", "a", "Straße café"]
-    kw = {"min_df": 1, "sublinear_tf": True, "dtype": np.float32}
-    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=ngrams, **kw).fit(train)
-    fast = CharTfidfVectorizer(analyzer=CharWbNgrams(ngrams), **kw).fit(train)
-    assert fast.vocabulary_ == ref.vocabulary_
-    for _ in range(2):  # second pass runs from the word cache
-        assert abs(fast.transform(new) - ref.transform(new)).max() == 0
-
-
-def test_nb_ratios_hand_checked() -> None:
-    # Feature 0 occurs in both answers with the theme and in none without; feature 1 in one of each.
-    X = sp.csr_matrix(np.array([[0.5, 0.0], [0.2, 0.9], [0.0, 0.4]]))
-    r = nb_ratios(X, np.array([[1], [1], [0]]), alpha=1.0)
-    # p = (1 + [2, 1]) / 5, q = (1 + [0, 1]) / 3
-    assert np.allclose(r[0], np.log([(3 / 5) / (1 / 3), (2 / 5) / (2 / 3)]))
-
-
-@pytest.mark.parametrize("mode", ["single", "multilabel"])
-def test_nb_member_scores_equal_an_svm_on_scaled_features(mode: str) -> None:
-    # The ratios are folded into the weights: scoring raw features must equal the SVM on scaled features.
-    data = _data(multi=mode == "multilabel")
-    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
-    cfg = _cfg().model
-    member = NBMember.fit(X, data.Y, cfg, C=0.5, mode=mode)
-    r = nb_ratios(X, data.Y)
-    for j in range(data.Y.shape[1]):
-        # The tiny single-label corpus is balanced (every class weight 1); multi-label weighs each theme.
-        cw = class_weights(data.Y[:, j], cfg.class_weight) if mode == "multilabel" else None
-        svm = LinearSVC(C=0.5, class_weight=cw, dual="auto", max_iter=5000, random_state=cfg.random_state)
-        svm.fit(X @ sp.diags(r[j]), data.Y[:, j])
-        assert np.allclose(member.scores(X)[:, j], svm.decision_function(X @ sp.diags(r[j])), atol=1e-4)
-
-
-@pytest.mark.parametrize("mode", ["single", "multilabel"])
-def test_ensemble_probability_is_the_mean_of_its_members(mode: str) -> None:
-    data = _data(multi=mode == "multilabel")
-    X = TfidfVectorizer().fit_transform(data.texts).tocsr()
-    clf = ThemeClassifier(config=_cfg().model, C=1.0, mode=mode, nb_C=0.05).fit(X, data.Y)
-    first, second = clf.member_scores(X)
-    expected = (
-        calibrate_scores(clf.calibration_, first, mode) + calibrate_scores(clf.nb_calibration_, second, mode)
-    ) / 2
-    assert np.allclose(clf.predict_proba(X), expected)
-    if mode == "single":
-        assert np.allclose(clf.predict_proba(X).sum(axis=1), 1.0)
-
-
-def test_top_calibration_hand_checked() -> None:
-    # Ten answers at 0.9 of which six are right, ten at 0.6 of which four are: the map learns 0.6 and 0.4.
-    proba = np.array([[0.9, 0.05, 0.05]] * 10 + [[0.6, 0.2, 0.2]] * 10)
-    truth = [0] * 6 + [1] * 4 + [0] * 4 + [2] * 6
-    Y = np.eye(3, dtype=np.int8)[truth]
-    w = np.ones(3)
-    top = fit_top_calibration(proba, Y, w)
-    assert top is not None
-    out = recalibrate_top(proba, w, top)
-    assert np.allclose(out[0], [0.6, 0.2, 0.2], atol=1e-3)  # the rest keeps its proportions
-    assert np.allclose(out[10], [0.4, 0.3, 0.3], atol=1e-3)
-    assert ev.calibration(Y, proba, "single")["ece"] == pytest.approx(0.25)  # 10 x 0.3 + 10 x 0.2, over 20
-    assert ev.calibration(Y, out, "single")["ece"] == pytest.approx(0.0, abs=1e-3)
-    # Confidence that does not rise with accuracy gives no map.
-    assert fit_top_calibration(proba, np.eye(3, dtype=np.int8)[[1] * 10 + [0] * 10], w) is None
-
-
-@pytest.mark.parametrize("top", [Platt(0.3, -2.0), Platt(2.0, 1.0)])
-def test_top_recalibration_never_changes_a_decision(top: Platt) -> None:
-    rng = np.random.default_rng(0)
-    proba = rng.dirichlet(np.ones(5) * 0.7, size=500)
-    weights = rng.uniform(0.5, 2.0, size=5)
-    out = recalibrate_top(proba, weights, top)
-    assert (decide(out, weights, "single") == decide(proba, weights, "single")).all()
-    assert np.allclose(out.sum(axis=1), 1.0)
-    assert out.min() >= 0 and out.max() <= 1
-    rows = np.arange(len(proba))
-    d = (proba * weights).argmax(axis=1)
-    mapped = top(np.log(proba[rows, d] / (1 - proba[rows, d])))
-    moved = ~np.isclose(out[rows, d], mapped)  # rows where the map alone would have changed the decision
-    if top.a < 1:
-        assert moved.any()
-    assert np.allclose(out[rows, d][~moved], mapped[~moved])
 
 
 def test_single_label_training_recalibrates_and_reports_calibration() -> None:
@@ -433,126 +294,3 @@ def test_paired_bootstrap_macro_f1_resamples_rows_jointly() -> None:
     assert boot.shape == (3, 50)
     assert np.allclose(boot[0], boot[1])  # same rows in every resample
     assert np.allclose(boot[0], 1.0) and np.allclose(boot[2], 0.0)
-
-
-def test_a_rare_theme_does_not_lower_the_number_of_folds() -> None:
-    y = np.array([0] * 30 + [1] * 30 + [2] * 2)  # theme 2 has two answers
-    Y = np.eye(3, dtype=np.int8)[y]
-    splits = cv_splits(Y, "single", 5, 0)
-    assert len(splits) == 5
-    for tr, _ in splits:
-        assert set(y[tr]) == {0, 1, 2}  # every theme is in every training fold
-    assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(len(y)))
-    # Fewer answers than folds: as many folds as the largest theme allows.
-    assert len(cv_splits(np.eye(2, dtype=np.int8)[[0, 0, 0, 1, 1]], "single", 5, 0)) == 3
-
-
-def _tune_class_weights_by_full_argmax(proba: np.ndarray, y: np.ndarray, rounds: int = 3) -> np.ndarray:
-    """The plain coordinate ascent, one full argmax per grid value: the reference for the fast version."""
-    k = proba.shape[1]
-    w = np.ones(k)
-    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 17))
-    best = macro_f1_single(y, (proba * w).argmax(1), k)
-    for _ in range(rounds):
-        improved = False
-        for j in range(k):
-            keep = w[j]
-            for g in grid:
-                w[j] = g
-                f = macro_f1_single(y, (proba * w).argmax(1), k)
-                if f > best + 1e-9:
-                    best, keep, improved = f, g, True
-            w[j] = keep
-        if not improved:
-            break
-    return w
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fast_class_weight_tuning_equals_the_plain_search(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    k = 6
-    y = rng.integers(0, k, 300)
-    proba = rng.dirichlet(np.ones(k), 300) + 0.3 * np.eye(k)[y] * rng.random((300, 1))
-    proba = np.round(proba / proba.sum(axis=1, keepdims=True), 2)  # rounding makes ties, as real data has
-    assert np.array_equal(tune_class_weights(proba, y), _tune_class_weights_by_full_argmax(proba, y))
-
-
-def test_question_features_copy_an_answers_features_into_its_questions_block() -> None:
-    texts = ["dark park", "dark street", "more patrols", "patrols please", "dark park", "no patrols"]
-    questions = ["Q1", "Q1", "Q1", "Q2", "Q2", "Q3"]
-    words = lambda: FeatureUnion([("w", TfidfVectorizer())])  # noqa: E731
-    qf = QuestionFeatures(words(), weight=0.5, min_answers=2, max_questions=10)
-    M = qf.fit_transform(model_input(texts, questions)).toarray()
-    B = TfidfVectorizer().fit_transform(texts).toarray()
-    d = B.shape[1]
-    assert qf.questions_ == ["Q1", "Q2"]  # Q3 has one answer, fewer than min_answers
-    assert M.shape == (6, 3 * d)
-    np.testing.assert_allclose(M[:, :d], B, rtol=1e-6)  # the shared copy
-    for row, q in enumerate(questions):
-        for block, name in enumerate(["Q1", "Q2"], start=1):
-            want = 0.5 * B[row] if q == name else np.zeros(d)
-            np.testing.assert_allclose(M[row, block * d : (block + 1) * d], want, rtol=1e-6)
-    # Unseen questions and input without questions get the shared copy only.
-    np.testing.assert_allclose(qf.transform(model_input(["dark park"], ["Q9"])).toarray()[0, d:], 0)
-    plain = qf.transform(["dark park"]).toarray()
-    assert plain.shape == (1, 3 * d) and not plain[0, d:].any()
-    assert QuestionFeatures(words(), 0.5, 2, max_questions=1).fit(model_input(texts, questions)).questions_ == ["Q1"]
-    assert QuestionFeatures(words(), weight=0.0, min_answers=1).fit_transform(model_input(texts, questions)).shape == (
-        6,
-        d,
-    )
-
-
-def test_multilabel_scores_equal_each_binary_models_decision_function() -> None:
-    texts = LIGHT + PATROL + COURT
-    X = TfidfVectorizer().fit_transform(texts)
-    Y = np.zeros((len(texts), 4), dtype=np.int8)
-    Y[:9, 0] = Y[9:18, 1] = Y[18:, 2] = 1
-    Y[:, 3] = 1  # a theme in every row: no model, a constant score
-    clf = ThemeClassifier(config=Config().model, mode="multilabel").fit(X, Y)
-    want = np.column_stack([e.decision_function(X) for e in clf.estimators_[:3]])
-    got = clf.decision_scores(X)
-    np.testing.assert_allclose(got[:, :3], want, rtol=1e-12, atol=1e-12)
-    assert (got[:, 3] == 1e3).all()
-    assert "_stacked_cache" not in clf.__getstate__()  # the cache is rebuilt after loading, not saved
-
-
-@pytest.mark.parametrize("mode", ["single", "multilabel"])
-def test_weights_are_kept_in_float32_and_score_as_float64_weights_do(mode: str) -> None:
-    texts = LIGHT + PATROL + COURT
-    X = TfidfVectorizer(dtype=np.float32).fit_transform(texts)
-    y = np.repeat([0, 1, 2], 9)
-    Y = np.eye(3, dtype=np.int8)[y]
-    cfg = Config().model
-    clf = ThemeClassifier(config=cfg, C=1.0, mode=mode).fit(X, Y)
-    assert all(e.coef_.dtype == np.float32 for e in clf.estimators_)
-    cw = lambda t: class_weights(t, cfg.class_weight)  # noqa: E731
-    svm = lambda t: LinearSVC(C=1.0, class_weight=cw(t), dual="auto", max_iter=5000, random_state=0)  # noqa: E731
-    X64 = X.astype(np.float64)
-    if mode == "single":
-        want = svm(y).fit(X64, y).decision_function(X64)
-    else:
-        want = np.column_stack([svm(Y[:, j]).fit(X64, Y[:, j]).decision_function(X64) for j in range(3)])
-    np.testing.assert_allclose(clf.decision_scores(X), want, atol=1e-5)
-
-
-@pytest.mark.parametrize("lang", ["en", "de", "fr", "zh"])
-def test_cached_spacy_tokens_equal_tokenising_the_whole_text(lang: str) -> None:
-    import spacy
-
-    texts = [
-        *LIGHT,
-        "Im Park gibt es nachts kein Licht (z.B. am Bahnhof)!",
-        "a\u00a0b  c\n\nd\t e",
-        "e-mail: x@y.com http://a.b/c?d=e :-) U.K. don't can't",
-        "«Bonjour», l'été — c'est ça...",
-        "公园晚上没有灯。",
-        "",
-    ]
-    whole = spacy.blank(lang).tokenizer
-    tok = SpacyTokenizer(lang)
-    for _ in range(2):  # cold, then from the cache
-        for t in texts:
-            assert tok(t) == [w.text for w in whole(t) if not (w.is_punct or w.is_space)], t
-    assert (tok._pieces is None) == (lang == "zh")  # a language with its own segmenter is tokenised whole

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from pipeline import embeddings
-from pipeline.classify import build_features
 from pipeline.config import ModelConfig
 from pipeline.embeddings import SentenceEmbeddings, model_dir
 from pipeline.errors import ConsultError
+from pipeline.features import build_features
 from pipeline.modelstore import CARD_FILE
 
 from .test_classify import COURT, LIGHT, PATROL

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from pipeline import evaluate as ev
 from pipeline.cli import app
 from pipeline.config import load_config
-from pipeline.train import prepare_training_data, train_model
+from pipeline.train import train_model
+from pipeline.trainingdata import prepare_training_data
 
 from .conftest import ROOT
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import sklearn
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.errors import ConsultError
-from pipeline.modelstore import CARD_FILE, save_model
+from pipeline.modelstore import CARD_FILE, MODEL_FILE, load_model, save_model
 from pipeline.registry import (
     adopt_plain_model,
     current_version,
@@ -113,3 +115,18 @@ def test_cli_retrain_label_list_promote_rollback(tmp_path: Path) -> None:
     assert code == 0 and current_version(root) == "v0002"
     code, text = run("models", "promote", "v0042", "--model", root)
     assert code == 1 and "has no version 'v0042'" in text
+
+
+def test_a_model_saved_before_the_model_code_moved_is_refused_with_the_fix(tmp_path: Path) -> None:
+    d = save_model({"stub": True}, {"themes": ["a", "b"], "mode": "multilabel", "versions": {}}, tmp_path / "old")
+    # A pickle of a class in a module that has since gone (as pipeline.classify went: split by concept).
+    blob = b"cpipeline.gone_module\nThemeClassifier\n."
+    (d / MODEL_FILE).write_bytes(blob)
+    card = json.loads((d / CARD_FILE).read_text())
+    card["model_sha256"] = hashlib.sha256(blob).hexdigest()
+    card["versions"] = {"scikit-learn": sklearn.__version__}
+    (d / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ConsultError) as e:
+        load_model(d)
+    assert "earlier consult" in e.value.problem and "pipeline.gone_module" in e.value.problem
+    assert "consult train" in e.value.fix

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.classify import decide
+from pipeline.calibration import decide
 from pipeline.modelstore import read_card
 from pipeline.registry import current_version, list_versions
 from pipeline.retrain import Rows, build_training_set, compare, held_out, retrain

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from ..discover import ASSIGNMENTS_FILE, CANDIDATES_FILE, HTML_FILE, TAXONOMY_FILE, discover_file
-from ..taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+from ..paths import TAXONOMY as DEFAULT_TAXONOMY
+from ..taxonomy import load_taxonomy
 from ..taxonomy_merge import add_themes
 from ._common import ConfigOpt, IdColOpt, SetOpt, TextColOpt, handle_errors, make_config, out, say
 
