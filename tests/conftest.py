@@ -1,4 +1,5 @@
-"""Shared fixtures. Slow tests are opt-in: pytest --slow (bench/ runs the long measurements)."""
+"""Shared fixtures. Slow tests are deselected by default (pyproject addopts ``-m 'not slow'``): ``make test-slow``
+(``pytest -m slow``) runs only them, ``pytest --slow`` runs everything; bench/ runs the long measurements."""
 
 from __future__ import annotations
 
@@ -15,13 +16,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", default=False, help="also run tests marked slow")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--slow") and config.option.markexpr == "not slow":
+        config.option.markexpr = ""  # the addopts default deselects them
 
 
 @pytest.fixture(autouse=True)
