@@ -38,13 +38,15 @@ import scipy.sparse as sp
 import yaml
 
 from . import __version__
+from .atomic import usual_permissions
 from .config import Config, DiscoverConfig
 from .errors import ConsultError
+from .guards import check_writable
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import sha256_file
 from .redact import Redactor, labelled_file_redactor, redact_contacts
 from .report.analysis import shorten
-from .tables import check_writable, read_table, usual_permissions, write_table
+from .tables import read_table, write_table
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, Theme
 
 __all__ = [

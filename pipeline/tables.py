@@ -12,7 +12,6 @@ import codecs
 import csv
 import io
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,10 @@ import pandas as pd
 from .atomic import atomic_path, usual_permissions, write_bytes
 from .config import IngestConfig
 from .errors import ConsultError
+from .formats import FORMATS, SUPPORTED, table_format
+from .guards import check_not_input, check_output_path, check_writable
 
+# The guards (pipeline.guards) and formats (pipeline.formats) are re-exported for modules that import them from here.
 __all__ = [
     "FORMATS",
     "ReadInfo",
@@ -39,16 +41,6 @@ __all__ = [
     "write_xlsx",
 ]
 
-TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
-FORMATS = {
-    **TEXT_FORMATS,
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-}
-SUPPORTED = "CSV, TSV, XLSX, JSONL or Parquet (.csv .tsv .xlsx .jsonl .parquet)"
 # Cells an analyst's spreadsheet would run as a formula (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,13 +59,6 @@ class ReadInfo:
     hold, e.g. "struct<a: string>" or "JSON objects (line 3)". Such columns cannot be read as answers."""
     formulas_without_value: int = 0
     """XLSX formula cells with no saved result (read as empty)."""
-
-
-def table_format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConsultError(f"Unknown file format '{path.suffix or path.name}' for {path}", f"Use {SUPPORTED}")
-    return fmt
 
 
 GUESSED = "UTF-8, UTF-8/16/32 with a byte-order mark, or Windows-1252"
@@ -587,42 +572,6 @@ def _excel_unsafe(v: object) -> object:
     if isinstance(v, str) and v.startswith("'") and _excel_safe(v[1:]) == "'" + v[1:]:
         return v[1:]
     return v
-
-
-def check_writable(target: Path, *, folder: bool = False) -> None:
-    """Refuse, before any work, an output that is a folder (or, for ``folder``, a file), that sits under a file,
-    or whose nearest existing folder cannot be written to."""
-    target = Path(target)
-    if target.is_dir() and not folder:
-        raise ConsultError(f"Output {target} is a folder", "Give a file name, e.g. -o results/out.csv")
-    if folder and target.exists() and not target.is_dir():
-        raise ConsultError(f"Output {target} is a file, not a folder", "Give a new folder name")
-    parent = target.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ConsultError(f"Cannot write {target}: {parent} is a file, not a folder", "Choose another output path")
-    try:  # a real write: permissions alone do not tell (read-only mounts, /proc, root)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError:
-        raise ConsultError(
-            f"Cannot write {target}: {parent} is not writable", "Write to a folder you can write to"
-        ) from None
-
-
-def check_output_path(output: Path, *inputs: Path) -> None:
-    """Refuse to overwrite an input, unknown output formats and unwritable paths, before any work is done."""
-    table_format(output)
-    check_writable(Path(output))
-    check_not_input(output, *inputs)
-
-
-def check_not_input(output: Path, *inputs: Path | None) -> None:
-    """Refuse an output path that is one of the inputs."""
-    for p in inputs:
-        if p is not None and Path(p).exists() and Path(output).exists() and Path(output).resolve() == Path(p).resolve():
-            raise ConsultError(f"Output {output} is the input file", "Write to a new file; inputs are never modified")
 
 
 def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
