@@ -11,14 +11,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import iterparse
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from .atomic import atomic_path, usual_permissions, write_bytes
 from .config import IngestConfig
@@ -92,7 +101,7 @@ def detect_encoding(data: bytes, path: Path) -> str:
 def _sniff_delimiter(text: str, default: str) -> str:
     sample = "\n".join(text[:65536].splitlines()[:50])
     try:
-        return csv.Sniffer().sniff(sample, delimiters=[",", ";", "\t", "|"]).delimiter
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return default
 
@@ -303,8 +312,6 @@ def _read_xlsx(path: Path, sheet: str | int, info: ReadInfo, limits: IngestConfi
     """One read of the sheet; its first row is the header, checked for repeated names before pandas would
     rename them ("text", "text.1"). Blank header cells are named "Unnamed: N", as pandas names them. Formula
     cells with no saved result are counted in ``info`` (they read as empty)."""
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         names = wb.sheetnames
@@ -355,10 +362,6 @@ def _formulas_without_value(ws: object) -> list[tuple[int, int]]:
     """(0-based column, 1-based row) of every formula cell with no saved result in a read-only worksheet.
     openpyxl reads such a cell as empty, and with ``data_only`` cannot tell it from a blank cell, so the
     sheet's XML is scanned for cells with a formula (``<f>``) and no value (``<v>`` missing or empty)."""
-    from xml.etree.ElementTree import iterparse
-
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
     out: list[tuple[int, int]] = []
     with ws._get_source() as src:  # type: ignore[attr-defined]  # the sheet's XML (openpyxl, pinned)
         for _, el in iterparse(src):
@@ -437,8 +440,6 @@ def read_table(
     except ConsultError:
         raise
     except Exception as e:  # pandas, openpyxl and pyarrow raise many exception types for broken files
-        import zipfile
-
         if fmt == "xlsx" and (isinstance(e, zipfile.BadZipFile) or "zip" in str(e).lower()):
             raise ConsultError(f"{path} is not a valid XLSX workbook", "Re-save it from Excel as .xlsx") from None
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -452,8 +453,6 @@ def read_table(
 
 
 def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
-    import json
-
     data = path.read_bytes()
     check_line_lengths(data, path, limits.max_line_bytes)
     records = []
@@ -489,9 +488,6 @@ def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFram
 def _read_parquet(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
     """Columns of nested types (struct, list, map) and binary columns that are not all UTF-8 are noted in
     ``info.column_kinds``: they can be carried along, not read as answers."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     schema = pq.read_schema(path)
     if len(schema.names) > limits.max_columns:
         raise _too_many_columns(path, len(schema.names), limits.max_columns)
@@ -615,9 +611,6 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | IO[bytes], *, cut_l
     allows (32,767 characters) is an error, or with ``cut_long`` is cut and says so (for files people read,
     when the full text is kept elsewhere).
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     if not cut_long:  # before the workbook is opened, so an error leaves nothing behind
         for df in sheets.values():
             for col in df.columns:
@@ -658,6 +651,4 @@ def _cut(v: str) -> str:
 
 
 def _strip_illegal(s: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     return ILLEGAL_CHARACTERS_RE.sub("", s)

@@ -8,10 +8,12 @@ workspace the shipped defaults apply, read from the installed package (``pipelin
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from .errors import ConsultError
+from .taxonomy import load_taxonomy
 
 WORKSPACE_FILE = "consult.toml"
 FOLDERS = ("data", "models", "reviews", "reports")
@@ -53,8 +55,6 @@ def workspace_root(explicit: Path | None = None) -> Path | None:
 
 
 def _toml_str(value: str) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
@@ -76,8 +76,6 @@ def init_workspace(
     source = Path(taxonomy) if taxonomy is not None else DEFAULT_TAXONOMY_FILE
     if not source.is_file():
         raise ConsultError(f"Taxonomy file {source} not found", "Give an existing YAML theme file with --taxonomy")
-    from .taxonomy import load_taxonomy
-
     load_taxonomy(source)  # refuse a broken taxonomy before writing anything
     folder.mkdir(parents=True, exist_ok=True)
     made = []

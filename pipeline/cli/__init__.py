@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -54,7 +55,6 @@ def main() -> None:
 def _stop_cleanly_on_signals() -> None:
     """SIGTERM and SIGHUP (a closed terminal, a job scheduler's stop) end a command as Ctrl-C does: temporary
     files are removed and nothing is half-written."""
-    import signal
 
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
