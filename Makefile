@@ -7,7 +7,7 @@
 #   make lint              ruff check, ruff format --check and mypy on pipeline/
 #   make test              lint, then the suite without the tests marked slow (pyproject addopts: -m "not slow")
 #   make test-slow         only the tests marked @pytest.mark.slow (long fuzzing and scale runs)
-#   make bench             the quality benchmark; bench/*.py print JSON figures
+#   make bench             the quality benchmark; bench/*.py print JSON figures (bench/install_size.py: venv size)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
