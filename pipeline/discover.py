@@ -35,16 +35,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import spacy
 import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.metrics import silhouette_samples
+from sklearn.preprocessing import normalize
 
 from . import __version__
+from .atomic import usual_permissions
 from .config import Config, DiscoverConfig
+from .embeddings import load_sentence_model
+from .entities import load_spacy, spacy_language
 from .errors import ConsultError
+from .guards import check_writable
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import sha256_file
 from .redact import Redactor, labelled_file_redactor, redact_contacts
 from .report.analysis import shorten
-from .tables import check_writable, read_table, usual_permissions, write_table
+from .tables import read_table, write_table
 from .taxonomy import FORBIDDEN_IN_IDS, Taxonomy, Theme
 
 __all__ = [
@@ -127,8 +140,6 @@ def unplaced_reasons(df: pd.DataFrame, cfg: DiscoverConfig) -> tuple[np.ndarray,
 def stop_words(lang: str) -> set[str]:
     """spaCy's stop words for ``lang`` (none for a language spaCy has no list for)."""
     try:
-        import spacy
-
         return set(spacy.util.get_lang_class(lang).Defaults.stop_words)
     except Exception:  # an unknown code or a language whose module needs extra packages: no list
         return set()
@@ -162,9 +173,6 @@ class TextSpace:
         self.dims = dims
 
     def fit(self, texts: list[str], background: list[str]) -> TextSpace:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         self.vec_: Any = None
         self.svd_: Any = None
         if self.sentence_model:
@@ -182,8 +190,6 @@ class TextSpace:
         return self
 
     def transform(self, texts: list[str]) -> np.ndarray:
-        from sklearn.preprocessing import normalize
-
         if not texts:
             return np.zeros((0, 1))
         if self.sentence_model:
@@ -195,8 +201,6 @@ class TextSpace:
 
 
 def sentence_features(texts: list[str], model_name: str) -> np.ndarray:
-    from .embeddings import load_sentence_model
-
     enc, _ = load_sentence_model(model_name)
     unique, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
     out = enc.encode(
@@ -211,8 +215,6 @@ def sentence_features(texts: list[str], model_name: str) -> np.ndarray:
 def with_model_view(X: np.ndarray, proba: np.ndarray, weight: float) -> np.ndarray:
     """Text features (unit rows) beside the model's theme probabilities (unit rows) scaled by ``weight``, the
     whole row of unit length again."""
-    from sklearn.preprocessing import normalize
-
     if weight <= 0 or proba.shape[1] == 0:
         return X
     return normalize(np.hstack([X, weight * normalize(proba)]))
@@ -223,9 +225,6 @@ def choose_groups(X: np.ndarray, cfg: DiscoverConfig) -> tuple[np.ndarray, dict[
     ``max_candidates`` with the best mean silhouette (cosine); an answer left in a group smaller than
     ``min_size`` scores 0 (as a group of one does), so cutting answers off is never rewarded. Returns a group per
     row and the score per number of groups."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from sklearn.metrics import silhouette_samples
-
     n = len(X)
     if n < 2 * cfg.min_size:
         return np.zeros(n, dtype=int), {}
@@ -292,15 +291,11 @@ def suggest_id(keywords: list[str], taken: set[str]) -> str:
 def default_redactor(df: pd.DataFrame, config: Config, nlp: Any = None) -> Redactor:
     """The project's redaction: names tagged in the file, spaCy NER (``discover.redact_with_ner``), places kept."""
     if nlp is None and config.discover.redact_with_ner:
-        from .entities import load_spacy
-
         nlp = load_spacy(config.entities.spacy_model, ner=True)
     return labelled_file_redactor(df, config, nlp)
 
 
 def _language(config: Config) -> str:
-    from .entities import spacy_language
-
     try:
         return spacy_language(config.entities.spacy_model)
     except ConsultError:
@@ -386,8 +381,6 @@ def discover(
     xy = map_2d(F, cfg.seed) if len(items) else np.zeros((0, 2))
 
     # Keywords: class-based TF-IDF of each candidate against all answers (copies counted once).
-    from sklearn.feature_extraction.text import CountVectorizer
-
     row_group = np.full(len(df), -1, dtype=int)
     for k, r in enumerate(items):
         row_group[r] = cand_of_item[k]
@@ -441,11 +434,11 @@ def discover(
     new_themes = []
     for c in range(n_cand):
         members = [items[k] for k in np.flatnonzero(cand_of_item == c)]
-        order = sorted(members, key=lambda r: (-sim[item_of[r]], r))
+        typical_first = sorted(members, key=lambda r: (-sim[item_of[r]], r))
         examples: list[str] = []
         example_ids: list[str] = []
         seen_text: set[str] = set()
-        for r in order:
+        for r in typical_first:
             key = " ".join(texts[r].casefold().split())
             if key in seen_text or not key or flagged[r]:
                 continue  # a repeat, or an answer flagged for safeguarding: never quoted
@@ -575,8 +568,6 @@ def discover(
 
 def map_2d(X: np.ndarray, seed: int) -> np.ndarray:
     """A 2-D map of the grouped answers: their first two principal components."""
-    from sklearn.decomposition import PCA
-
     if len(X) < 3 or X.shape[1] < 2:
         return np.zeros((len(X), 2))
     Z = PCA(n_components=2, svd_solver="full", random_state=seed).fit_transform(X)
@@ -627,9 +618,6 @@ def taxonomy_yaml(taxonomy: Taxonomy | None) -> str:
 
 def chart_map(disc: Discovery, path: Path) -> None:
     """The grouped answers on their 2-D map, one colour per candidate, grey for answers in none."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     a = disc.assignments[disc.assignments["unplaced"].astype(bool)]
     fig = Figure(figsize=(8, 6), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
@@ -680,8 +668,6 @@ def _palette(n: int) -> list[str]:
 
 
 def render_html(disc: Discovery, map_png: Path) -> str:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     env = Environment(
         loader=FileSystemLoader(TEMPLATE.parent),
         autoescape=select_autoescape(["html", "j2"]),

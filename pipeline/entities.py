@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import spacy
 import yaml
 
 from .config import EntitiesConfig
@@ -34,8 +35,6 @@ class Entity:
 def blank_pipeline(lang: str) -> Any:
     """``spacy.blank(lang)``, or a clear error: an unknown code, or a language whose tokenizer needs a package
     that is not installed (Japanese needs SudachiPy, for instance)."""
-    import spacy
-
     try:
         return spacy.blank(lang)
     except ImportError as e:
@@ -57,8 +56,6 @@ def blank_pipeline(lang: str) -> Any:
 
 def load_spacy(name: str, *, ner: bool = True) -> Any:
     """Load a spaCy pipeline by package name or ``blank:LANG``, keeping only what NER needs."""
-    import spacy
-
     if name.startswith("blank:"):
         return blank_pipeline(name.split(":", 1)[1])
     if not spacy.util.is_package(name) and not Path(name).is_dir():
@@ -87,8 +84,6 @@ def load_spacy(name: str, *, ner: bool = True) -> Any:
 
 def spacy_language(name: str) -> str:
     """The ISO language code of a configured pipeline name, read from its meta.json without loading it."""
-    import spacy
-
     if name.startswith("blank:"):
         return name.split(":", 1)[1]
     path = Path(name)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import load_workbook
 
 from .config import IngestConfig
 from .errors import ConsultError
-from .tables import ReadInfo, read_table, table_format
+from .tables import ReadInfo, decode, read_table, table_format
 from .taxonomy import theme_key
 
 
@@ -99,8 +103,6 @@ def _sheet_hint(path: Path) -> str:
     if table_format(path) != "xlsx":
         return ""
     try:
-        from openpyxl import load_workbook
-
         names = load_workbook(path, read_only=True).sheetnames
     except Exception:  # the file was read a moment ago; if it cannot be listed, say nothing more
         return ""
@@ -140,8 +142,6 @@ def match_column(columns: Sequence[str], wanted: str, role: str, option: str, pa
     found = _loose_match(columns, wanted)
     if len(found) == 1:
         return found[0]
-    import difflib
-
     if len(found) > 1:
         raise ConsultError(
             f"{path} has several columns that could be the {role} column '{wanted}': "
@@ -173,11 +173,6 @@ def _raw_rows(path: Path, sheet: str | int, config_encoding: str = "auto") -> li
     if fmt == "xlsx":
         raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str, engine="openpyxl", keep_default_na=False)
         return [[str(v) for v in row] for row in raw.head(HEADER_SEARCH_ROWS + 1).itertuples(index=False)]
-    import csv
-    import io
-
-    from .tables import ReadInfo, decode
-
     text = decode(path.read_bytes(), path, ReadInfo(path=path, format=fmt), config_encoding).lstrip("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[: HEADER_SEARCH_ROWS + 1]
     rows = []

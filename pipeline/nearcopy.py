@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
 
 BANDS = 20
 ROWS = 4
@@ -99,8 +101,6 @@ def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np
 
 def stable_hash(texts: Sequence[str]) -> np.ndarray:
     """64-bit hashes of texts, the same in every process (pandas' SipHash with a fixed key)."""
-    import pandas as pd
-
     return pd.util.hash_array(np.asarray(texts, dtype=object)).astype(np.uint64)
 
 
@@ -120,7 +120,7 @@ class CopyState:
         bands = np.zeros((len(keys), BANDS), dtype=np.uint32)
         rows = np.flatnonzero(ok)
         if len(rows):
-            bands[rows] = (signatures([keys[i] for i in rows]) >> np.uint64(32)).astype(np.uint32)
+            bands[rows] = (signatures([keys[int(i)] for i in rows]) >> np.uint64(32)).astype(np.uint32)
         return cls(stable_hash(keys), np.asarray(ok, dtype=bool), bands)
 
     @classmethod
@@ -189,8 +189,6 @@ class Resolver:
     def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
         """``duplicate_of`` for rows ``start .. start + len(ids)``, which must come in order; ``keys`` holds the
         folded text of (at least) the rows of ``plan.needs_key``, by row number."""
-        from rapidfuzz import fuzz
-
         p, root, out = self.plan, self.root, []
         for k, id_ in enumerate(ids):
             i = start + k

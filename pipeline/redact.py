@@ -35,14 +35,27 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from .entities import read_entity_names
+from .config import EntitiesConfig
+from .entities import load_spacy, parse_entities, read_entity_names
 from .errors import ConsultError
-from .names import common_first_names, fold, name_lists
+from .guards import check_output_path
+from .ingest import load_answers
+from .names import (
+    common_first_names,
+    common_words,
+    country_places,
+    fold,
+    name_lists,
+    non_noun_words,
+    noun_only_words,
+)
+from .tables import write_table
 
 PLACEHOLDERS = {
     "email": "[email]",
@@ -1210,9 +1223,6 @@ def entity_spans(doc: Any) -> list[tuple[int, int, str]]:
 
 def _default_non_nouns() -> frozenset[str]:
     """Verbs, adjectives and adverbs of the default spaCy pipeline's dictionary."""
-    from .config import EntitiesConfig
-    from .names import non_noun_words
-
     try:
         return non_noun_words(EntitiesConfig().spacy_model)
     except (ImportError, OSError):
@@ -1221,9 +1231,6 @@ def _default_non_nouns() -> frozenset[str]:
 
 def _default_nouns() -> frozenset[str]:
     """Noun-only words of the default spaCy pipeline's dictionary (see :func:`pipeline.names.noun_only_words`)."""
-    from .config import EntitiesConfig
-    from .names import noun_only_words
-
     try:
         return noun_only_words(EntitiesConfig().spacy_model)
     except (ImportError, OSError):
@@ -1232,9 +1239,6 @@ def _default_nouns() -> frozenset[str]:
 
 def _default_common() -> frozenset[str]:
     """Common words of the default spaCy pipeline (English), or none when it is not installed."""
-    from .config import EntitiesConfig
-    from .names import common_words
-
     try:
         return common_words(EntitiesConfig().spacy_model)
     except (ImportError, OSError):
@@ -1296,8 +1300,6 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
     """The redactor of ``config`` (a :class:`pipeline.config.Config`): places from the entity ruler and
     ``redact.keep_names``, the common words and name lists of the data's language. ``nlp`` is kept on it for
     texts redacted one at a time."""
-    from .names import common_words, country_places, non_noun_words, noun_only_words
-
     rc = config.redact
     return Redactor(
         [],
@@ -1328,8 +1330,6 @@ def redact_texts(
 ) -> RedactionResult:
     """Redact a file's texts: NER runs once over them (when ``redact.ner`` and a pipeline is given or
     loadable), full names found anywhere are redacted everywhere, then each text is redacted."""
-    from .entities import load_spacy
-
     if nlp is None and config.redact.ner:
         nlp = load_spacy(config.entities.spacy_model, ner=True)
     redactor = make_redactor(config)
@@ -1353,11 +1353,6 @@ def redact_file(
 ) -> RedactionResult:
     """Read an answers file, redact its text column and write every column, in order, to ``output_path``
     (written only when every row is done)."""
-    from pathlib import Path
-
-    from .ingest import load_answers
-    from .tables import check_output_path, write_table
-
     check_output_path(Path(output_path), Path(input_path))
     answers = load_answers(Path(input_path), config.ingest)
     if on_start is not None:
@@ -1377,8 +1372,6 @@ def labelled_file_redactor(df: Any, config: Any, nlp: Any = None) -> Redactor:
     """The redactor for texts taken from a labelled file (report quotes, campaign excerpts, discovery examples):
     the configured one (:func:`make_redactor`), also keeping the places the file's ``entities`` column tagged and
     redacting its people's full names (PERSON entities) wherever they appear."""
-    from .entities import parse_entities
-
     people: set[str] = set()
     places: set[str] = set()
     if "entities" in getattr(df, "columns", []):

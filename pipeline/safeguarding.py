@@ -35,6 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+
+from .errors import ConsultError
+from .guards import check_output_path
+from .ingest import question_column_in
+from .tables import read_table, write_table
 
 SAFEGUARDING_FLAG = "flag_safeguarding"
 """Column that ``consult label`` adds: true when an answer is flagged."""
@@ -285,9 +293,6 @@ THRESHOLD = 0.5
 
 
 def _vectoriser() -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_union
-
     return make_union(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
@@ -297,9 +302,6 @@ def _vectoriser() -> Any:
 @lru_cache(maxsize=1)
 def _models() -> tuple[Any, Any]:
     """(flag classifier, reason classifier), trained on the shipped answers (under a second, deterministic)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
     rows = [json.loads(line) for line in TRAINING_DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [normalise(r["text"]) for r in rows]
     flags = [bool(r["flag"]) for r in rows]
@@ -331,10 +333,6 @@ def flag_answers(texts: Sequence[str]) -> list[Assessment]:
 def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame:
     """The flagged answers of a labelled file (id, reason, full text, and the question when there is one), for
     the safeguarding lead; written to ``output`` (any table format)."""
-    from .errors import ConsultError
-    from .ingest import question_column_in
-    from .tables import check_output_path, read_table, write_table
-
     check_output_path(Path(output), Path(labelled))
     df, _ = read_table(Path(labelled), written_by_consult=True)
     idc, txc = config.ingest.id_column, config.ingest.text_column

@@ -15,14 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clean import clean_texts, copy_state
+from .clean import CLEAN_COLUMNS, clean_texts, copy_state, dedup_keys
 from .config import Config
+from .entities import EntityExtractor, format_entities
 from .errors import ConsultError
 from .ingest import _NUMBER, _require_column, _sheet_hint
 from .nearcopy import CopyPlan, CopyState, stable_hash
 from .progress import Progress
 from .runner import Runner
-from .stream import Source
+from .stream import Source, TableWriter
 
 
 @dataclass
@@ -206,9 +207,6 @@ def clean_file(
 ) -> CleanSummary:
     """The clean stage over a file of any size: the input with the clean-stage columns added, written chunk by
     chunk (see :mod:`pipeline.clean`); campaign copies are found over the whole file."""
-    from .clean import CLEAN_COLUMNS, dedup_keys
-    from .stream import TableWriter
-
     source = open_input(input_path, config)
     scan = scan_file(source, config, lang, progress)
     clash = [c for c in CLEAN_COLUMNS if c in scan.columns]
@@ -250,9 +248,6 @@ def entities_file(
     """Entities of every answer of a file of any size (id, entities, entity_texts), chunk by chunk; only the
     per-answer cleaning runs (no campaign detection), and NER once per distinct text of a chunk.
     Returns (rows, entities found)."""
-    from .entities import EntityExtractor, format_entities
-    from .stream import TableWriter
-
     source = open_input(input_path, config)
     scan = scan_file(source, config, lang, progress, campaigns=False)
     extractor = EntityExtractor(config.entities)

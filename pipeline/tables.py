@@ -11,20 +11,31 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
-import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import iterparse
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from .atomic import atomic_path, usual_permissions, write_bytes
 from .config import IngestConfig
 from .errors import ConsultError
+from .formats import FORMATS, SUPPORTED, table_format
+from .guards import check_not_input, check_output_path, check_writable
 
+# The guards (pipeline.guards) and formats (pipeline.formats) are re-exported for modules that import them from here.
 __all__ = [
     "FORMATS",
     "ReadInfo",
@@ -39,16 +50,6 @@ __all__ = [
     "write_xlsx",
 ]
 
-TEXT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
-FORMATS = {
-    **TEXT_FORMATS,
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-}
-SUPPORTED = "CSV, TSV, XLSX, JSONL or Parquet (.csv .tsv .xlsx .jsonl .parquet)"
 # Cells an analyst's spreadsheet would run as a formula (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,13 +68,6 @@ class ReadInfo:
     hold, e.g. "struct<a: string>" or "JSON objects (line 3)". Such columns cannot be read as answers."""
     formulas_without_value: int = 0
     """XLSX formula cells with no saved result (read as empty)."""
-
-
-def table_format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConsultError(f"Unknown file format '{path.suffix or path.name}' for {path}", f"Use {SUPPORTED}")
-    return fmt
 
 
 GUESSED = "UTF-8, UTF-8/16/32 with a byte-order mark, or Windows-1252"
@@ -107,7 +101,7 @@ def detect_encoding(data: bytes, path: Path) -> str:
 def _sniff_delimiter(text: str, default: str) -> str:
     sample = "\n".join(text[:65536].splitlines()[:50])
     try:
-        return csv.Sniffer().sniff(sample, delimiters=[",", ";", "\t", "|"]).delimiter
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return default
 
@@ -318,8 +312,6 @@ def _read_xlsx(path: Path, sheet: str | int, info: ReadInfo, limits: IngestConfi
     """One read of the sheet; its first row is the header, checked for repeated names before pandas would
     rename them ("text", "text.1"). Blank header cells are named "Unnamed: N", as pandas names them. Formula
     cells with no saved result are counted in ``info`` (they read as empty)."""
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         names = wb.sheetnames
@@ -370,10 +362,6 @@ def _formulas_without_value(ws: object) -> list[tuple[int, int]]:
     """(0-based column, 1-based row) of every formula cell with no saved result in a read-only worksheet.
     openpyxl reads such a cell as empty, and with ``data_only`` cannot tell it from a blank cell, so the
     sheet's XML is scanned for cells with a formula (``<f>``) and no value (``<v>`` missing or empty)."""
-    from xml.etree.ElementTree import iterparse
-
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
     out: list[tuple[int, int]] = []
     with ws._get_source() as src:  # type: ignore[attr-defined]  # the sheet's XML (openpyxl, pinned)
         for _, el in iterparse(src):
@@ -452,8 +440,6 @@ def read_table(
     except ConsultError:
         raise
     except Exception as e:  # pandas, openpyxl and pyarrow raise many exception types for broken files
-        import zipfile
-
         if fmt == "xlsx" and (isinstance(e, zipfile.BadZipFile) or "zip" in str(e).lower()):
             raise ConsultError(f"{path} is not a valid XLSX workbook", "Re-save it from Excel as .xlsx") from None
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -467,8 +453,6 @@ def read_table(
 
 
 def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
-    import json
-
     data = path.read_bytes()
     check_line_lengths(data, path, limits.max_line_bytes)
     records = []
@@ -504,9 +488,6 @@ def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFram
 def _read_parquet(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
     """Columns of nested types (struct, list, map) and binary columns that are not all UTF-8 are noted in
     ``info.column_kinds``: they can be carried along, not read as answers."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     schema = pq.read_schema(path)
     if len(schema.names) > limits.max_columns:
         raise _too_many_columns(path, len(schema.names), limits.max_columns)
@@ -589,42 +570,6 @@ def _excel_unsafe(v: object) -> object:
     return v
 
 
-def check_writable(target: Path, *, folder: bool = False) -> None:
-    """Refuse, before any work, an output that is a folder (or, for ``folder``, a file), that sits under a file,
-    or whose nearest existing folder cannot be written to."""
-    target = Path(target)
-    if target.is_dir() and not folder:
-        raise ConsultError(f"Output {target} is a folder", "Give a file name, e.g. -o results/out.csv")
-    if folder and target.exists() and not target.is_dir():
-        raise ConsultError(f"Output {target} is a file, not a folder", "Give a new folder name")
-    parent = target.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ConsultError(f"Cannot write {target}: {parent} is a file, not a folder", "Choose another output path")
-    try:  # a real write: permissions alone do not tell (read-only mounts, /proc, root)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError:
-        raise ConsultError(
-            f"Cannot write {target}: {parent} is not writable", "Write to a folder you can write to"
-        ) from None
-
-
-def check_output_path(output: Path, *inputs: Path) -> None:
-    """Refuse to overwrite an input, unknown output formats and unwritable paths, before any work is done."""
-    table_format(output)
-    check_writable(Path(output))
-    check_not_input(output, *inputs)
-
-
-def check_not_input(output: Path, *inputs: Path | None) -> None:
-    """Refuse an output path that is one of the inputs."""
-    for p in inputs:
-        if p is not None and Path(p).exists() and Path(output).exists() and Path(output).resolve() == Path(p).resolve():
-            raise ConsultError(f"Output {output} is the input file", "Write to a new file; inputs are never modified")
-
-
 def write_table(df: pd.DataFrame, path: Path, sheet_name: str = "data") -> None:
     """Write ``df`` in the format given by the extension, atomically.
 
@@ -666,9 +611,6 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | IO[bytes], *, cut_l
     allows (32,767 characters) is an error, or with ``cut_long`` is cut and says so (for files people read,
     when the full text is kept elsewhere).
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     if not cut_long:  # before the workbook is opened, so an error leaves nothing behind
         for df in sheets.values():
             for col in df.columns:
@@ -709,6 +651,4 @@ def _cut(v: str) -> str:
 
 
 def _strip_illegal(s: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     return ILLEGAL_CHARACTERS_RE.sub("", s)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
+from .atomic import atomic_path
 from .errors import ConsultError
-from .tables import atomic_path, check_writable
+from .guards import check_writable
 from .taxonomy import Taxonomy, Theme, load_taxonomy
 
 __all__ = ["AddResult", "add_themes"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from pipeline.cli import app
 from pipeline.modelstore import CARD_FILE, MODEL_FILE
 from pipeline.taxonomy import theme_key
 
+from .conftest import ROOT
 from .test_classify import COURT, LIGHT, PATROL
 
 runner = CliRunner()
@@ -24,8 +26,7 @@ def run(*args: str | Path) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-@pytest.fixture
-def labelled(tmp_path: Path) -> Path:
+def write_labelled(p: Path) -> Path:
     texts = (
         LIGHT
         + PATROL
@@ -33,9 +34,13 @@ def labelled(tmp_path: Path) -> Path:
         + ["dark streets and no patrols at night", "the court delay and no police patrols", "n/a"]
     )
     labels = ["light"] * 9 + ["patrol"] * 9 + ["court"] * 9 + ["light;patrol", "court;patrol", ""]
-    p = tmp_path / "train.csv"
     pd.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts, "labels": labels}).to_csv(p, index=False)
     return p
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    return write_labelled(tmp_path / "train.csv")
 
 
 @pytest.fixture
@@ -57,12 +62,21 @@ def new_answers(tmp_path: Path) -> Path:
     return p
 
 
-@pytest.fixture
-def model(tmp_path: Path, labelled: Path) -> Path:
-    out = tmp_path / "model"
-    code, text = run("train", labelled, "-o", out, *FAST)
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `consult train` run for the module (the tests that check training itself train their own)."""
+    d = tmp_path_factory.mktemp("cli_model")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        code, text = run("train", write_labelled(d / "train.csv"), "-o", d / "model", *FAST)
     assert code == 0, text
-    return out
+    return d / "model"
+
+
+@pytest.fixture
+def model(tmp_path: Path, trained_model: Path) -> Path:
+    """The module's model, copied: a test may change or break its copy."""
+    return Path(shutil.copytree(trained_model, tmp_path / "model"))
 
 
 def test_help_lists_every_command() -> None:

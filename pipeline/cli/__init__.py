@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from . import _common, data_cmds, discover_cmds, model_cmds, models_cmds, report_cmds, review_cmds
+# One module per command group: data (init, validate, clean, entities, redact, safeguarding), train_label_evaluate,
+# report (report, demo), models (the models group, retrain), discover (discover, the taxonomy group), review.
+from . import _common, data, discover, models, report, review, train_label_evaluate
 
 app = typer.Typer(
     rich_markup_mode=None,  # option help uses [brackets] for config keys and defaults
@@ -36,12 +39,12 @@ def _workspace(
     _common.WORKSPACE["root"] = workspace
 
 
-data_cmds.register(app)
-model_cmds.register(app)
-report_cmds.register(app)
-models_cmds.register(app)
-discover_cmds.register(app)
-app.add_typer(review_cmds.app, name="review")
+data.register(app)
+train_label_evaluate.register(app)
+report.register(app)
+models.register(app)
+discover.register(app)
+app.add_typer(review.app, name="review")
 
 
 def main() -> None:
@@ -52,7 +55,6 @@ def main() -> None:
 def _stop_cleanly_on_signals() -> None:
     """SIGTERM and SIGHUP (a closed terminal, a job scheduler's stop) end a command as Ctrl-C does: temporary
     files are removed and nothing is half-written."""
-    import signal
 
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -152,8 +154,6 @@ def make_config(
 
 def _quote(value: str | int | list[str]) -> str:
     """A value as the JSON that ``--set`` parses."""
-    import json
-
     return json.dumps(value)
 
 
@@ -209,7 +209,8 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 
 class _StageBars(StageProgress):
     def __init__(self, bar: Progress) -> None:
-        self.bar, self.task = bar, None
+        self.bar = bar
+        self.task: TaskID | None = None
 
     def stage(self, name: str, total: int | None) -> None:
         if self.task is not None:

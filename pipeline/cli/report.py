@@ -31,7 +31,7 @@ from ._common import (
     say,
     stage_bars,
 )
-from .model_cmds import scores_table
+from .train_label_evaluate import scores_table
 
 TaxOpt = Annotated[
     Path | None,

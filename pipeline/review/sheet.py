@@ -1,21 +1,19 @@
-"""Stage 6 — human review: export the answers worth checking, import the verdicts into an audit store.
+"""The review sheet: writing the answers to review (XLSX or CSV) and reading the verdicts back.
 
-Export (:func:`export_for_review`) ranks the labelled answers by how unsure the model is — multi-label: how
-close the nearest theme's probability is to that theme's threshold; single-label: how low the predicted
-theme's probability is — and adds a seeded random slice (``review.random_share``) so that the reviewed set is also an
-unbiased accuracy sample. A copy-and-paste campaign answer (``duplicate_of`` set) is never offered: its first
-copy is. Answers already in the audit store are not offered again.
+Export (:func:`export_for_review`) reads a labelled file and the card of the model that labelled it, asks
+:mod:`pipeline.review.selection` which answers to offer (every safeguarding flag first), and writes the sheet:
+the answers, a themes sheet (the ids a reviewer may give) and an about sheet. A copy-and-paste campaign answer
+(``duplicate_of`` set) is never offered: its first copy is. Answers already in the audit store are not offered
+again.
 
-Import (:func:`import_reviews`) checks every row before writing anything and appends the accepted reviews
-to the audit store (:class:`pipeline.audit.AuditStore`): JSON lines, append-only, each record hash-chained to
-the one before, with a head file, so that an edited, deleted or removed last record is detected; appends
-from several processes are serialised by a lock. Importing the same file twice adds nothing.
+Import (:func:`import_reviews`) checks every row before writing anything (known id, unchanged text, known
+theme ids or names, a reviewer, no conflicting verdicts) and appends the accepted reviews to the audit store
+(:class:`pipeline.audit.AuditStore`). Importing the same file twice adds nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,29 +22,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from .atomic import write_bytes
-from .audit import AuditStore, canonical_json
-from .config import Config
-from .errors import ConsultError
-from .ingest import question_column_in
-from .label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_COLUMN, as_bool, theme_columns
-from .modelstore import read_card, sha256_file
-from .registry import is_registry, list_versions, resolve_model_dir
-from .tables import check_output_path, read_table, table_format, write_table, write_xlsx
-from .taxonomy import load_taxonomy, split_label_names, taxonomy_for, theme_key
-from .tone import TONE_COLUMN, TONE_PREFIX, TONES
+from ..atomic import write_bytes
+from ..audit import AuditStore, review_key, text_sha256
+from ..config import Config
+from ..errors import ConsultError
+from ..guards import check_output_path
+from ..ingest import question_column_in
+from ..label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, THEMES_COLUMN, as_bool, theme_columns
+from ..modelstore import read_card, sha256_file
+from ..registry import is_registry, list_versions, resolve_model_dir
+from ..tables import read_table, table_format, write_table, write_xlsx
+from ..taxonomy import load_taxonomy, split_label_names, taxonomy_for, theme_key
+from ..tone import TONE_COLUMN, TONE_PREFIX, TONES
+from .selection import select_for_review, tone_uncertainty, uncertainty
 
 __all__ = [
-    "AuditStore",
     "ExportResult",
     "ImportResult",
+    "check_review_output",
     "export_for_review",
     "import_reviews",
-    "latest_reviews",
-    "select_for_review",
-    "text_sha256",
-    "uncertainty",
+    "labelled_file_of",
+    "review_xlsx_bytes",
+    "themes_sheet_table",
 ]
 
 REVIEW_SHEET = "review"
@@ -61,94 +63,8 @@ SELECTED = ("safeguarding", "uncertain", "random", "candidate")  # candidate: a 
 _BAD_IN_CELL = (",", "|", "\n", "\t")
 
 
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-# --- choosing what to review ------------------------------------------------------------------------------
-
-
-def uncertainty(proba: np.ndarray, thresholds: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """How sure the model is of each row (lower = less sure) and the theme that makes it unsure.
-
-    Multi-label: ``min_j |p_j - threshold_j|``, the distance of the nearest theme to its decision threshold.
-    Single-label: the probability of the predicted theme (``thresholds`` holds the class weights).
-    """
-    proba = np.asarray(proba, dtype=float)
-    if len(proba) == 0:
-        return np.zeros(0), np.zeros(0, dtype=int)
-    if mode == "single":
-        d = (proba * np.asarray(thresholds, dtype=float)[None, :]).argmax(axis=1)
-        return proba[np.arange(len(proba)), d], d
-    gap = np.abs(proba - np.asarray(thresholds, dtype=float)[None, :])
-    return gap.min(axis=1), gap.argmin(axis=1)
-
-
-def tone_uncertainty(tone_proba: np.ndarray) -> np.ndarray:
-    """How sure the model is of each row's tone (lower = less sure): the probability of the most probable tone."""
-    tone_proba = np.asarray(tone_proba, dtype=float)
-    return tone_proba.max(axis=1) if len(tone_proba) else np.zeros(0)
-
-
-def _interleave(first: np.ndarray, second: np.ndarray, k: int) -> np.ndarray:
-    """The first ``k`` distinct rows taking turns from two rankings (first, second, first, ...)."""
-    out: list[int] = []
-    seen: set[int] = set()
-    a, b = iter(first.tolist()), iter(second.tolist())
-    turns = [a, b]
-    i = 0
-    while len(out) < k and turns:
-        it = turns[i % len(turns)]
-        for r in it:
-            if r not in seen:
-                seen.add(r)
-                out.append(r)
-                break
-        else:
-            turns.remove(it)
-            continue
-        i += 1
-    return np.array(out, dtype=int)
-
-
-def select_for_review(
-    proba: np.ndarray,
-    thresholds: np.ndarray,
-    mode: str,
-    n: int,
-    random_share: float,
-    seed: int,
-    eligible: np.ndarray | None = None,
-    tone_proba: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions to review, in order, and whether each came from the random slice.
-
-    ``n - round(n * random_share)`` least-sure eligible rows first (ties keep input order), then
-    ``round(n * random_share)`` rows drawn with ``seed`` from the eligible rows left. With ``tone_proba`` the
-    least-sure rows take turns: least sure of a theme, least sure of the tone (:func:`tone_uncertainty`), ...
-    """
-    m = len(proba)
-    eligible = np.ones(m, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
-    pool = np.flatnonzero(eligible)
-    n = min(n, len(pool))
-    n_random = int(round(n * random_share))
-    score, _ = uncertainty(proba[pool], thresholds, mode)
-    order = pool[np.argsort(score, kind="stable")]
-    if tone_proba is not None:
-        tone_order = pool[np.argsort(tone_uncertainty(np.asarray(tone_proba)[pool]), kind="stable")]
-        chosen = _interleave(order, tone_order, n - n_random)
-    else:
-        chosen = order[: n - n_random]
-    rest = np.setdiff1d(pool, chosen)
-    rng = np.random.default_rng(seed)
-    drawn = rng.choice(rest, size=min(n_random, len(rest)), replace=False) if n_random else np.zeros(0, dtype=int)
-    rows = np.concatenate([chosen, np.sort(drawn)]).astype(int)
-    is_random = np.concatenate([np.zeros(len(chosen), bool), np.ones(len(drawn), bool)])
-    return rows, is_random
 
 
 def _card_for(labelled: pd.DataFrame, model_path: Path) -> dict[str, Any]:
@@ -415,10 +331,6 @@ def _tone_shown(df: pd.DataFrame, r: int, tone_cols: list[str]) -> str:
 
 def review_xlsx_bytes(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataFrame) -> bytes:
     """The review workbook: a drop-down of theme ids on ``reviewed_themes`` (free text allowed, for several)."""
-    from openpyxl import load_workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     first = io.BytesIO()
     write_xlsx({REVIEW_SHEET: table, THEMES_SHEET: themes, ABOUT_SHEET: about}, first, cut_long=True)
     wb = load_workbook(io.BytesIO(first.getvalue()))
@@ -470,24 +382,6 @@ def review_xlsx_bytes(table: pd.DataFrame, themes: pd.DataFrame, about: pd.DataF
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-# --- the audit store --------------------------------------------------------------------------------------
-
-
-def review_key(answer_id: str, text_hash: str, themes: list[str], reviewer: str, tone: str = "") -> str:
-    """Identity of a review: the same verdict (themes and, when given, tone) by the same person on the same text
-    is one record."""
-    parts: list[Any] = [answer_id, text_hash, sorted(themes), reviewer] + ([tone] if tone else [])
-    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
-
-
-def latest_reviews(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The latest review of each answer id (records are in the order they were imported)."""
-    out: dict[str, dict[str, Any]] = {}
-    for r in records:
-        out[r["answer_id"]] = r
-    return out
 
 
 # --- importing reviews ------------------------------------------------------------------------------------

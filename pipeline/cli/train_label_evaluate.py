@@ -12,10 +12,10 @@ from rich.table import Table
 from ..atomic import write_bytes
 from ..errors import ConsultError
 from ..evaluate import evaluate_file
+from ..guards import check_not_input, check_writable
 from ..label import label_file
 from ..modelstore import CARD_FILE, MODEL_FILE, read_card
 from ..registry import resolve_model_dir
-from ..tables import check_not_input, check_writable
 from ..train import train_file
 from ._common import (
     ConfigOpt,

@@ -1,4 +1,4 @@
-"""consult retrain, and consult models list | show | promote | rollback."""
+"""consult retrain, and consult models list | show | promote | rollback | history."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""consult validate | clean | entities."""
+"""consult init | validate | clean | entities | redact | safeguarding: the commands on the answers themselves."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import typer
 from rich.table import Table
 
 from ..entities import spacy_language
+from ..guards import check_output_path
 from ..ingest import validate
 from ..redact import redact_file
 from ..safeguarding import safeguarding_file
 from ..scan import clean_file, entities_file
-from ..tables import check_output_path
 from ..workspace import init_workspace
 from ._common import (
     ConfigOpt,

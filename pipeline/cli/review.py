@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..audit import AuditStore
+from ..candidate_review import export_candidate
 from ..errors import ConsultError
 from ..label import model_for_labelled
 from ..review import export_for_review, import_reviews, labelled_file_of
@@ -76,8 +77,6 @@ def export_cmd(
             "Give both, e.g. --discovery data/output/discovery --candidate C01",
         )
     if discovery is not None and candidate is not None:
-        from ..candidate_review import export_candidate
-
         ce = export_candidate(
             labelled, discovery, candidate, output, cfg, n=n, taxonomy_path=taxonomy, audit_path=audit
         )
