@@ -5,8 +5,8 @@ This bench appends one feature per entity label (and optionally per named entity
 word and character n-grams, trains with the project's defaults on the shipped corpus and prints the
 cross-fitted micro and macro-F1 of each variant over several fold seeds, one JSON line each.
 
-The classifier ships without entity features because this measurement shows they do not help (see the
-README); rerun it when the corpus or the ruler changes.
+The classifier ships without entity features because this measurement shows they do not help (see
+docs/model.md); rerun it when the corpus or the ruler changes.
 
     python bench/entity_features.py [--seeds 3] [--data data/consultation_labelled.csv]
 """
