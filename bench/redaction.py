@@ -91,11 +91,13 @@ def main() -> None:
     ap.add_argument(
         "--set",
         default="all",
-        help="dev, dev2, dev3, dev4, test2, test3, test4 (development), test (held out) or all (default)",
+        help="dev, dev2, dev3, dev4, test2, test3, test4, test5 (development), test (held out) or all (default)",
     )
     ap.add_argument("--show", action="store_true", help="list leaks and damaged places on stderr")
     args = ap.parse_args()
-    names = ["dev", "dev2", "dev3", "dev4", "test2", "test3", "test", "test4"] if args.set == "all" else [args.set]
+    names = (
+        ["dev", "dev2", "dev3", "dev4", "test2", "test3", "test4", "test", "test5"] if args.set == "all" else [args.set]
+    )
     for name in names:
         path = DATA / f"{name}.jsonl"
         if not path.is_file():

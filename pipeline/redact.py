@@ -175,7 +175,7 @@ QUOTED_HANDLE_RE = regex.compile(
 # "52 Heathway, Dagenham, RM10 8AA": a number and a capitalised name before a town and a postcode.
 ADDRESS_BEFORE_POSTCODE_RE = regex.compile(
     r"(?<![\w/.-])(\d{1,4}[A-Za-z]?\s+\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)"
-    r"(?=,\s*(?:\p{Lu}[\p{L}' -]+,\s*)?(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
+    r"(?=,\s*(?:\p{Lu}[\p{L}' -]+,?\s*)?(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
 )
 # A dating profile's name and age in quotes: "'Will, 34, Canary Wharf'", "'Chester, 29'".
 PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
@@ -191,7 +191,9 @@ _STREET_WORDS = (
     r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway"
 )
 ADDRESS_RE = regex.compile(
-    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?\b\d{1,4}[a-z]?,?\s+"
+    r"(?i)(?:\b(?:flat|apartment|apt|unit|room)\s+\d+[a-z]?,?\s+(?:(?:[\p{L}'\u2019-]+\s+){0,2}"
+    r"(?:House|Court|Tower|Point|Heights|Mansions|Lodge|Buildings|Block),?\s+)?|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?"
+    r"\b\d{1,4}[a-z]?,?\s+"
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
@@ -790,7 +792,7 @@ class Redactor:
                     nb = toks[b]
                     if (
                         text[toks[j].end : nb.start] == " "
-                        and not self._is_common(nb.key)
+                        and (not self._is_common(nb.key) or (nb.key in self.nouns_only and nb.key in self.last))
                         and nb.key not in STOP_WORDS
                         and nb.key not in _PERSON_VERBS
                         and len(nb.key) >= 3
@@ -840,8 +842,13 @@ class Redactor:
                     copula = j < n and toks[j].key in ("is", "was", "called", "named")
                     if copula:
                         j += 1
-                    if copula and j < n and not (toks[j].cap or self._known(toks[j].key)):
-                        j = n  # "my daughter was assulted": after "was", only a clear name
+                    two_unknown = (
+                        j + 1 < n
+                        and text[toks[j].end : toks[j + 1].start] == " "
+                        and not any(self._is_common(x.key) or x.key in STOP_WORDS for x in toks[j : j + 2])
+                    )
+                    if copula and j < n and not (toks[j].cap or self._known(toks[j].key) or two_unknown):
+                        j = n  # "my daughter was assulted": after "was", only a clear name ("is olumide balogun")
                     if (
                         j < n
                         and toks[j].start - toks[j - 1].end <= 3
@@ -882,6 +889,18 @@ class Redactor:
                 if is_relation and self._name_like(t, strong=True):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
+            # "the man is rajesh", "the guy was Tomasz": a first name of the lists after a word for a person.
+            if (
+                k in ("is", "was")
+                and prev is not None
+                and prev.key in _PEOPLE
+                and i >= 2
+                and toks[i - 2].key in ("the", "this", "that")
+                and nxt is not None
+                and nxt.key in self.first
+                and not self._is_common(nxt.key)
+            ):
+                take(i + 1, True, context)
             # "a man called Tom", "her name is jade".
             # "calling himself 'Austin'", "a fake name (Jay)".
             if nxt is not None and (
@@ -966,14 +985,14 @@ class Redactor:
             # a word for a person.
             if (
                 prev is not None
-                and nxt is not None
                 and (k in self.first or (t.cap and not t.sent_start and not self._is_common(k)))
                 and (k not in STOP_WORDS or (t.cap and not t.sent_start))
                 and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
-                and re.fullmatch(r"\s*,\s*(?:\d{1,2}\s*,\s*)?", text[t.end : nxt.start])
                 and any(toks[x].key in _RELATIONS or toks[x].key in _PEOPLE for x in range(max(0, i - 5), i))
             ):
-                take(i, True, context, title=True)
+                _, e = self._extend(toks, text, i, i + 1)  # "A boy in my year, Reece Fenwick-Lowe, shares"
+                if e < n and re.fullmatch(r"\s*,\s*(?:\d{1,2}\s*,\s*)?", text[toks[e - 1].end : toks[e].start]):
+                    take(i, True, context, title=True)
             # ", Harjit, lets drivers": a name between commas, followed by what it does.
             if (
                 t.cap
@@ -1045,6 +1064,26 @@ class Redactor:
                 and (i == n - 1 or all(x.cap for x in toks[i:]))
             ) and (t.cap or self._known(k)):
                 take(i, True, context)
+            # "... was handled. Holly": a first name of the lists alone at the end, after a full stop.
+            if (
+                i == n - 1
+                and t.cap
+                and t.sent_start
+                and k in self.first
+                and re.search(r"[.!?]\s*$", text[: t.start])
+                and re.fullmatch(r"[\s.!]*", text[t.end :])
+            ):
+                take(i, True, context, title=True)
+            # "Hi. Patience here.": who is writing.
+            if (
+                t.cap
+                and t.sent_start
+                and nxt is not None
+                and nxt.key == "here"
+                and k in self.first
+                and re.match(r"[.,!\s]*(?:$|[.,!])", text[nxt.end :])
+            ):
+                take(i, True, context, title=True)
             # "deji went to the station": a word that is no word, doing what people do.
             if (
                 not t.cap
