@@ -356,6 +356,12 @@ def _models() -> tuple[Any, Any]:
     return models
 
 
+def prepare() -> None:
+    """Load (or train once and cache) the classifier in this process before worker processes start: they then
+    load the cached file instead of each training its own."""
+    _models()
+
+
 class _CharGrams:
     """The features of a fitted ``TfidfVectorizer(analyzer="char_wb")``, computed word by word: an answer's
     char_wb n-grams never cross a space, so its counts are (answers × words) @ (words × n-grams), with each distinct
