@@ -33,14 +33,13 @@ from .evaluate import evaluate_file
 from .ingest import load_answers, validate
 from .label import label_answers, label_file
 from .modelstore import load_model
+from .provenance import __version__
 from .retrain import retrain
 from .review import export_for_review, import_reviews
 from .safeguarding import safeguarding_file
 from .scan import clean_file, entities_file
 from .train import train_file
 from .workspace import init_workspace
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .discover import discover_file

@@ -46,7 +46,6 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_samples
 from sklearn.preprocessing import normalize
 
-from . import __version__
 from .atomic import usual_permissions
 from .config import Config, DiscoverConfig
 from .embeddings import load_sentence_model
@@ -55,6 +54,7 @@ from .errors import ConsultError
 from .guards import check_writable
 from .label import PROB_PREFIX, SAFEGUARDING_FLAG, THEMES_COLUMN, as_bool, theme_columns
 from .modelstore import sha256_file
+from .provenance import __version__
 from .redact import Redactor, labelled_file_redactor, redact_contacts
 from .report.analysis import shorten
 from .tables import read_table, write_table

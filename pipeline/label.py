@@ -40,7 +40,7 @@ from .ingest import Answers, question_column_in
 from .modelstore import LoadedModel, load_model, model_input_for, read_card
 from .progress import Progress
 from .runner import Runner, local_runner
-from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers
+from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers, prepare
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
 from .tables import atomic_path, check_output_path
@@ -262,6 +262,7 @@ def label_file(
     model = load_model(model_dir)
     source = open_input(input_path, config)
     n_jobs = resolve_jobs(config.entities.n_process if jobs is None else jobs)
+    prepare()  # the safeguarding classifier: trained at most once, then loaded from the cache by every worker
     if engine == "dask":
         from .distributed import dask_runner
 

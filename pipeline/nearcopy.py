@@ -80,7 +80,7 @@ def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np
 
     Rows are in input order; in each bucket a row is paired with the first ``per_bucket`` rows before it."""
     m = len(bands)
-    found = []
+    code = np.zeros(0, dtype=np.int64)  # later * m + earlier, sorted, each pair once
     pos = np.arange(m)
     for j in range(bands.shape[1] if m else 0):
         order = np.argsort(bands[:, j], kind="stable")
@@ -88,15 +88,24 @@ def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np
         new = np.ones(m, dtype=bool)
         new[1:] = v[1:] != v[:-1]
         first = np.maximum.accumulate(np.where(new, pos, 0))
+        del v, new
+        found = []
         for o in range(per_bucket):
             ok = first + o < pos
             if not ok.any():
                 break
             found.append(order[pos[ok]].astype(np.int64) * m + order[first[ok] + o])
-    if not found:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    code = np.unique(np.concatenate(found))
+        if found:  # merged band by band: only the distinct pairs are ever held, not one copy per band
+            code = _sorted_distinct(np.concatenate([code, *found]))
     return code // m, code % m
+
+
+def _sorted_distinct(a: np.ndarray) -> np.ndarray:
+    """The distinct values of ``a``, sorted (by sorting: numpy's hash-based ``unique`` is many times slower here)."""
+    a.sort(kind="stable")  # runs already sorted are merged, not sorted again
+    keep = np.ones(len(a), dtype=bool)
+    keep[1:] = a[1:] != a[:-1]
+    return a[keep]
 
 
 def stable_hash(texts: Sequence[str]) -> np.ndarray:
@@ -163,8 +172,9 @@ class CopyPlan:
         kept = np.flatnonzero(self.keep_key)
         self.evict_order = kept[np.argsort(last_use[kept], kind="stable")]
         self.evict_after = last_use[self.evict_order]
-        self.may_be_root = self.keep_key.copy()
-        self.may_be_root[self.first[self.first != np.arange(n)]] = True
+        self.heads_repeats = np.zeros(n, dtype=bool)  # the first of a group of exact repeats
+        self.heads_repeats[self.first[self.first != np.arange(n)]] = True
+        self.may_be_root = self.keep_key | self.heads_repeats
         self.n = n
 
     def earlier_of(self, row: int) -> np.ndarray:
@@ -184,6 +194,7 @@ class Resolver:
         self.root = np.arange(plan.n)
         self.keys: dict[int, str] = {}
         self.ids: dict[int, str] = {}
+        self.copied = np.zeros(plan.n, dtype=bool)  # rows that a later row turned out to copy
         self._evicted = 0
 
     def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
@@ -206,11 +217,16 @@ class Resolver:
             if p.may_be_root[i]:
                 self.ids[i] = id_
             r = root[i]
+            if r != i:
+                self.copied[r] = True
             out.append("" if r == i else self.ids[r])
-        # Folded texts no later row compares with are dropped.
+        # Folded texts no later row compares with are dropped, and their ids unless a row copied them or they
+        # head a group of exact repeats.
         end = start + len(ids)
         stop = int(np.searchsorted(p.evict_after, end - 1, side="right"))
         for b in p.evict_order[self._evicted : stop].tolist():
             self.keys.pop(b, None)
+            if not self.copied[b] and not p.heads_repeats[b]:
+                self.ids.pop(b, None)
         self._evicted = max(self._evicted, stop)
         return out

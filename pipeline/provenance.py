@@ -14,6 +14,9 @@ from pathlib import Path
 LIBRARIES = ("consult", "scikit-learn", "numpy", "scipy", "spacy", "pandas", "joblib")
 """The libraries whose versions a model card records."""
 
+__version__ = "0.1.0"
+"""consult's version (also in pyproject.toml)."""
+
 
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file's bytes, read in blocks."""

@@ -45,7 +45,6 @@ from .config import EntitiesConfig
 from .entities import load_spacy, parse_entities, read_entity_names
 from .errors import ConsultError
 from .guards import check_output_path
-from .ingest import load_answers
 from .names import (
     common_first_names,
     common_words,
@@ -55,7 +54,8 @@ from .names import (
     non_noun_words,
     noun_only_words,
 )
-from .tables import write_table
+from .scan import _column, open_input, scan_file
+from .stream import TableWriter
 
 PLACEHOLDERS = {
     "email": "[email]",
@@ -1387,20 +1387,58 @@ def redact_texts(
     return RedactionResult([apply(t, i) for t, i in zip(clean, found, strict=True)], found, counts)
 
 
-def redact_file(
-    input_path: Any, output_path: Any, config: Any, *, tick: Any = None, on_start: Any = None
-) -> RedactionResult:
-    """Read an answers file, redact its text column and write every column, in order, to ``output_path``
-    (written only when every row is done)."""
+@dataclass
+class RedactFileSummary:
+    rows: int
+    rows_changed: int
+    counts: Counter[str]
+    """Items replaced, by kind, over the whole file."""
+
+
+def redact_file(input_path: Any, output_path: Any, config: Any, *, progress: Any = None) -> RedactFileSummary:
+    """Read an answers file of any size in chunks, redact its text column and write every column, in order, to
+    ``output_path`` (through a temporary file moved into place only when every row is done). Three passes: the
+    input checks ``label`` makes; NER over each chunk, keeping only the entity spans of each answer and the full
+    names found (which are then redacted wherever they appear in the file); and the redaction, written as it
+    goes. ``progress``: a :class:`pipeline.progress.Progress` told each pass and its answers."""
     check_output_path(Path(output_path), Path(input_path))
-    answers = load_answers(Path(input_path), config.ingest)
-    if on_start is not None:
-        on_start(len(answers.df))
-    res = redact_texts(answers.texts, config, tick=tick)
-    df = answers.df.copy()
-    df[answers.text_column] = res.texts
-    write_table(df, Path(output_path))
-    return res
+    source = open_input(Path(input_path), config)
+    scan = scan_file(source, config, "xx", progress, campaigns=False)
+    text_column = config.ingest.text_column
+    nlp = load_spacy(config.entities.spacy_model, ner=True) if config.redact.ner else None
+    redactor = make_redactor(config)
+    spans: dict[int, list[tuple[int, int, str]]] = {}  # by row number; rows without entities hold nothing
+    if nlp is not None and "ner" in nlp.pipe_names:
+        if progress:
+            progress.stage("finding names", scan.rows)
+        names: set[str] = set()
+        for chunk in source.chunks():
+            texts = _column(chunk, text_column).astype(str).tolist()
+            ents = [entity_spans(doc) for doc in nlp.pipe(texts, batch_size=256)]
+            names.update(redactor.file_names(texts, ents))
+            spans.update((int(r), e) for r, e in zip(chunk.index, ents, strict=True) if e)
+            if progress:
+                progress.tick(len(chunk))
+        redactor.with_names(sorted(names))
+    if progress:
+        progress.stage("redacting", scan.rows)
+    summary = RedactFileSummary(scan.rows, 0, Counter())
+    with TableWriter(Path(output_path), sheet_name="redacted") as writer:
+        for chunk in source.chunks():
+            chunk = chunk.reindex(columns=scan.columns, fill_value="")
+            texts = _column(chunk, text_column).astype(str).tolist()
+            out = []
+            for r, text in zip(chunk.index, texts, strict=True):
+                items = redactor.items(text, spans.pop(int(r), []))
+                summary.rows_changed += bool(items)
+                summary.counts.update(it.kind for it in items)
+                out.append(apply(text, items))
+            chunk = chunk.copy()
+            chunk[text_column] = out
+            writer.write(chunk)
+            if progress:
+                progress.tick(len(chunk))
+    return summary
 
 
 # Entity labels of the entity ruler and spaCy that name places and bodies, never people.

@@ -26,7 +26,9 @@ The flag is an aid to reading, not a substitute for it: answers it misses still 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,10 +36,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import joblib
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import normalize
 
 from .errors import ConsultError
 from .guards import check_output_path
@@ -299,9 +306,24 @@ def _vectoriser() -> Any:
     )
 
 
-@lru_cache(maxsize=1)
-def _models() -> tuple[Any, Any]:
-    """(flag classifier, reason classifier), trained on the shipped answers (under a second, deterministic)."""
+def cache_dir() -> Path:
+    """Where fitted helper models are kept between runs: ``$CONSULT_CACHE`` or ``$XDG_CACHE_HOME/consult``."""
+    base = (
+        os.environ.get("CONSULT_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consult"
+    )
+    return Path(base)
+
+
+def _cache_file() -> Path:
+    """The fitted models' file, named by what they are made of: the training file, C and scikit-learn's version."""
+
+    key = hashlib.sha256(TRAINING_DATA.read_bytes())
+    key.update(f"C={C};sklearn={sklearn.__version__};v=1".encode())
+    return cache_dir() / "safeguarding" / f"models-{key.hexdigest()[:24]}.joblib"
+
+
+def _fit_models() -> tuple[Any, Any]:
+
     rows = [json.loads(line) for line in TRAINING_DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [normalise(r["text"]) for r in rows]
     flags = [bool(r["flag"]) for r in rows]
@@ -313,6 +335,134 @@ def _models() -> tuple[Any, Any]:
     return flag_model, reason_model
 
 
+@lru_cache(maxsize=1)
+def _models() -> tuple[Any, Any]:
+    """(flag classifier, reason classifier), trained on the shipped answers once per machine: the fitted pair is
+    kept in the user's cache folder (see :func:`cache_dir`) under a name made from the training file's SHA-256,
+    so every later run and every worker process loads it instead of training again. Where the cache cannot be
+    read or written, they are trained in this process (deterministic, a few seconds)."""
+
+    f = _cache_file()
+    if f.is_file():
+        try:
+            models = joblib.load(f)
+            if isinstance(models, tuple) and len(models) == 2:
+                return models
+        except Exception:  # a damaged or foreign file: trained anew and written over
+            pass
+    models = _fit_models()
+    try:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        tmp = f.with_name(f".{f.name}.{os.getpid()}.tmp")
+        joblib.dump(models, tmp)
+        os.replace(tmp, f)  # whole or not at all: parallel processes may write it at the same time
+    except OSError:
+        pass
+    return models
+
+
+def prepare() -> None:
+    """Load (or train once and cache) the classifier in this process before worker processes start: they then
+    load the cached file instead of each training its own."""
+    _models()
+
+
+class _CharGrams:
+    """The features of a fitted ``TfidfVectorizer(analyzer="char_wb")``, computed word by word: an answer's
+    char_wb n-grams never cross a space, so its counts are (answers × words) @ (words × n-grams), with each distinct
+    word's in-vocabulary n-grams found once and kept. The same matrix as the vectoriser's own ``transform``, several
+    times faster."""
+
+    MAX_WORDS = 200_000
+
+    def __init__(self, vectoriser: Any) -> None:
+        self.vec = vectoriser
+        self.vocab: dict[str, int] = vectoriser.vocabulary_
+        self.lo, self.hi = vectoriser.ngram_range
+        self.words: dict[str, np.ndarray] = {}
+
+    def _word(self, word: str) -> np.ndarray:
+        w, vocab, ids = f" {word} ", self.vocab, []
+        for n in range(self.lo, self.hi + 1):  # as sklearn's _char_wb_ngrams
+            offset = 0
+            g = vocab.get(w[0:n])
+            if g is not None:
+                ids.append(g)
+            while offset + n < len(w):
+                offset += 1
+                g = vocab.get(w[offset : offset + n])
+                if g is not None:
+                    ids.append(g)
+            if offset == 0:
+                break
+        return np.asarray(ids, dtype=np.int64)
+
+    def transform(self, docs: Sequence[str]) -> Any:
+
+        local: dict[str, int] = {}
+        word_ids: list[int] = []
+        indptr = [0]
+        for doc in docs:
+            for word in doc.lower().split():
+                j = local.get(word)
+                if j is None:
+                    j = local[word] = len(local)
+                word_ids.append(j)
+            indptr.append(len(word_ids))
+        D = sp.csr_matrix(
+            (np.ones(len(word_ids)), np.asarray(word_ids, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(docs), len(local)),
+        )
+        cache = self.words
+        if len(cache) > self.MAX_WORDS:
+            cache.clear()
+        grams = []
+        for word in local:
+            g = cache.get(word)
+            if g is None:
+                g = cache[word] = self._word(word)
+            grams.append(g)
+        lens = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
+        W = sp.csr_matrix(
+            (
+                np.ones(int(lens.sum())),
+                np.concatenate(grams) if grams else np.zeros(0, np.int64),
+                np.concatenate([[0], np.cumsum(lens)]),
+            ),
+            shape=(len(local), len(self.vocab)),
+        )
+        X = sp.csr_matrix(D @ W)
+        X.sum_duplicates()  # sorted indices, as the vectoriser's
+        X.eliminate_zeros()
+        vec = self.vec
+        if vec.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1
+        if vec.use_idf:
+            X.data *= vec.idf_[X.indices]
+        return normalize(X, norm=vec.norm, copy=False) if vec.norm else X
+
+
+_CHAR_GRAMS: dict[int, tuple[Any, _CharGrams]] = {}
+
+
+def _features(model: Any, docs: Sequence[str]) -> Any:
+    """The features of ``model`` (a pipeline of the union of :func:`_vectoriser` and a classifier) for ``docs``:
+    word n-grams by the vectoriser, character n-grams by :class:`_CharGrams`."""
+    import scipy.sparse as sp
+
+    union = model[0]
+    parts = []
+    for _, vec in union.transformer_list:
+        if vec.analyzer == "char_wb" and vec.preprocessor is None and vec.lowercase and not vec.strip_accents:
+            if id(vec) not in _CHAR_GRAMS:
+                _CHAR_GRAMS[id(vec)] = (vec, _CharGrams(vec))  # the vectoriser is kept, so its id is not reused
+            parts.append(_CHAR_GRAMS[id(vec)][1].transform(docs))
+        else:
+            parts.append(vec.transform(docs))
+    return sp.hstack(parts, format="csr")
+
+
 def flag_answers(texts: Sequence[str]) -> list[Assessment]:
     """Rules and classifier (see the module doc) for each text, in order; blank texts are never flagged."""
     out = [assess(t) for t in texts]
@@ -321,7 +471,8 @@ def flag_answers(texts: Sequence[str]) -> list[Assessment]:
         return out
     flag_model, reason_model = _models()
     norm = [normalise(texts[i]) for i in todo]
-    p = flag_model.predict_proba(norm)[:, list(flag_model.classes_).index(True)]
+    clf = flag_model[-1]
+    p = clf.predict_proba(_features(flag_model, norm))[:, list(clf.classes_).index(True)]
     hit = [k for k, pk in enumerate(p) if pk >= THRESHOLD]
     if hit:
         reasons = reason_model.predict([norm[k] for k in hit])

@@ -314,3 +314,48 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
     assert configured(text) == text
+
+
+def test_redact_file_streams_in_chunks_and_matches_redacting_the_whole_file(tmp_path: Path) -> None:
+    """A file read in chunks of 100 rows: every row and column in order, input untouched, and the same text as
+    redacting all answers at once (a full name NER finds in the first chunk is redacted in the last one too)."""
+    from pipeline.config import load_config
+    from pipeline.redact import redact_file, redact_texts
+
+    texts = []
+    for i in range(260):
+        texts.append(
+            [
+                "My neighbour Darren Wright shouts at me, call 07700 900123",
+                "More lights on Clapham Common please",
+                "",
+                f"answer {i}: the bus stop is dark",
+                "I told darren wright to stop, email me at a.b@example.com",
+            ][i % 5]
+        )
+    df = pd.DataFrame({"id": [f"r{i}" for i in range(260)], "text": texts, "borough": ["Lambeth"] * 260})
+    f = tmp_path / "in.csv"
+    df.to_csv(f, index=False)
+    before = f.read_bytes()
+    cfg = load_config(None, [])
+    cfg.ingest.chunk_rows = 100
+    stages: list[tuple[str, int | None]] = []
+
+    class Seen:
+        def stage(self, name: str, total: int | None) -> None:
+            stages.append((name, total))
+
+        def tick(self, n: int) -> None:
+            pass
+
+    res = redact_file(f, tmp_path / "out.csv", cfg, progress=Seen())
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert list(out.columns) == ["id", "text", "borough"]
+    assert out["id"].tolist() == df["id"].tolist() and out["borough"].tolist() == df["borough"].tolist()
+    whole = redact_texts(texts, cfg)
+    assert out["text"].tolist() == whole.texts
+    assert res.rows == 260 and res.counts == whole.counts and res.rows_changed == whole.rows_changed
+    assert "darren" not in " ".join(out["text"]).lower()
+    assert [s for s in stages if s[0] != "checking"] == [("finding names", 260), ("redacting", 260)]
+    assert f.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]

@@ -140,3 +140,43 @@ def test_safeguarding_command_refuses_an_unlabelled_file(tmp_path: Path) -> None
     assert res.exit_code == 1
     assert "flag_safeguarding" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_classifier_is_trained_once_and_then_loaded_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import safeguarding as sg
+
+    monkeypatch.setenv("CONSULT_CACHE", str(tmp_path))
+    sg._models.cache_clear()
+    try:
+        first = sg._models()
+        [cached] = (tmp_path / "safeguarding").glob("models-*.joblib")
+
+        def no_training() -> None:
+            raise AssertionError("trained again although the cache holds the fitted models")
+
+        monkeypatch.setattr(sg, "_fit_models", no_training)
+        sg._models.cache_clear()
+        again = sg._models()  # a new process would do the same: load, not train
+        texts = [sg.normalise(t) for t, _ in CLEAR] + [sg.normalise(t) for t in HARD_NEGATIVES]
+        assert (first[0].predict_proba(texts) == again[0].predict_proba(texts)).all()
+        cached.write_bytes(b"not a model")  # a damaged cache file is trained over, not trusted
+        monkeypatch.undo()
+        monkeypatch.setenv("CONSULT_CACHE", str(tmp_path))
+        sg._models.cache_clear()
+        assert (sg._models()[0].predict_proba(texts) == first[0].predict_proba(texts)).all()
+    finally:
+        sg._models.cache_clear()
+
+
+def test_fast_character_features_equal_the_vectorisers_own() -> None:
+    from pipeline import safeguarding as sg
+
+    flag_model, _ = sg._models()
+    texts = [t for t, _ in CLEAR] + HARD_NEGATIVES + ["", "   ", "a", "Ünïcode wörds  and\ttabs\nnewlines", "x" * 3000]
+    norm = [sg.normalise(t) for t in texts]
+    want = flag_model[0].transform(norm).tocsr()
+    got = sg._features(flag_model, norm)
+    assert (want != got).nnz == 0
+    assert (flag_model.predict_proba(norm) == flag_model[-1].predict_proba(got)).all()

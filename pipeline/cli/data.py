@@ -30,7 +30,6 @@ from ._common import (
     make_config,
     note_language,
     out,
-    progress_bar,
     say,
     stage_bars,
 )
@@ -142,14 +141,15 @@ def redact_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Write FILE with its text column redacted (names, contact details, addresses, references); every column
-    and row kept, in order. The same redaction as report quotes."""
+    and row kept, in order. The same redaction as report quotes. Files of any size are read and written in
+    chunks."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column)
     if no_ner:
         cfg.redact.ner = False
-    with progress_bar("redact") as (start, tick):
-        res = redact_file(file, output, cfg, tick=tick, on_start=start)
+    with stage_bars() as progress:
+        res = redact_file(file, output, cfg, progress=progress)
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(res.counts.items(), key=lambda x: -x[1])) or "nothing"
-    say(f"{len(res.texts)} rows → {output}: {res.rows_changed} answers changed; replaced {kinds}")
+    say(f"{res.rows} rows → {output}: {res.rows_changed} answers changed; replaced {kinds}")
     say("redaction is a safeguard, not a guarantee: read what you publish")
 
 
