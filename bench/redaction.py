@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument(
         "--set",
         default="all",
-        help="dev, dev2, dev3, dev4, test2, test3, test4, test5 (development), test (held out) or all (default)",
+        help="dev, dev2, dev3, dev4, test2, test3, test4, test5 (development), test, test6 (held out) or all (default)",
     )
     ap.add_argument("--show", action="store_true", help="list leaks and damaged places on stderr")
     args = ap.parse_args()

@@ -150,9 +150,9 @@ class Labeller:
             theme_cells[i] = ";".join(t for t, on in zip(themes, pred[r], strict=True) if on)
         new: dict[str, Any] = {THEMES_COLUMN: theme_cells}
         for j, t in enumerate(themes):
-            col = np.full(n, np.nan)
-            col[idx] = np.round(proba[:, j], 4)
-            new[PROB_PREFIX + t] = col
+            probs = np.full(n, np.nan)
+            probs[idx] = np.round(proba[:, j], 4)
+            new[PROB_PREFIX + t] = probs
         c = np.full(n, np.nan)
         c[idx] = np.round(conf, 4)
         new["confidence"] = c
@@ -181,9 +181,9 @@ class Labeller:
                 cells[i] = tones[r]
             new[TONE_COLUMN] = cells
             for j, v in enumerate(tone.values):
-                col = np.full(n, np.nan)
-                col[idx] = np.round(tone_proba[:, j], 4)
-                new[TONE_PREFIX + v] = col
+                tprobs = np.full(n, np.nan)
+                tprobs[idx] = np.round(tone_proba[:, j], 4)
+                new[TONE_PREFIX + v] = tprobs
         new["status"] = np.where(
             cleaned["flag_empty"], "empty", np.where(cleaned["flag_non_substantive"], "non_substantive", "labelled")
         )
@@ -263,6 +263,7 @@ def label_file(
     source = open_input(input_path, config)
     n_jobs = resolve_jobs(config.entities.n_process if jobs is None else jobs)
     prepare()  # the safeguarding classifier: trained at most once, then loaded from the cache by every worker
+    runner: Any
     if engine == "dask":
         from .distributed import dask_runner
 
@@ -273,8 +274,9 @@ def label_file(
         raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
     with runner:
         summary = _label_chunks(source, output_path, model, config, with_entities, runner, progress)
-    for note in source.info.notes if on_note else []:
-        on_note(note)
+    if on_note is not None:
+        for note in source.info.notes:
+            on_note(note)
     ic = config.ingest
     write_sidecar(
         output_path,

@@ -472,8 +472,8 @@ def campaign_table(
     empty = df.iloc[0:0]
     rows = []
     for orig, n in copies.items():
-        k = first_row.get(orig)
-        hit = empty if k is None else at.iloc[k : k + 1]
+        pos = first_row.get(orig)
+        hit = empty if pos is None else at.iloc[pos : pos + 1]
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
         if withheld is not None and len(hit) and bool(withheld[hit.index].any()):
             text = ""
@@ -617,7 +617,8 @@ def tone_table(df: pd.DataFrame, themes: list[str], names: dict[str, str], level
                     f"{v}_ci_high": round(hi, 4) if n else math.nan,
                 }
             )
-        row["net"] = round(float(row["positive_share"]) - float(row["negative_share"]), 4) if n else math.nan
+        shares = {v: (round(int((tone[mask] == v).sum()) / n, 4) if n else math.nan) for v in ("positive", "negative")}
+        row["net"] = round(shares["positive"] - shares["negative"], 4) if n else math.nan
         rows.append(row)
     cols = ["theme", "name", "answers"]
     for v in TONES:
