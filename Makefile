@@ -12,8 +12,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # Exact pins for every package (pyproject.toml pins the direct ones); --progress-bar on: pip 25 shows a bar while
-# downloading and another while installing, and prints each package it collects.
-PIP := $(BIN)/python -m pip install --progress-bar on -c constraints.txt
+# downloading and another while installing, and prints each package it collects. --no-compile: Python compiles
+# only the modules a command imports, on first use, instead of pip byte-compiling every module of every package
+# (183 MB of .pyc files, most never imported).
+PIP := $(BIN)/python -m pip install --progress-bar on --no-compile -c constraints.txt
 
 .PHONY: run setup setup-dev setup-embeddings test test-slow lint bench clean-outputs chromium
 

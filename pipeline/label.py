@@ -31,11 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_path
 from .clean import clean_texts, dedup_keys, find_duplicates
 from .config import Config, EntitiesConfig
 from .entities import EntityExtractor, format_entities, resolve_jobs
 from .errors import ConsultError
 from .features import ModelInput
+from .guards import check_output_path
 from .ingest import Answers, question_column_in
 from .modelstore import LoadedModel, load_model, model_input_for, read_card
 from .progress import Progress
@@ -43,7 +45,6 @@ from .runner import Runner, local_runner
 from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers, prepare
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
-from .tables import atomic_path, check_output_path
 from .taxonomy import Taxonomy, Theme, card_taxonomy
 from .tone import TONE_COLUMN, TONE_PREFIX, tone_model
 

@@ -22,8 +22,8 @@ import sklearn
 from .atomic import atomic_dir, check_space, usual_permissions
 from .errors import ConsultError
 from .features import ModelInput, pipeline_input, pipeline_questions
+from .guards import check_writable
 from .provenance import sha256_file
-from .tables import check_writable
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.json"

@@ -449,8 +449,6 @@ _CHAR_GRAMS: dict[int, tuple[Any, _CharGrams]] = {}
 def _features(model: Any, docs: Sequence[str]) -> Any:
     """The features of ``model`` (a pipeline of the union of :func:`_vectoriser` and a classifier) for ``docs``:
     word n-grams by the vectoriser, character n-grams by :class:`_CharGrams`."""
-    import scipy.sparse as sp
-
     union = model[0]
     parts = []
     for _, vec in union.transformer_list:

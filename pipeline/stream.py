@@ -25,6 +25,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .atomic import check_space, write_error
 from .config import IngestConfig
@@ -83,8 +87,6 @@ class Source:
         which repairs it or refuses it with its message."""
         lim = self.limits
         if self.format == "parquet":
-            import pyarrow.parquet as pq
-
             try:
                 wide = any(len(pq.read_schema(p).names) > lim.max_columns for p in self.parts)
             except Exception:  # not Parquet: read_table names the problem
@@ -102,8 +104,6 @@ class Source:
         """Rows as Parquet metadata tells them, or estimated from the size of the first megabyte of a text file
         (None for a workbook)."""
         if self.format == "parquet":
-            import pyarrow.parquet as pq
-
             try:
                 return sum(pq.ParquetFile(p).metadata.num_rows for p in self.parts)
             except Exception:  # not Parquet: reading it names the problem
@@ -214,7 +214,6 @@ class Source:
             yield pd.DataFrame.from_records(records)
 
     def _parquet_chunks(self) -> Iterator[pd.DataFrame]:
-        import pyarrow.parquet as pq
 
         for part in self.parts:
             try:
@@ -369,9 +368,6 @@ class TableWriter:
                 text = df.to_json(orient="records", lines=True, force_ascii=False) or ""
                 self._put(text if text.endswith("\n") else text + "\n")
         elif fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
             if self._state is None:
                 table = pa.Table.from_pandas(df, preserve_index=False)
                 self._state = pq.ParquetWriter(self._tmp, table.schema)
@@ -392,8 +388,6 @@ class TableWriter:
             raise write_error(self.path, e, written=self._tmp.stat().st_size if self._tmp.exists() else 0) from None
 
     def _write_xlsx(self, df: pd.DataFrame) -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
 
         if self._state is None:
             wb = Workbook(write_only=True)

@@ -33,16 +33,12 @@ from .atomic import atomic_path, usual_permissions, write_bytes
 from .config import IngestConfig
 from .errors import ConsultError
 from .formats import FORMATS, SUPPORTED, table_format
-from .guards import check_not_input, check_output_path, check_writable
 
-# The guards (pipeline.guards) and formats (pipeline.formats) are re-exported for modules that import them from here.
+# The formats (pipeline.formats) are re-exported for modules that read tables through this one.
 __all__ = [
     "FORMATS",
     "ReadInfo",
     "atomic_path",
-    "check_not_input",
-    "check_output_path",
-    "check_writable",
     "read_table",
     "table_format",
     "usual_permissions",

@@ -20,6 +20,7 @@ from ..entities import parse_entities
 from ..errors import ConsultError
 from ..label import PROB_PREFIX, THEMES_COLUMN, added_columns, as_bool, theme_columns
 from ..redact import Redactor, redact_contacts
+from ..tables import read_table
 from ..taxonomy import Taxonomy
 from ..tone import TONE_COLUMN, TONE_PREFIX, TONES
 from .stats import benjamini_hochberg, two_proportion_z, wilson_interval
@@ -265,8 +266,6 @@ def all_suppressed(group_tab: pd.DataFrame) -> bool:
 def read_group_map(path: Path) -> dict[str, str]:
     """A CSV mapping values of a --by column to larger groups (first column: value, second: group), e.g.
     boroughs to policing areas."""
-    from ..tables import read_table
-
     df, _ = read_table(Path(path))
     if len(df.columns) < 2 or not len(df):
         raise ConsultError(

@@ -11,15 +11,20 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import Config, ReportConfig
+from ..entities import load_spacy, spacy_language
 from ..errors import ConsultError
-from ..label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, as_bool
+from ..label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, added_columns, as_bool, theme_columns
 from ..modelstore import sha256_file
 from ..provenance import __version__
 from ..redact import labelled_file_redactor
+from ..stream import Source
 from ..tables import read_table
 from ..taxonomy import Taxonomy
+from ..tone import TONE_COLUMN, TONE_PREFIX
 from . import analysis
 from .analysis import Basis, check_labelled
+from .render import check_out_dir
+from .render import write_report as _write
 
 
 @dataclass
@@ -168,8 +173,6 @@ def previous_tone(path: Path, taxonomy: Taxonomy | None, count_duplicates: bool,
 
 
 def _language(config: Config) -> str:
-    from ..entities import spacy_language
-
     try:
         return spacy_language(config.entities.spacy_model)
     except ConsultError:  # the pipeline is only needed for NER; without it the page just does not say
@@ -179,8 +182,6 @@ def _language(config: Config) -> str:
 def _ner(config: Config):  # type: ignore[no-untyped-def]
     if not config.report.redact_with_ner:
         return None
-    from ..entities import load_spacy
-
     return load_spacy(config.entities.spacy_model, ner=True)
 
 
@@ -322,10 +323,6 @@ def build_report(
 def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
     """The columns of a labelled file that a report reads (ids, text, what labelling added, the ``by``
     columns), read in chunks: other input columns are never held (a million answers fit in little memory)."""
-    from ..label import added_columns, theme_columns
-    from ..stream import Source
-    from ..tone import TONE_COLUMN, TONE_PREFIX
-
     source = Source(path, chunk_rows=100_000, written_by_consult=True)
     text_col, id_col = config.ingest.text_column, config.ingest.id_column
     parts, keep = [], None
@@ -366,8 +363,6 @@ def report_file(
 ) -> Report:
     """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``. The title is ``title``,
     else ``project.title``, else made from the file's name."""
-    from .render import check_out_dir, write_report
-
     config = config or Config()
     labelled = Path(labelled)
     check_out_dir(Path(out_dir), labelled, compare)
@@ -408,6 +403,4 @@ def report_file(
 
 
 def write_report(report: Report, out_dir: Path) -> None:
-    from .render import write_report as _write
-
     _write(report, out_dir)

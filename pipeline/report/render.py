@@ -10,16 +10,24 @@ from __future__ import annotations
 import base64
 import math
 import re
+import textwrap
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ..atomic import atomic_dir, usual_permissions
 from ..errors import ConsultError
-from ..tables import check_writable, write_table, write_xlsx
+from ..guards import check_writable
+from ..tables import write_table, write_xlsx
+from .analysis import all_suppressed, share_matrix
 
 if TYPE_CHECKING:
     from . import Report
@@ -77,24 +85,17 @@ _MISSING_GLYPH = re.compile(r"Glyph \d+ \((.+?)\) missing from font")
 
 def font_families() -> list[str]:
     """DejaVu Sans, then every installed fallback font, so each glyph comes from the first font that has it."""
-    from matplotlib import font_manager
-
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return ["DejaVu Sans", *(f for f in FALLBACK_FONTS if f in installed)]
 
 
 def _figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
 def _wrap(text: str, width: int = 28) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
@@ -226,8 +227,6 @@ def summary_markdown(report: Report, out_dir: Path | None = None, top: int = 5) 
     for r in report.counts.counts.itertuples(index=False):
         exp = "" if isinstance(r.expected, float) and math.isnan(r.expected) else f"{r.expected:.1f}"
         lines.append(_md_row([r.rank, r.name, r.count, pct(r.share), interval(r.ci_low, r.ci_high), exp]))
-    from .analysis import all_suppressed
-
     flagged = []
     hidden_cols = [col for col, tab in report.groups.items() if all_suppressed(tab)]
     if hidden_cols:
@@ -295,8 +294,6 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def render_html(report: Report, charts: dict[str, Path]) -> str:
     """One self-contained page: charts embedded as data URIs, no scripts or styles from elsewhere."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -318,8 +315,6 @@ def render_html(report: Report, charts: dict[str, Path]) -> str:
     images = {k: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") for k, p in charts.items()}
     groups = {}
     for col, tab in report.groups.items():
-        from .analysis import all_suppressed, share_matrix
-
         groups[col] = {
             "matrix": _records(share_matrix(tab, report.themes)),
             "flagged": _records(tab[tab["signal"] != ""].sort_values("z", key=abs, ascending=False)),
@@ -412,8 +407,6 @@ def write_files(report: Report, folder: Path) -> list[Path]:
     charts_dir = folder / "charts"
     charts_dir.mkdir()
     charts: dict[str, Path] = {}
-    import matplotlib
-
     with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context({"font.family": font_families()}):
         warnings.simplefilter("always")
         p = charts_dir / "theme_shares.png"
