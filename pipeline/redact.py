@@ -667,11 +667,11 @@ class Redactor:
             return True
         return key.endswith("s") and key[:-1] in self.last
 
-    def _first_and_surname(self, toks: list[_Tok], text: str, t: _Tok) -> tuple[int, int] | None:
-        """(start, end) of "cody braithwaite": a first name of the lists (even one that is a word) and a surname
-        after it that is no word; else None."""
-        i = next((x for x, u in enumerate(toks) if u is t), None)
-        if i is None or i + 1 >= len(toks) or t.key not in self.first:
+    def _first_and_surname(self, toks: list[_Tok], text: str, i: int) -> tuple[int, int] | None:
+        """(start, end) of "cody braithwaite" at ``toks[i]``: a first name of the lists (even one that is a word)
+        and a surname after it that is no word; else None."""
+        t = toks[i]
+        if i + 1 >= len(toks) or t.key not in self.first:
             return None
         nb = toks[i + 1]
         if t.key in STOP_WORDS and not (t.cap and nb.cap and not t.text.isupper()):
@@ -1110,7 +1110,7 @@ class Redactor:
                 take(i, True, listed)
             # "Conrad Villiers-Hart", "grace okafor": a first name of the lists, even one that is a word, then a
             # surname that is no word.
-            pair = self._first_and_surname(toks, text, t)
+            pair = self._first_and_surname(toks, text, i)
             if (
                 pair is not None
                 and t.cap == toks[i + 1].cap
@@ -1147,7 +1147,7 @@ class Redactor:
         while changed:
             changed = False
             for a, b in list(found):
-                for t in toks:
+                for ti, t in enumerate(toks):
                     if any(x <= t.start and t.end <= y for x, y in found):
                         continue
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
@@ -1157,7 +1157,7 @@ class Redactor:
                         continue
                     if t.cap and t.sent_start and not gap.strip().startswith(","):
                         continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
-                    pair = self._first_and_surname(toks, text, t) if t.start >= b else None
+                    pair = self._first_and_surname(toks, text, ti) if t.start >= b else None
                     if pair is not None:
                         listed.append(pair)
                         found.append(pair)
@@ -1172,9 +1172,9 @@ class Redactor:
                         changed = True
         # A short run of Chinese characters in an answer written in Latin script is a name given in characters
         # ("I'm Mei Ling (李美玲)").
-        latin = len(regex.findall(r"\p{Latin}", text))
-        if latin > 20:
-            listed += [m.span() for m in _HAN_NAME_RE.finditer(text)]
+        han = [m.span() for m in _HAN_NAME_RE.finditer(text)]
+        if han and len(regex.findall(r"\p{Latin}", text)) > 20:
+            listed += han
         # A name found once in the answer is redacted wherever the answer repeats it ("Amber ... Amber's").
         seen = {text[a:b] for a, b in context + listed if b - a >= 3}
         if seen:  # matched as written: "Grace" does not make every "grace" a name, but "grace" found so does

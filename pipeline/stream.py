@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import json
 import re
 import warnings
 from collections.abc import Iterator
@@ -44,6 +43,7 @@ from .tables import (
     _strip_illegal,
     _too_long_error,
     atomic_path,
+    jsonl_record,
     read_table,
     table_format,
 )
@@ -195,17 +195,9 @@ class Source:
         records: list[dict[str, Any]] = []
         with open(self.path, encoding="utf-8-sig", newline="\n") as f:
             for n, line in enumerate(f, start=1):
-                line = line.strip().lstrip("\ufeff")
-                if not line:
+                obj = jsonl_record(line, n, self.path)
+                if obj is None:
                     continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ConsultError(
-                        f"{self.path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line"
-                    ) from None
-                if not isinstance(obj, dict):
-                    raise ConsultError(f"{self.path} line {n} is not a JSON object", "Write one JSON object per line")
                 records.append(obj)
                 if len(records) >= self.chunk_rows:
                     yield pd.DataFrame.from_records(records)

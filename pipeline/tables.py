@@ -17,7 +17,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
 import numpy as np
@@ -448,27 +448,33 @@ def read_table(
     return df, info
 
 
+def jsonl_record(line: str, n: int, path: Path) -> dict[str, Any] | None:
+    """The JSON object on line ``n`` of a JSONL file (None for a blank line); a clear error for anything else."""
+    line = line.strip().lstrip("\ufeff")
+    if not line:
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ConsultError(f"{path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line") from None
+    except RecursionError:
+        raise ConsultError(
+            f"{path} line {n} nests too deeply to be a record", "Write one JSON object per line"
+        ) from None
+    if not isinstance(obj, dict):
+        raise ConsultError(f"{path} line {n} is not a JSON object", "Write one JSON object per line")
+    return obj
+
+
 def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
     data = path.read_bytes()
     check_line_lengths(data, path, limits.max_line_bytes)
     records = []
     columns: dict[str, None] = {}
     for n, line in enumerate(decode(data, path, info, limits.encoding).split("\n"), start=1):  # U+2028 is text
-        line = line.strip().lstrip("\ufeff")
-        if not line:
+        obj = jsonl_record(line, n, path)
+        if obj is None:
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConsultError(
-                f"{path} line {n} is not valid JSON ({e.msg})", "Write one JSON object per line"
-            ) from None
-        except RecursionError:
-            raise ConsultError(
-                f"{path} line {n} nests too deeply to be a record", "Write one JSON object per line"
-            ) from None
-        if not isinstance(obj, dict):
-            raise ConsultError(f"{path} line {n} is not a JSON object", "Write one JSON object per line")
         if len(obj) > limits.max_columns:
             raise _too_many_columns(path, len(obj), limits.max_columns)
         columns.update(dict.fromkeys(obj))
