@@ -270,7 +270,7 @@ def label_file(
 
         runner = dask_runner(scheduler, dask_workers)
     elif engine == "local":
-        runner = local_runner(n_jobs)
+        runner = local_runner(n_jobs, preload=("pipeline.label",))
     else:
         raise ConsultError(f"Unknown engine '{engine}'", "Use --engine local or --engine dask")
     with runner:

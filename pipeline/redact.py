@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -529,6 +529,14 @@ class Redactor:
     # -- public ---------------------------------------------------------------------------------------------
     def __call__(self, text: str) -> str:
         return self.redact(text)[0]
+
+    def redact_all(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
+        """Each text redacted, as :meth:`__call__` does one; the spaCy pipeline runs over them in batches."""
+        clean = ["" if t is None else str(t) for t in texts]
+        if self.nlp is None or "ner" not in getattr(self.nlp, "pipe_names", ()):
+            return [apply(t, self.items(t)) for t in clean]
+        docs = self.nlp.pipe(clean, batch_size=batch_size)
+        return [apply(t, self.items(t, entity_spans(d))) for t, d in zip(clean, docs, strict=True)]
 
     def redact(self, text: str) -> tuple[str, Counter[str]]:
         """The redacted text and how many items of each kind were replaced."""

@@ -35,12 +35,17 @@ class Runner:
 
 class ProcessRunner(Runner):
     """``jobs`` local processes, started from a fork server on POSIX (spawned elsewhere): never forked from this
-    process, whose threads (BLAS, torch) could leave a forked child deadlocked."""
+    process, whose threads (BLAS, torch) could leave a forked child deadlocked. The fork server imports
+    ``preload`` (module names) once, so its workers share those pages instead of each importing its own copy."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, preload: tuple[str, ...] = ()) -> None:
         self.jobs = jobs
-        method = "forkserver" if sys.platform != "win32" else "spawn"
-        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+        if sys.platform == "win32":
+            ctx = multiprocessing.get_context("spawn")
+        else:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(preload))
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
 
     def map(self, fn: Callable[..., Any], args: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         pending: deque[Future[Any]] = deque()
@@ -55,5 +60,5 @@ class ProcessRunner(Runner):
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def local_runner(jobs: int) -> Runner:
-    return Runner() if jobs <= 1 else ProcessRunner(jobs)
+def local_runner(jobs: int, preload: tuple[str, ...] = ()) -> Runner:
+    return Runner() if jobs <= 1 else ProcessRunner(jobs, preload)

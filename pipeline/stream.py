@@ -18,13 +18,14 @@ import contextlib
 import csv
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -63,8 +64,14 @@ class Source:
         *,
         written_by_consult: bool = False,
         limits: IngestConfig | None = None,
+        columns: Callable[[str], bool] | None = None,
+        floats: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.columns = columns
+        """Which columns to read, by name (default: all): a Parquet or CSV reader never builds the others."""
+        self.floats = floats
+        """Keep a Parquet file's float columns as numbers (every other cell is a string either way)."""
         self.limits = limits or IngestConfig()
         self.written_by_consult = written_by_consult
         self.sheet = sheet
@@ -166,6 +173,7 @@ class Source:
         header = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
         if len(header) > self.limits.max_columns:
             read_table(self.path, sheet=self.sheet, limits=self.limits)  # refuses it, naming the limit
+        pick = self.columns
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -181,6 +189,7 @@ class Source:
                     encoding="utf-8-sig",
                     skiprows=skip,
                     chunksize=self.chunk_rows,
+                    usecols=None if pick is None else lambda c: pick(_column_name(c)),
                 )
                 with reader:
                     yield from reader
@@ -210,16 +219,24 @@ class Source:
         for part in self.parts:
             try:
                 f = pq.ParquetFile(part)
-                for batch in f.iter_batches(batch_size=self.chunk_rows):
-                    yield batch.to_pandas()
+                wanted = None
+                if self.columns is not None:
+                    wanted = [c for c in f.schema_arrow.names if self.columns(_column_name(c))]
+                for batch in f.iter_batches(batch_size=self.chunk_rows, columns=wanted):
+                    chunk = arrow_strings(batch, floats=self.floats)
+                    del batch
+                    pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed buffers otherwise
+                    yield chunk
             except Exception as e:
                 msg = str(e).splitlines()[0] if str(e) else type(e).__name__
                 raise ConsultError(f"Cannot read {part} as PARQUET ({msg})", "Give a valid Parquet file") from None
 
     # tidying ----------------------------------------------------------------------------------------------
     def _tidy(self, df: pd.DataFrame) -> pd.DataFrame:
-        df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-        if self._mode != "csv":  # the CSV reader gives strings already
+        df.columns = [_column_name(c) for c in df.columns]
+        if self.columns is not None and self._mode in ("jsonl", "whole"):
+            df = df[[c for c in df.columns if self.columns(c)]]
+        if self._mode not in ("csv", "parquet"):  # the CSV and Parquet readers give strings already
             df = df.astype(object).map(_cell_to_str) if len(df) else df.astype(object)
         if self.written_by_consult and self._mode == "csv":  # as read_table: the apostrophe before formulas goes
             for c in df.columns:
@@ -231,7 +248,8 @@ class Source:
         if len(df.columns) and len(df):
             blank = np.ones(len(df), dtype=bool)
             for c in df.columns:
-                blank &= (df[c].str.strip() == "").to_numpy()
+                col = df[c]
+                blank &= col.isna().to_numpy() if col.dtype.kind == "f" else (col.str.strip() == "").to_numpy()
                 if not blank.any():
                     break
             if blank.any():
@@ -275,6 +293,52 @@ def _longest_line(block: bytes, first: int, last: int) -> int:
     at = np.frombuffer(block, dtype=np.uint8, count=last + 1, offset=0)
     nl = np.flatnonzero(at == 10)
     return int(np.diff(nl).max()) - 1 if len(nl) > 1 else 0
+
+
+def arrow_strings(batch: pa.RecordBatch, floats: bool = False) -> pd.DataFrame:
+    """``batch`` as a table of strings, each cell as :func:`tables._cell_to_str` writes it (None and NaN as "",
+    whole floats without ".0"), converted a column at a time where Arrow can, cell by cell otherwise.
+    ``floats``: float columns stay numbers (null as NaN)."""
+    out = {}
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        t = col.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            text = pc.fill_null(col, "")
+        elif pa.types.is_integer(t):
+            text = pc.fill_null(pc.cast(col, pa.string()), "")
+        elif pa.types.is_boolean(t):
+            text = pc.fill_null(pc.if_else(col, "True", "False"), "")
+        elif pa.types.is_floating(t) and floats:
+            out[name] = pd.Series(pc.fill_null(col, float("nan")).to_numpy(zero_copy_only=False))
+            continue
+        elif pa.types.is_float64(t):
+            out[name] = pd.Series(_float_strings(col.to_numpy(zero_copy_only=False)), dtype=object)
+            continue
+        else:
+            out[name] = col.to_pandas().astype(object).map(_cell_to_str)
+            continue
+        enc = pc.dictionary_encode(text)  # repeated values ("True", a borough) share one string object
+        values = np.array(enc.dictionary.to_pylist(), dtype=object)
+        out[name] = pd.Series(values[enc.indices.to_numpy(zero_copy_only=False)], dtype=object)
+    return pd.DataFrame(out, columns=batch.schema.names)
+
+
+def _float_strings(a: np.ndarray) -> np.ndarray:
+    """``str(x)`` of each float (shortest round-trip form, as Python and NumPy both write it), whole numbers
+    as integers, NaN as ""."""
+    out = a.astype(str).astype(object)
+    whole = np.isfinite(a) & (a == np.floor(a))
+    small = whole & (np.abs(a) < 2.0**53)
+    out[small] = a[small].astype(np.int64).astype(str)
+    big = whole & ~small
+    out[big] = [str(int(x)) for x in a[big]]
+    out[np.isnan(a)] = ""
+    return out
+
+
+def _column_name(c: object) -> str:
+    """A column's name as consult uses it: text, without surrounding spaces or a byte-order mark."""
+    return str(c).strip().lstrip("\ufeff")
 
 
 def _plain_utf8(path: Path, max_line_bytes: int) -> bool:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import ConsultError
 from pipeline.label import label_file
-from pipeline.stream import Source, TableWriter
+from pipeline.stream import Source, TableWriter, arrow_strings
+from pipeline.tables import _cell_to_str
 
 from .test_classify import COURT, LIGHT, PATROL
 from .test_cli import FAST, run
@@ -121,6 +124,43 @@ def test_jsonl_keys_may_differ_and_blank_rows_and_columns_are_dropped(tmp_path: 
     again = pd.concat(src.chunks())
     assert list(again.columns) == ["id", "text"] and again["id"].tolist() == ["1", "2"]
     assert "skipped 1 completely blank row(s)" in src.info.notes
+
+
+def test_parquet_cells_read_a_column_at_a_time_are_the_strings_a_cell_by_cell_read_gives() -> None:
+    f = np.array([0.25, 3.0, np.nan, np.inf, -0.0, 1e300, 2.0**60, 1e-7, -12.5, 7.0])
+    with np.errstate(over="ignore"):
+        f32 = f.astype(np.float32)  # 1e300 becomes inf
+    batch = pa.RecordBatch.from_arrays(
+        [
+            pa.array(f),
+            pa.array(["a", None, "a", "b", "", "ü", None, "a", "c", "a"], pa.large_string()),
+            pa.array([True, None, False, True, True, False, None, True, False, True]),
+            pa.array([1, None, -3, 10**12, 0, 5, None, 7, 8, 9], pa.int64()),
+            pa.array([[1, 2]] * 10),
+            pa.array(f32),
+        ],
+        names=["f", "s", "b", "i", "l", "f32"],
+    )
+    cell_by_cell = batch.to_pandas().astype(object).map(_cell_to_str)
+    fast = arrow_strings(batch)
+    for c in batch.schema.names:
+        assert fast[c].tolist() == cell_by_cell[c].tolist(), c
+    assert fast["s"].iloc[0] is fast["s"].iloc[2]  # repeated values share one string
+    numbers = arrow_strings(batch, floats=True)
+    assert numbers["f"].iloc[[0, 1, 7]].tolist() == [0.25, 3.0, 1e-7] and np.isnan(numbers["f"].iloc[2])
+
+
+def test_only_the_columns_asked_for_are_read(tmp_path: Path) -> None:
+    df = pd.DataFrame({"id": ["1", "2"], "text": ["a", "b"], "p_x": [0.5, 0.25], "other": ["u", "v"]})
+    df.to_parquet(tmp_path / "in.parquet", index=False)
+    df.to_csv(tmp_path / "in.csv", index=False)
+    df.to_json(tmp_path / "in.jsonl", orient="records", lines=True)
+    for name in ("in.parquet", "in.csv", "in.jsonl"):
+        got = pd.concat(Source(tmp_path / name, columns=lambda c: c != "other").chunks())
+        assert list(got.columns) == ["id", "text", "p_x"], name
+        assert got["p_x"].tolist() == ["0.5", "0.25"], name
+    kept = pd.concat(Source(tmp_path / "in.parquet", floats=True).chunks())
+    assert kept["p_x"].tolist() == [0.5, 0.25] and kept["other"].tolist() == ["u", "v"]
 
 
 def test_windows_1252_and_lone_carriage_returns_are_read_whole_with_their_repairs(tmp_path: Path) -> None:

@@ -416,11 +416,20 @@ def quote_table(
     used: set[str] = set()
     rows = []
     order = sorted(themes, key=lambda t: int(labels[t].sum()))  # rare themes choose first
+    text = df[text_column].fillna("").astype(str)
+    eligible &= text.str.contains(r"\S", regex=True)  # no copy of the texts
     for t in order:
         p = probabilities(df, t)
         p = p.fillna(1.0 if p.isna().all() else 0.0)  # a theme with no probability column (added by review)
-        cand = pd.DataFrame({"id": ids, "p": p, "conf": conf, "text": df[text_column].fillna("").astype(str)})
-        cand = cand[labels[t] & eligible & (cand["p"] >= cfg.quote_min_probability) & (cand["text"].str.strip() != "")]
+        keep = (labels[t] & eligible & (p >= cfg.quote_min_probability)).to_numpy()
+        cand = pd.DataFrame(
+            {
+                "id": ids[keep],
+                "p": p[keep],
+                "conf": conf[keep] if isinstance(conf, pd.Series) else conf,
+                "text": text[keep],
+            }
+        )
         cand = cand.sort_values(["p", "conf", "id"], ascending=[False, False, True], kind="stable")
         picked = 0
         for r in cand.itertuples(index=False):
@@ -469,13 +478,14 @@ def campaign_table(
             first_row.setdefault(v, k)
     at = df.loc[originals.index]
     empty = df.iloc[0:0]
-    rows = []
+    rows, texts = [], []
     for orig, n in copies.items():
         pos = first_row.get(orig)
         hit = empty if pos is None else at.iloc[pos : pos + 1]
         text = str(hit[text_column].iloc[0]) if len(hit) and text_column else ""
         if withheld is not None and len(hit) and bool(withheld[hit.index].any()):
             text = ""
+        texts.append(text)
         rows.append(
             {
                 "original_id": redact_contacts(orig),
@@ -484,9 +494,12 @@ def campaign_table(
                 "themes": "; ".join((names or {}).get(t, t) for t in str(hit[THEMES_COLUMN].iloc[0]).split(";") if t)
                 if len(hit)
                 else "",
-                "excerpt": shorten(redactor(text), max_chars) if text else "",
             }
         )
+    todo = [k for k, t in enumerate(texts) if t]
+    redacted = dict(zip(todo, redactor.redact_all([texts[k] for k in todo]), strict=True))
+    for k, row in enumerate(rows):
+        row["excerpt"] = shorten(redacted[k], max_chars) if k in redacted else ""
     tab = pd.DataFrame(rows, columns=cols)
     return tab.sort_values(["copies", "original_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

@@ -13,14 +13,14 @@ import pandas as pd
 from ..config import Config, ReportConfig
 from ..entities import load_spacy, spacy_language
 from ..errors import ConsultError
-from ..label import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, added_columns, as_bool, theme_columns
+from ..label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, added_columns, as_bool, theme_columns
 from ..modelstore import sha256_file
 from ..provenance import __version__
 from ..redact import labelled_file_redactor
 from ..stream import Source
 from ..tables import read_table
 from ..taxonomy import Taxonomy
-from ..tone import TONE_COLUMN, TONE_PREFIX
+from ..tone import TONE_COLUMN
 from . import analysis
 from .analysis import Basis, check_labelled
 from .render import check_out_dir
@@ -322,18 +322,29 @@ def build_report(
 
 def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
     """The columns of a labelled file that a report reads (ids, text, what labelling added, the ``by``
-    columns), read in chunks: other input columns are never held (a million answers fit in little memory)."""
-    source = Source(path, chunk_rows=100_000, written_by_consult=True)
+    columns), read in chunks: other columns are never read (Parquet, CSV) or dropped chunk by chunk, and the
+    probabilities are kept as numbers, so a million answers fit in little memory."""
     text_col, id_col = config.ingest.text_column, config.ingest.id_column
-    parts, keep = [], None
+    wanted = {text_col, id_col, *by, *added_columns([]), TONE_COLUMN}
+
+    def needed(c: str) -> bool:
+        return c in wanted or c.startswith(PROB_PREFIX)  # p_<theme>, p_tone_<tone>
+
+    source = Source(path, chunk_rows=100_000, written_by_consult=True, columns=needed, floats=True)
+    parts, checked = [], False
     for chunk in source.chunks():
-        if keep is None:
+        if not checked:
             themes = theme_columns(chunk)
+            if themes and not set(by) <= set(chunk.columns):  # names every column the file has
+                whole = next(Source(path, chunk_rows=10, written_by_consult=True).chunks())
+                analysis.by_columns_allowed(whole.head(0), by, theme_columns(whole), text_col, id_col)
             if themes:
-                analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)  # names every column
-            wanted = {text_col, id_col, *by, *added_columns(themes), TONE_COLUMN}
-            keep = [c for c in chunk.columns if c in wanted or str(c).startswith(TONE_PREFIX)]
-        parts.append(chunk[keep])
+                analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)
+            checked = True
+        for c in chunk.columns:
+            if c.startswith(PROB_PREFIX) or c == "confidence":
+                chunk[c] = pd.to_numeric(chunk[c], errors="coerce").astype("float32")
+        parts.append(chunk)
     if not parts:  # no rows: read whole, for the same checks and messages as before
         return read_table(path, written_by_consult=True)[0]
     return pd.concat(parts)
