@@ -83,6 +83,18 @@ _COMMON_FIRST_LOCALES = ("en_GB", "en_IE", "en_US", "en_NZ")
 
 
 @lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """The world's countries and territories by their English names (Faker's list: "China", "Nigeria"), except
+    those that are commonly given first names ("Georgia", "Jordan"). Empty when Faker is not installed."""
+    try:
+        provider = importlib.import_module("faker.providers.address.en").Provider
+    except ImportError:
+        return frozenset()
+    first = common_first_names()  # "Georgia", "Jordan": left to the context, as for towns
+    return frozenset(str(c) for c in getattr(provider, "countries", ()) if fold(str(c)) not in first)
+
+
+@lru_cache(maxsize=1)
 def common_first_names() -> frozenset[str]:
     """First names commonly given in English-speaking countries, folded (Faker's en_GB, en_IE, en_US and en_NZ
     lists, about 1,700). Empty when Faker is not installed."""

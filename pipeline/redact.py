@@ -48,6 +48,7 @@ from .guards import check_output_path
 from .names import (
     common_first_names,
     common_words,
+    country_names,
     country_places,
     fold,
     name_lists,
@@ -178,6 +179,34 @@ ADDRESS_BEFORE_POSTCODE_RE = regex.compile(
     r"(?=,\s*(?:\p{Lu}[\p{L}' -]+,?\s*)?(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
 )
 # A dating profile's name and age in quotes: "'Will, 34, Canary Wharf'", "'Chester, 29'".
+_OPEN_Q = "'\"\u2018\u201c"
+_CLOSE_Q = "'\"\u2019\u201d"
+# A nickname or pseudonym in quotes after the words that give one: "they call him 'Tiny'", "a girl I'll call
+# 'Tee'", "known as 'Uncle Ray'", "nicknamed 'gold'" (not after "called me": that is mostly an insult).
+NICKNAME_RE = regex.compile(
+    r"(?i:\b(?:call(?:s|ed|ing)?|nicknamed|dubbed)\s+(?:him|her|them|himself|herself|themselves)\s+"
+    r"|\b(?:i'?ll|i\s+will|i\s+shall|let'?s|lets|we'?ll)\s+(?:call|say)\s+(?:(?:her|him|them)\s+)?"
+    r"|\b(?:known|goes|go|went)\s+(?:as|by)\s+|\bnicknamed\s+"
+    r"|\b(?:man|woman|guy|girl|boy|lad|bloke|geezer|person|someone|fella|teacher|coach|officer)\s+(?:called|named)\s+)"
+    rf"[{_OPEN_Q}]([^{_CLOSE_Q}\n]{{1,24}}?)[{_CLOSE_Q}]"
+)
+# A surname given as such: "surname Lamb", "the surname Wood", "last name is Haddington".
+SURNAME_CUE_RE = regex.compile(
+    r"(?i:\b(?:surname|last\s+name|family\s+name)(?:\s+(?:is|was|of))?\s*[:\-]?\s+)"
+    r"((?:[\p{L}][\p{L}'\u2019]*(?:-[\p{L}][\p{L}'\u2019]*)?))"
+)
+# A sign-off line, then the writer's name alone on the next line ("Thanks\nRuksana Siddiqui\nCaseworker").
+SIGN_OFF_RE = regex.compile(
+    r"(?im)^[ \t]*(?:thanks|thank\s+you|many\s+thanks|regards|kind\s+regards|best\s+regards|warm\s+regards|"
+    r"best\s+wishes|best|cheers|sincerely|yours\s+sincerely|yours\s+faithfully|yours\s+truly|love|one\s+love|"
+    r"respectfully|take\s+care|with\s+thanks)[ \t]*[,.!]?[ \t]*\n[ \t]*"
+    r"(\p{Lu}[\p{L}\p{M}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019-]+){0,2})[ \t]*(?:,|$)"
+)
+# A nickname in quotes or brackets between two parts of a name: "Lamar 'Smokey' Richards", "Mrs X (Lucky) Y".
+_BETWEEN_RE = regex.compile(
+    rf"[ \t]+[{_OPEN_Q}(]([\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*(?:[ \t][\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*)?)[{_CLOSE_Q})]"
+    r"(?:[ \t]+(\p{Lu}[\p{L}\p{M}'\u2019-]+))?"
+)
 PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
 # "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
@@ -210,7 +239,8 @@ _PLACE_SUFFIX = (
     r"Valley|Quay|Quays|Pier|Airport|Infirmary|Masjid|Down|Downs|Vale|End|Bay|Dock|Docks|Point|Heights|Meadows|"
     r"Mill|Mills|Gate|Circle|Mile|Bus Station|Retail Park|Leisure Centre|Arena|Stadium|Theatre|Museum|Gallery|"
     r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter|Oak|Arch|Sabha|"
-    r"Mandir|Chapel|Abbey|Priory|Minster|Gurudwara|Basilica|Oratory|Cemetery|Crematorium|Embankment|Canal|Reservoir"
+    r"Mandir|Chapel|Abbey|Priory|Minster|Gurudwara|Basilica|Oratory|Cemetery|Crematorium|Embankment|Canal|Reservoir|"
+    r"Group|Hub|Kitchen|Solicitors|Chambers|Forum|Collective|Initiative|Programme|Campaign|Nursery|Primary|Pastors"
 )
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
@@ -220,6 +250,9 @@ PLACE_RE = regex.compile(
     r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
     r"|\bOur\s+Lady\s+of\s+(?:the\s+)?\p{Lu}[\p{L}\p{M}]+(?:\s+\p{Lu}[\p{L}\p{M}]+)?"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
+    # "the Marcus Garvey centre", "Charlie Brown youth project": a body named after someone, in lower case.
+    r"|\b(?:\p{Lu}[\p{L}\p{M}'\u2019-]+\s+){1,3}(?:(?:youth|community|women's|family|support|drop-in)\s+)?"
+    r"(?:project|centre|center|club|group|hub|trust|foundation|charity)\b"
 )
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
 LOWER_PLACE_RE = regex.compile(
@@ -574,10 +607,16 @@ class Redactor:
                 for ka, kb in structural
             )
 
+        def before_a_body(b: int) -> bool:  # "asked Kingston police", "Ealing council said"
+            return bool(
+                re.match(r"[ \t]+(?:police|council|borough|station|hospital|uni|university|college)\b", text[b:])
+            )
+
         names = [
             (a, b)
             for a, b in context
             if not built_like_a_place(a, b)
+            and not (before_a_body(b) and text[a : a + 1].isupper())
             and (
                 not inside(a, b, listed_places)
                 or fold(text[a:b].split()[0]) in self.common_first
@@ -833,6 +872,14 @@ class Redactor:
                         take(j, True, context, title=strong)
                     elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
                         take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
+                    elif (
+                        toks[j].text.isalpha()
+                        and len(nk) >= 3
+                        and not self._is_common(nk)
+                        and nk not in STOP_WORDS
+                        and nk not in _NATIONS
+                    ):
+                        take(j, True, context, title=True)  # "officer bukola": no word of the language
             # Relations and roles: "my ex darren wright", "my IDVA, Farah", "the officer, Tomasz".
             possessive = text[t.end : t.end + 2] in ("'s", "\u2019s")
             if k in _RELATIONS and prev is not None and not possessive:
@@ -942,6 +989,13 @@ class Redactor:
                     take(i + 1, True, context)  # "name: precious mensah-boateng", "my name's Victoria Ashworth"
                 elif t.sent_start and nxt.cap:
                     take(i + 1, True, context)  # "Name Kemi Adeyinka."
+                elif (
+                    prev is not None
+                    and prev.key in ("full", "real", "actual", "legal", "first", "maiden")
+                    and nxt.cap
+                    and nxt.key not in STOP_WORDS
+                ):
+                    take(i + 1, True, context)  # "my full name Sarah Bellingham"
                 else:  # "her name is jade", "his name on the app was shahid"
                     for j in range(i + 1, min(i + 6, n - 1)):
                         if toks[j].key in ("is", "was", "s"):
@@ -950,6 +1004,7 @@ class Redactor:
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
             intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
             he_is = k in ("hes", "shes") or (k in ("he", "she") and text[t.end : t.end + 2] in ("'s", "\u2019s"))
+            he_is = he_is or (k in ("is", "was") and prev is not None and prev.key in ("he", "she"))
             if he_is and nxt is not None and nxt.cap and nxt.key in self.first:
                 take(i + 1, True, context)  # "He's Gareth Haigh, from Castleford"
             if intro and nxt is not None and nxt.key not in STOP_WORDS and nxt.key not in _NATIONS:
@@ -996,7 +1051,12 @@ class Redactor:
                 and (k in self.first or (t.cap and not t.sent_start and not self._is_common(k)))
                 and (k not in STOP_WORDS or (t.cap and not t.sent_start))
                 and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
-                and any(toks[x].key in _RELATIONS or toks[x].key in _PEOPLE for x in range(max(0, i - 5), i))
+                and any(
+                    toks[x].key in _RELATIONS
+                    or toks[x].key in _PEOPLE
+                    or (toks[x].key == "of" and x >= 1 and toks[x - 1].key == "one")  # "one of our baristas, Honor,"
+                    for x in range(max(0, i - 5), i)
+                )
             ):
                 _, e = self._extend(toks, text, i, i + 1)  # "A boy in my year, Reece Fenwick-Lowe, shares"
                 if e < n and re.fullmatch(r"\s*,\s*(?:\d{1,2}\s*,\s*)?", text[toks[e - 1].end : toks[e].start]):
@@ -1149,6 +1209,29 @@ class Redactor:
         listed += self.ner_names(text, ents or [])
         if self.names is not None:
             listed += [m.span() for m in self.names.finditer(text)]
+        # Cues in the text itself: a nickname in quotes, a surname given as such, the name under a sign-off.
+        for m in NICKNAME_RE.finditer(text):
+            words = m.group(1).split()
+            if 0 < len(words) <= 3 and not all(fold(w) in STOP_WORDS or fold(w) in _NOT_NAMES for w in words):
+                context.append(m.span(1))
+                self._titled.add(m.span(1))
+        for m in SURNAME_CUE_RE.finditer(text):
+            w = fold(m.group(1))
+            if w not in STOP_WORDS and w not in _NOT_NAMES and len(w) >= 2:
+                context.append(m.span(1))
+                self._titled.add(m.span(1))
+        for m in SIGN_OFF_RE.finditer(text):
+            first = fold(m.group(1).split()[0])
+            if first in self.first or not self._is_common(first):
+                listed.append(m.span(1))
+        # A nickname between the parts of a name: "Lamar 'Smokey' Richards", "Mrs Begum (Lucky) Khan".
+        for _, b in list(context + listed):
+            m = _BETWEEN_RE.match(text, b)
+            if m is None or not m.group(2) or fold(m.group(1)) in STOP_WORDS:
+                continue
+            last = fold(m.group(2))
+            if self._known(last) or not self._is_common(last):
+                context += [m.span(1), m.span(2)]
         # Names listed with a name are names: "Hodan, Faduma and Amina", "me and jess n sky".
         found = context + listed
         changed = True
@@ -1171,7 +1254,16 @@ class Redactor:
                         found.append(pair)
                         changed = True
                     elif (
-                        (not self._is_common(t.key) or (t.cap and t.key in self.first))
+                        (
+                            not self._is_common(t.key)
+                            or (t.cap and t.key in self.first)
+                            or (  # "(kemi n ruby)", "[name] and lucas)": a first name closing a list of names
+                                t.key in self.first
+                                and t.key not in _IRREGULAR_VERBS
+                                and t.start >= b
+                                and re.match(r"\s*(?:[),.;!?]|$)", text[t.end :])
+                            )
+                        )
                         and not any(c.isdigit() for c in t.key)
                         and not re.fullmatch(r"[A-Z]{2,5}s?", t.text)
                     ):
@@ -1351,7 +1443,13 @@ def make_redactor(config: Any, nlp: Any = None, places: Iterable[str] = ()) -> R
     return Redactor(
         [],
         nlp,
-        [*place_names(config.entities.patterns), *rc.keep_names, *country_places(tuple(rc.place_countries)), *places],
+        [
+            *place_names(config.entities.patterns),
+            *rc.keep_names,
+            *country_places(tuple(rc.place_countries)),
+            *country_names(),
+            *places,
+        ],
         common=common_words(config.entities.spacy_model),
         nouns_only=noun_only_words(config.entities.spacy_model),
         non_nouns=non_noun_words(config.entities.spacy_model),

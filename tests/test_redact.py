@@ -288,6 +288,17 @@ def configured() -> Redactor:
         ("One of our girls, Angel-Rose, 14, keeps going missing", "Angel-Rose"),
         ("on tiktok he's lewisjayyy and he posts girls", "lewisjayyy"),
         ("He runs a farm at 52 Heathway, Dagenham, RM10 8AA and keeps girls there", "Heathway"),
+        ("the lads on the estate call him 'Biscuit' and he deals from the stairwell", "Biscuit"),
+        ("a girl I'll call 'Dee' told me her uncle hits her", "Dee"),
+        ("an inspector with the surname Fairclough took my statement", "Fairclough"),
+        ("Kind regards\nTemitope Adeyemi\nTenants' association", "Adeyemi"),
+        ("my ex Curtis 'Blade' Monroe turned up again", "Blade"),
+        ("my ex Curtis 'Blade' Monroe turned up again", "Monroe"),
+        ("i rang 101 and officer adaeze was lovely to me", "adaeze"),
+        ("One of our cleaners, Patience, was followed to the bus stop", "Patience"),
+        ("me and my cousins (tunde and maria) got chased", "maria"),
+        ("He is Declan Farrelly, he lives on my road", "Declan"),
+        ("the site had my full name Rhiannon Price on it", "Rhiannon"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -310,6 +321,10 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "He sent money through Monzo and messaged her on Roblox",
         "Girls from Saltley school go there after lessons",
         "John Lewis, Marks & Spencer and Selfridges should join the scheme",
+        "International students from China and Nigeria are followed near the campus",
+        "We asked Kingston police for patrols near the halls",
+        "The Mary Seacole Women's Group and the Olive Morris youth project both run drop-ins",
+        "Westfield and Bluewater security staff need training on spiking",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:

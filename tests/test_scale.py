@@ -12,6 +12,7 @@ import pytest
 from pipeline.config import load_config
 from pipeline.errors import ConsultError
 from pipeline.label import label_file
+from pipeline.report import report_file
 from pipeline.stream import Source, TableWriter, arrow_strings
 from pipeline.tables import _cell_to_str
 
@@ -223,6 +224,11 @@ def test_progress_counts_answers_in_every_stage(model: Path, tmp_path: Path) -> 
     )  # type: ignore[arg-type]
     assert rec.stages == [("checking", 250), ("labelling", 250)]  # Parquet metadata gives the count up front
     assert rec.done == {"checking": 250, "labelling": 250}
+    rec = Recorder()
+    report_file(tmp_path / "o.csv", tmp_path / "rep", config=load_config(None, []), progress=rec)  # type: ignore[arg-type]
+    assert rec.stages[:3] == [("reading", rec.stages[0][1]), ("counting", 250), ("quoting (redacted)", 250)]
+    assert rec.stages[0][1] is not None and abs(rec.stages[0][1] - 250) <= 50  # estimated from the CSV's size
+    assert rec.done == {"reading": 250, "counting": 250, "quoting (redacted)": 250, "writing": 0}
 
 
 def test_dask_missing_is_one_clear_error(model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,17 +100,19 @@ def report_cmd(
     """Theme counts with intervals, breakdowns by group, co-occurrence, places, quotes and change since the
     last round: CSV tables, report.xlsx, PNG charts and report.html in the output folder; a summary here."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=labelled)
-    rep = report_file(
-        labelled,
-        output,
-        _taxonomy(taxonomy or cfg.project.taxonomy) or taxonomy_of_labelled(labelled),
-        cfg,
-        by=_split(by),
-        compare=compare,
-        count_duplicates=count_duplicates,
-        title=title,
-        group_map=group_map,
-    )
+    with stage_bars() as progress:
+        rep = report_file(
+            labelled,
+            output,
+            _taxonomy(taxonomy or cfg.project.taxonomy) or taxonomy_of_labelled(labelled),
+            cfg,
+            by=_split(by),
+            compare=compare,
+            count_duplicates=count_duplicates,
+            title=title,
+            group_map=group_map,
+            progress=progress,
+        )
     for note in rep.notes:
         say(note)
     out.print(summary_markdown(rep, output), markup=False, highlight=False, soft_wrap=True)

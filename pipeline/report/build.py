@@ -15,6 +15,7 @@ from ..entities import load_spacy, spacy_language
 from ..errors import ConsultError
 from ..label import PROB_PREFIX, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, added_columns, as_bool, theme_columns
 from ..modelstore import sha256_file
+from ..progress import Progress
 from ..provenance import __version__
 from ..redact import labelled_file_redactor
 from ..stream import Source
@@ -204,14 +205,16 @@ def build_report(
     source: dict[str, str] | None = None,
     nlp: object = None,
     previous_tone: pd.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """All tables of a report on the labelled table ``df``.
 
     ``previous`` is the theme-counts table of an earlier round (see :func:`previous_counts`) and
     ``previous_tone`` its tone table (:func:`previous_tone`); ``source``
     adds provenance lines (input file, SHA-256, ...); ``nlp`` is a spaCy pipeline for name redaction
-    (default: loaded from config when ``report.redact_with_ner`` is on).
+    (default: loaded from config when ``report.redact_with_ner`` is on); ``progress`` is told each stage.
     """
+    progress = progress or Progress()
     config = config or Config()
     cfg = config.report
     check_labelled(df)
@@ -225,6 +228,7 @@ def build_report(
             "Name it with --text-column (or ingest.text_column in config)",
         )
     names = analysis.theme_names(themes, taxonomy)
+    progress.stage("counting", len(df))
     b = analysis.basis(df, themes, count_duplicates)
     counted = df[b.mask]
     counts = CountsResult(analysis.counts_table(counted, themes, names, cfg.interval_level), b)
@@ -263,6 +267,8 @@ def build_report(
             "report.quotes_by_tone asks for quotes by tone, but the labelled file has no tone",
             "Label the answers with a model trained with a tone column, or set report.quotes_by_tone = []",
         )
+    progress.tick(len(df))
+    progress.stage("quoting (redacted)", len(df))  # each answer is considered; the chosen ones are redacted
     versions = sorted({v for v in df.get("model_version", pd.Series(dtype=str)).fillna("").astype(str) if v})
     prov = [
         ("title", "Consultation themes"),
@@ -289,7 +295,7 @@ def build_report(
         ("generated", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("consult_version", __version__),
     ]
-    return Report(
+    report = Report(
         counts=counts,
         names=names,
         config=cfg,
@@ -318,9 +324,11 @@ def build_report(
         tone_quotes=tone_quotes,
         language=_language(config),
     )
+    progress.tick(len(df))
+    return report
 
 
-def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
+def read_labelled(path: Path, config: Config, by: list[str], progress: Progress | None = None) -> pd.DataFrame:
     """The columns of a labelled file that a report reads (ids, text, what labelling added, the ``by``
     columns), read in chunks: other columns are never read (Parquet, CSV) or dropped chunk by chunk, and the
     probabilities are kept as numbers, so a million answers fit in little memory."""
@@ -331,6 +339,8 @@ def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
         return c in wanted or c.startswith(PROB_PREFIX)  # p_<theme>, p_tone_<tone>
 
     source = Source(path, chunk_rows=100_000, written_by_consult=True, columns=needed, floats=True)
+    if progress is not None:
+        progress.stage("reading", source.estimated_rows())
     parts, checked = [], False
     for chunk in source.chunks():
         if not checked:
@@ -345,6 +355,8 @@ def read_labelled(path: Path, config: Config, by: list[str]) -> pd.DataFrame:
             if c.startswith(PROB_PREFIX) or c == "confidence":
                 chunk[c] = pd.to_numeric(chunk[c], errors="coerce").astype("float32")
         parts.append(chunk)
+        if progress is not None:
+            progress.tick(len(chunk))
     if not parts:  # no rows: read whole, for the same checks and messages as before
         return read_table(path, written_by_consult=True)[0]
     return pd.concat(parts)
@@ -371,13 +383,14 @@ def report_file(
     nlp: object = None,
     title: str | None = None,
     group_map: Path | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Read ``labelled`` (and ``compare``), build the report and write it to ``out_dir``. The title is ``title``,
-    else ``project.title``, else made from the file's name."""
+    else ``project.title``, else made from the file's name. ``progress`` is told each stage and its answers."""
     config = config or Config()
     labelled = Path(labelled)
     check_out_dir(Path(out_dir), labelled, compare)
-    df = read_labelled(labelled, config, by or [])
+    df = read_labelled(labelled, config, by or [], progress)
     check_labelled(df, f"{labelled}")
     source = {"input_file": str(labelled), "input_sha256": sha256_file(labelled)}
     previous = before_tone = None
@@ -403,12 +416,15 @@ def report_file(
         source=source,
         nlp=nlp,
         previous_tone=before_tone,
+        progress=progress,
     )
     rep.notes[:0] = notes
     for col, tab in rep.groups.items():
         if analysis.all_suppressed(tab):
             rep.notes.append(small_groups_note(col, config.report.min_group_size))
     rep.title = title or config.project.title or f"Consultation themes: {labelled.name}"
+    if progress is not None:
+        progress.stage("writing", None)
     write_report(rep, Path(out_dir))
     return rep
 
