@@ -142,13 +142,19 @@ class EntityExtractor:
         self.nlp = load_spacy(self.config.spacy_model, ner=True)
         if self.config.patterns is not None:
             patterns = ruler_patterns(self.config.patterns)
-            # Token patterns match the pipeline's own tokens, so split aliases the same way.
+            # Aliases in any case become phrases matched on lower-case tokens (spaCy's PhraseMatcher, many times
+            # faster than as many token patterns), split by the pipeline's own tokenizer; the few exact
+            # (case-sensitive) names become token patterns on the exact text of each token.
             for p in patterns:
                 if isinstance(p["pattern"], list):
                     words = [t.lower_ for t in self.nlp.make_doc(" ".join(d["LOWER"] for d in p["pattern"]))]
-                    p["pattern"] = [{"LOWER": w} for w in words]
+                    p["pattern"] = " ".join(words)
+                else:
+                    p["pattern"] = [{"ORTH": t.text} for t in self.nlp.make_doc(p["pattern"])]
             before = {"before": "ner"} if "ner" in self.nlp.pipe_names else {}
-            ruler = self.nlp.add_pipe("entity_ruler", name=RULER_NAME, config={"phrase_matcher_attr": None}, **before)
+            ruler = self.nlp.add_pipe(
+                "entity_ruler", name=RULER_NAME, config={"phrase_matcher_attr": "LOWER"}, **before
+            )
             ruler.add_patterns(patterns)
         self.keep = set(self.config.keep_labels)
 
