@@ -294,6 +294,10 @@ def label_file(
     return summary
 
 
+MIN_CHUNK_ROWS = 1000
+"""Chunks are never cut below this many rows to share a small file between processes."""
+
+
 def _label_chunks(
     source: Source,
     output_path: Path,
@@ -305,6 +309,11 @@ def _label_chunks(
 ) -> LabelSummary:
     t0 = time.perf_counter()
     lang = str(model.card.get("language") or "xx")
+    # A file smaller than a chunk per process is cut finer, so that every process gets work (the output is the
+    # same for any chunk size).
+    jobs, rows = getattr(runner, "jobs", 1), source.estimated_rows()
+    if jobs > 1 and rows:
+        source.chunk_rows = min(source.chunk_rows, max(MIN_CHUNK_ROWS, -(-rows // (2 * jobs))))
     scan = scan_file(source, config, lang, progress, runner)
     labeller = Labeller(model, config, scan.columns, with_entities)  # refuses clashing columns before any work
     seconds = {"check": round(time.perf_counter() - t0, 2)}
