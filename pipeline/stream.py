@@ -65,13 +65,14 @@ class Source:
         written_by_consult: bool = False,
         limits: IngestConfig | None = None,
         columns: Callable[[str], bool] | None = None,
-        floats: bool = False,
+        floats: Callable[[str], bool] | None = None,
     ) -> None:
         self.path = Path(path)
         self.columns = columns
         """Which columns to read, by name (default: all): a Parquet or CSV reader never builds the others."""
         self.floats = floats
-        """Keep a Parquet file's float columns as numbers (every other cell is a string either way)."""
+        """Which of a Parquet file's float columns stay numbers, by name (default: none; every other cell is a
+        string)."""
         self.limits = limits or IngestConfig()
         self.written_by_consult = written_by_consult
         self.sheet = sheet
@@ -295,10 +296,10 @@ def _longest_line(block: bytes, first: int, last: int) -> int:
     return int(np.diff(nl).max()) - 1 if len(nl) > 1 else 0
 
 
-def arrow_strings(batch: pa.RecordBatch, floats: bool = False) -> pd.DataFrame:
+def arrow_strings(batch: pa.RecordBatch, floats: Callable[[str], bool] | None = None) -> pd.DataFrame:
     """``batch`` as a table of strings, each cell as :func:`tables._cell_to_str` writes it (None and NaN as "",
     whole floats without ".0"), converted a column at a time where Arrow can, cell by cell otherwise.
-    ``floats``: float columns stay numbers (null as NaN)."""
+    ``floats``: which float columns stay numbers (null as NaN), by name."""
     out = {}
     for name, col in zip(batch.schema.names, batch.columns, strict=True):
         t = col.type
@@ -308,7 +309,7 @@ def arrow_strings(batch: pa.RecordBatch, floats: bool = False) -> pd.DataFrame:
             text = pc.fill_null(pc.cast(col, pa.string()), "")
         elif pa.types.is_boolean(t):
             text = pc.fill_null(pc.if_else(col, "True", "False"), "")
-        elif pa.types.is_floating(t) and floats:
+        elif pa.types.is_floating(t) and floats is not None and floats(name):
             out[name] = pd.Series(pc.fill_null(col, float("nan")).to_numpy(zero_copy_only=False))
             continue
         elif pa.types.is_float64(t):

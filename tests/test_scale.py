@@ -147,8 +147,9 @@ def test_parquet_cells_read_a_column_at_a_time_are_the_strings_a_cell_by_cell_re
     for c in batch.schema.names:
         assert fast[c].tolist() == cell_by_cell[c].tolist(), c
     assert fast["s"].iloc[0] is fast["s"].iloc[2]  # repeated values share one string
-    numbers = arrow_strings(batch, floats=True)
+    numbers = arrow_strings(batch, floats=lambda c: c == "f")
     assert numbers["f"].iloc[[0, 1, 7]].tolist() == [0.25, 3.0, 1e-7] and np.isnan(numbers["f"].iloc[2])
+    assert numbers["f32"].tolist() == fast["f32"].tolist()  # not asked for: text
 
 
 def test_only_the_columns_asked_for_are_read(tmp_path: Path) -> None:
@@ -160,8 +161,20 @@ def test_only_the_columns_asked_for_are_read(tmp_path: Path) -> None:
         got = pd.concat(Source(tmp_path / name, columns=lambda c: c != "other").chunks())
         assert list(got.columns) == ["id", "text", "p_x"], name
         assert got["p_x"].tolist() == ["0.5", "0.25"], name
-    kept = pd.concat(Source(tmp_path / "in.parquet", floats=True).chunks())
+    kept = pd.concat(Source(tmp_path / "in.parquet", floats=lambda c: c == "p_x").chunks())
     assert kept["p_x"].tolist() == [0.5, 0.25] and kept["other"].tolist() == ["u", "v"]
+
+
+def test_a_report_reads_probabilities_as_numbers_and_a_numeric_by_column_as_text(tmp_path: Path) -> None:
+    from pipeline.report.build import read_labelled
+
+    df = pd.DataFrame(
+        {"id": ["1", "2"], "text": ["a", "b"], "themes": ["x", ""], "p_x": [0.75, 0.125], "age": [34.0, 51.0]}
+    )
+    df.assign(extra=["u", "v"]).to_parquet(tmp_path / "lab.parquet", index=False)
+    got = read_labelled(tmp_path / "lab.parquet", load_config(None, []), ["age"])
+    assert list(got.columns) == ["id", "text", "themes", "p_x", "age"]  # "extra" is never read
+    assert got["p_x"].tolist() == [0.75, 0.125] and got["age"].tolist() == ["34", "51"]
 
 
 def test_windows_1252_and_lone_carriage_returns_are_read_whole_with_their_repairs(tmp_path: Path) -> None:

@@ -338,7 +338,10 @@ def read_labelled(path: Path, config: Config, by: list[str], progress: Progress 
     def needed(c: str) -> bool:
         return c in wanted or c.startswith(PROB_PREFIX)  # p_<theme>, p_tone_<tone>
 
-    source = Source(path, chunk_rows=100_000, written_by_consult=True, columns=needed, floats=True)
+    def number(c: str) -> bool:  # a --by column stays text, as in any other file
+        return c.startswith(PROB_PREFIX) or c == "confidence"
+
+    source = Source(path, chunk_rows=100_000, written_by_consult=True, columns=needed, floats=number)
     if progress is not None:
         progress.stage("reading", source.estimated_rows())
     parts, checked = [], False
@@ -352,7 +355,7 @@ def read_labelled(path: Path, config: Config, by: list[str], progress: Progress 
                 analysis.by_columns_allowed(chunk.head(0), by, themes, text_col, id_col)
             checked = True
         for c in chunk.columns:
-            if c.startswith(PROB_PREFIX) or c == "confidence":
+            if number(c):
                 chunk[c] = pd.to_numeric(chunk[c], errors="coerce").astype("float32")
         parts.append(chunk)
         if progress is not None:
