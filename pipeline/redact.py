@@ -184,7 +184,7 @@ _CLOSE_Q = "'\"\u2019\u201d"
 # A nickname or pseudonym in quotes after the words that give one: "they call him 'Tiny'", "a girl I'll call
 # 'Tee'", "known as 'Uncle Ray'", "nicknamed 'gold'" (not after "called me": that is mostly an insult).
 NICKNAME_RE = regex.compile(
-    r"(?i:\b(?:call(?:s|ed|ing)?|nicknamed|dubbed)\s+(?:him|her|them|himself|herself|themselves)\s+"
+    r"(?i:\b(?:call(?:s|ed|ing)?|nicknamed|dubbed)\s+(?:(?:him|her|them|himself|herself|themselves)\s+)?"
     r"|\b(?:i'?ll|i\s+will|i\s+shall|let'?s|lets|we'?ll)\s+(?:call|say)\s+(?:(?:her|him|them)\s+)?"
     r"|\b(?:known|goes|go|went)\s+(?:as|by)\s+|\bnicknamed\s+"
     r"|\b(?:man|woman|guy|girl|boy|lad|bloke|geezer|person|someone|fella|teacher|coach|officer)\s+(?:called|named)\s+)"
@@ -280,9 +280,14 @@ STRONG_TITLES = _folded(
     "madame mademoiselle mme mlle señor señora señorita sr sra srta don doña signor signora signorina sig dott "
     "dhr mevr mevrouw meneer senhor senhora pani pan".split()
 )
+# Police ranks among the role words: a capitalised word after one is a person even where a town has its name.
+_RANKS = _folded(
+    "officer constable detective sergeant sargeant sargent sergant seargent sarge inspector superintendent".split()
+)
 # Role words: a following word is a name only when it is capitalised or a known name that is not a common word.
 WEAK_TITLES = _folded(
-    "officer constable detective sergeant inspector superintendent councillor doctor nurse professor uncle aunty "
+    "officer constable detective sergeant sargeant sargent sergant seargent sarge inspector superintendent "
+    "councillor doctor nurse professor uncle aunty "
     "auntie aunt nan nana gran grandma grandad cousin imam pastor reverend rev rabbi sheikh father sister coach "
     "kommissar "
     "kommissarin polizist polizistin inspecteur inspectrice agente".split()
@@ -602,7 +607,7 @@ class Redactor:
         # that is a common first name and a surname ("her stepdad is Gavin Cross", not "asked Brent Council").
         def built_like_a_place(a: int, b: int) -> bool:
             first = fold(text[a:b].split()[0])
-            return any(
+            return (a, b) not in self._called and any(
                 ka <= a and b <= kb and not (first in self.common_first and fold(text[ka:kb].split()[-1]) in self.last)
                 for ka, kb in structural
             )
@@ -814,6 +819,9 @@ class Redactor:
         place's name ("Chelsea, my cousin"), the second are not."""
         self._surnamed: set[tuple[int, int]] = set()
         self._titled: set[tuple[int, int]] = set()
+        self._called: set[tuple[int, int]] = (
+            set()
+        )  # "a customer called Ollie Green": a person, even if built like a place
         toks = _tokens(text)
         letters = [c for c in text if c.isalpha()]
         self._shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
@@ -823,6 +831,9 @@ class Redactor:
         n = len(toks)
         context: list[tuple[int, int]] = []
         listed: list[tuple[int, int]] = []
+
+        def one_of(x: int) -> bool:  # toks[x] is the "of" of "one of"
+            return toks[x].key == "of" and x >= 1 and toks[x - 1].key == "one"
 
         def take(j: int, strong: bool, into: list[tuple[int, int]], title: bool = False) -> None:
             if j < n and len(toks[j].key) == 1 and toks[j].key not in ("a", "i") and j + 1 < n:
@@ -869,7 +880,8 @@ class Redactor:
                     if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
                         strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
                     if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
-                        take(j, True, context, title=strong)
+                        rank = any(toks[x].key in _RANKS for x in range(i, j))  # "Detective Sergeant Moss"
+                        take(j, True, context, title=strong or (rank and toks[j].cap))
                     elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
                         take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
                     elif (
@@ -968,7 +980,12 @@ class Redactor:
             ):
                 take(i + 1, True, context)
             if k in _CALLED and nxt is not None:
+                # "a customer called Ollie Green": after a word for a person, even a name built like a place.
+                person = any(toks[x].key in _PEOPLE or toks[x].key in _RELATIONS for x in range(max(0, i - 3), i))
+                before = len(context)
                 take(i + 1, nxt.cap or self._known(nxt.key) or not self._is_common(nxt.key), context)
+                if person and nxt.cap:
+                    self._called.update(context[before:])
             elif (
                 nxt is not None
                 and prev is not None
@@ -1048,19 +1065,25 @@ class Redactor:
             # a word for a person.
             if (
                 prev is not None
-                and (k in self.first or (t.cap and not t.sent_start and not self._is_common(k)))
+                and (
+                    k in self.first
+                    or (t.cap and not t.sent_start and not self._is_common(k))
+                    or (t.cap and not t.sent_start and any(one_of(x) for x in range(max(0, i - 5), i)))
+                )
                 and (k not in STOP_WORDS or (t.cap and not t.sent_start))
                 and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
                 and any(
-                    toks[x].key in _RELATIONS
-                    or toks[x].key in _PEOPLE
-                    or (toks[x].key == "of" and x >= 1 and toks[x - 1].key == "one")  # "one of our baristas, Honor,"
+                    toks[x].key in _RELATIONS or toks[x].key in _PEOPLE or one_of(x)  # "one of our baristas, Honor,"
                     for x in range(max(0, i - 5), i)
                 )
             ):
                 _, e = self._extend(toks, text, i, i + 1)  # "A boy in my year, Reece Fenwick-Lowe, shares"
+                person = any(toks[x].key in _RELATIONS or toks[x].key in _PEOPLE for x in range(max(0, i - 5), i))
                 if e < n and re.fullmatch(r"\s*,\s*(?:\d{1,2}\s*,\s*)?", text[toks[e - 1].end : toks[e].start]):
-                    take(i, True, context, title=True)
+                    if person and (k in self.first or not self._is_common(k)):
+                        take(i, True, context, title=True)
+                    else:  # only "one of our ..." says a person: a known place stays ("one of our sites, Brixton,")
+                        take(i, True, listed)
             # ", Harjit, lets drivers": a name between commas, followed by what it does.
             if (
                 t.cap
@@ -1246,6 +1269,8 @@ class Redactor:
                         continue
                     if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
                         continue
+                    if t.end <= a and ti > 0 and toks[ti - 1].key in _OWNERS:
+                        continue  # "one of our baristas, Honor": an owned noun, not a name in a list
                     if t.cap and t.sent_start and not gap.strip().startswith(","):
                         continue  # "Come and listen": only a list ("Hodan, Faduma and Amina") starts with a name
                     pair = self._first_and_surname(toks, text, ti) if t.start >= b else None

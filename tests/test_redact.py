@@ -299,6 +299,11 @@ def configured() -> Redactor:
         ("me and my cousins (tunde and maria) got chased", "maria"),
         ("He is Declan Farrelly, he lives on my road", "Declan"),
         ("the site had my full name Rhiannon Price on it", "Rhiannon"),
+        ("one of our baristas, Honor, was groped by a customer", "Honor"),
+        ("A customer, a regular, called Ollie Green, says sexual things", "Ollie Green"),
+        ("Detective Sergeant Moss took my statement", "Moss"),
+        ("Sargeant Okoro-Banks in Woolwich is a credit to the force", "Okoro-Banks"),
+        ("the girls talk about a man they call 'Uncle Ray' who offers lifts", "Ray"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -325,6 +330,9 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "We asked Kingston police for patrols near the halls",
         "The Mary Seacole Women's Group and the Olive Morris youth project both run drop-ins",
         "Westfield and Bluewater security staff need training on spiking",
+        "One of our sites, Brixton, was closed last year",
+        "We asked Brent Council, then rang West Midlands Police",
+        "He called me 'a slag' in the street",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
