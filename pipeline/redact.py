@@ -190,6 +190,19 @@ NICKNAME_RE = regex.compile(
     r"|\b(?:man|woman|guy|girl|boy|lad|bloke|geezer|person|someone|fella|teacher|coach|officer)\s+(?:called|named)\s+)"
     rf"[{_OPEN_Q}]([^{_CLOSE_Q}\n]{{1,24}}?)[{_CLOSE_Q}]"
 )
+# A nickname without quotes: "friends call her Bunny", "everyone calls him Big Mo".
+BARE_NICKNAME_RE = regex.compile(
+    r"(?i:\b(?:call(?:s|ed)?|nicknamed)\s+(?:him|her|them)\s+)(\p{Lu}[\p{L}\p{M}'\u2019-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'\u2019-]*)?)"
+)
+# A form label, then the person: "Victim: me (Robyn Ashford)", "Suspect: Tyler Sheerness".
+LABELLED_PERSON_RE = regex.compile(
+    r"(?i:\b(?:victim|suspect|offender|perpetrator|abuser|complainant|witness|client|patient|contact|respondent)"
+    r"\s*[:\-\u2013]\s*(?:me\s*\(\s*)?)(\p{Lu}[\p{L}\p{M}'\u2019-]+(?:[ \t]\p{Lu}[\p{L}\p{M}'\u2019-]+){0,2})"
+)
+# A full name and an age between commas: "Chelsea Amoah, 19, attacked".
+NAME_AGE_RE = regex.compile(
+    r"\b(\p{Lu}[\p{Ll}\p{M}'\u2019-]+[ \t]\p{Lu}[\p{L}\p{M}'\u2019-]+),[ \t]*\d{1,2}[ \t]*(?:,|\)|years?\b|yrs?\b|y/?o\b)"
+)
 # A surname given as such: "surname Lamb", "the surname Wood", "last name is Haddington".
 SURNAME_CUE_RE = regex.compile(
     r"(?i:\b(?:surname|last\s+name|family\s+name)(?:\s+(?:is|was|of))?\s*[:\-]?\s+)"
@@ -881,7 +894,10 @@ class Redactor:
                         strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
                     if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
                         rank = any(toks[x].key in _RANKS for x in range(i, j))  # "Detective Sergeant Moss"
+                        before = len(context)
                         take(j, True, context, title=strong or (rank and toks[j].cap))
+                        if toks[j].cap and (strong or rank):  # "Sgt Ward and PC Hill": people, not a "… Hill"
+                            self._called.update(context[before:])
                     elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
                         take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
                     elif (
@@ -984,8 +1000,9 @@ class Redactor:
                 person = any(toks[x].key in _PEOPLE or toks[x].key in _RELATIONS for x in range(max(0, i - 3), i))
                 before = len(context)
                 take(i + 1, nxt.cap or self._known(nxt.key) or not self._is_common(nxt.key), context)
-                if person and nxt.cap:
+                if person and nxt.cap:  # a person even inside a place's name or a listed place ("someone called Deri")
                     self._called.update(context[before:])
+                    self._titled.update(context[before:])
             elif (
                 nxt is not None
                 and prev is not None
@@ -999,9 +1016,14 @@ class Redactor:
             ):
                 take(i + 1, True, listed if k == "for" else context, title=nxt.cap)  # not "Ask for Angela"
             elif k == "name" and nxt is not None:
-                if re.match(r"\s*[:,\-\u2013]", text[t.end : nxt.start]) or text[t.end : t.end + 2] in (
-                    "'s",
-                    "\u2019s",
+                if (
+                    (nxt.cap and prev is not None and re.fullmatch(r"\s*,\s*", text[prev.end : t.start]))
+                    or (re.match(r"\s*[:,\-\u2013]", text[t.end : nxt.start]))
+                    or text[t.end : t.end + 2]
+                    in (
+                        "'s",
+                        "\u2019s",
+                    )
                 ):
                     take(i + 1, True, context)  # "name: precious mensah-boateng", "my name's Victoria Ashworth"
                 elif t.sent_start and nxt.cap:
@@ -1238,6 +1260,12 @@ class Redactor:
             if 0 < len(words) <= 3 and not all(fold(w) in STOP_WORDS or fold(w) in _NOT_NAMES for w in words):
                 context.append(m.span(1))
                 self._titled.add(m.span(1))
+        for rx in (BARE_NICKNAME_RE, LABELLED_PERSON_RE, NAME_AGE_RE):
+            for m in rx.finditer(text):
+                if fold(m.group(1).split()[0]) not in STOP_WORDS:
+                    context.append(m.span(1))
+                    self._titled.add(m.span(1))
+                    self._called.add(m.span(1))
         for m in SURNAME_CUE_RE.finditer(text):
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and len(w) >= 2:

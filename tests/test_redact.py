@@ -304,6 +304,14 @@ def configured() -> Redactor:
         ("Detective Sergeant Moss took my statement", "Moss"),
         ("Sargeant Okoro-Banks in Woolwich is a credit to the force", "Okoro-Banks"),
         ("the girls talk about a man they call 'Uncle Ray' who offers lifts", "Ray"),
+        ("Sgt Ward and PC Hill were rude to my mum", "Ward"),
+        ("Sgt Ward and PC Hill were rude to my mum", "Hill"),
+        ("it was handed to someone called Deri who never rang", "Deri"),
+        ("Friends call her Bunny but the officer laughed at her name", "Bunny"),
+        ("Victim: me (Robyn Ashford). Suspect: Tyler Sheerness.", "Ashford"),
+        ("Victim: me (Robyn Ashford). Suspect: Tyler Sheerness.", "Sheerness"),
+        ("Chelsea Amoah, 19, was attacked in Croydon in May", "Amoah"),
+        ("ni no QQ 12 34 56 C, name Dean Oakley, i want my data deleted", "Oakley"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
