@@ -49,6 +49,8 @@ from sklearn.preprocessing import normalize
 from .errors import ConsultError
 from .guards import check_output_path
 from .ingest import question_column_in
+from .progress import Progress
+from .stream import Source
 from .tables import read_table, write_table
 
 SAFEGUARDING_FLAG = "flag_safeguarding"
@@ -479,21 +481,32 @@ def flag_answers(texts: Sequence[str]) -> list[Assessment]:
     return out
 
 
-def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame:
+def safeguarding_file(labelled: Path, output: Path, config: Any, *, progress: Progress | None = None) -> pd.DataFrame:
     """The flagged answers of a labelled file (id, reason, full text, and the question when there is one), for
-    the safeguarding lead; written to ``output`` (any table format)."""
+    the safeguarding lead; written to ``output`` (any table format). The file is read in chunks, only the
+    columns needed; ``progress`` is told the answers read."""
     check_output_path(Path(output), Path(labelled))
-    df, _ = read_table(Path(labelled), written_by_consult=True)
-    idc, txc = config.ingest.id_column, config.ingest.text_column
-    missing = [c for c in (idc, txc, SAFEGUARDING_FLAG) if c not in df.columns]
-    if missing:
-        raise ConsultError(
-            f"{labelled} has no column(s) {', '.join(missing)}",
-            "Give the output of 'consult label' (and --text-column/--id-column if its columns have other names)",
-        )
-    asked = question_column_in(list(df.columns), config.ingest)
-    flagged = df[SAFEGUARDING_FLAG].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
-    hit = df[flagged.to_numpy()]
+    idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
+    wanted = {idc, txc, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, *([qc] if qc else [])}
+    source = Source(Path(labelled), chunk_rows=100_000, written_by_consult=True, columns=lambda c: c in wanted)
+    if progress is not None:
+        progress.stage("reading", source.estimated_rows())
+    parts, columns = [], None
+    for chunk in source.chunks():
+        if columns is None:
+            columns = list(chunk.columns)
+            _check_columns(labelled, columns, idc, txc)
+        flagged = chunk[SAFEGUARDING_FLAG].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+        parts.append(chunk[flagged.to_numpy()])
+        if progress is not None:
+            progress.tick(len(chunk))
+    if columns is None:  # no rows: read whole, for the same checks and messages
+        df, _ = read_table(Path(labelled), written_by_consult=True)
+        columns = list(df.columns)
+        _check_columns(labelled, columns, idc, txc)
+        parts = [df.iloc[0:0]]
+    hit = pd.concat(parts)
+    asked = question_column_in(columns, config.ingest)
     out = pd.DataFrame(
         {
             "id": hit[idc].astype(str).to_numpy(),
@@ -504,3 +517,12 @@ def safeguarding_file(labelled: Path, output: Path, config: Any) -> pd.DataFrame
     )
     write_table(out, Path(output))
     return out
+
+
+def _check_columns(labelled: Path, columns: list[str], idc: str, txc: str) -> None:
+    missing = [c for c in (idc, txc, SAFEGUARDING_FLAG) if c not in columns]
+    if missing:
+        raise ConsultError(
+            f"{labelled} has no column(s) {', '.join(missing)}",
+            "Give the output of 'consult label' (and --text-column/--id-column if its columns have other names)",
+        )

@@ -133,6 +133,29 @@ def test_safeguarding_command_lists_flagged_answers_in_full(tmp_path: Path) -> N
     ]
 
 
+def test_safeguarding_list_reads_parquet_in_chunks_with_its_progress(tmp_path: Path) -> None:
+    from pipeline.config import load_config
+    from pipeline.safeguarding import safeguarding_file
+
+    lab = pd.read_csv(_labelled(tmp_path / "labelled.csv"), dtype=str, keep_default_na=False)
+    lab.assign(borough="Hackney").to_parquet(tmp_path / "labelled.parquet", index=False)
+    seen: list[tuple[str, int | None, int]] = []
+
+    class Recorder:
+        def stage(self, name: str, total: int | None) -> None:
+            seen.append((name, total, 0))
+
+        def tick(self, n: int) -> None:
+            name, total, done = seen[-1]
+            seen[-1] = (name, total, done + n)
+
+    out = safeguarding_file(
+        tmp_path / "labelled.parquet", tmp_path / "lead.csv", load_config(None, []), progress=Recorder()
+    )  # type: ignore[arg-type]
+    assert out["id"].tolist() == ["a2"] and list(out.columns) == ["id", "reason", "text"]
+    assert seen == [("reading", len(lab), len(lab))]
+
+
 def test_safeguarding_command_refuses_an_unlabelled_file(tmp_path: Path) -> None:
     f = tmp_path / "a.csv"
     f.write_text("id,text\n1,hello\n")

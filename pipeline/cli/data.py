@@ -165,7 +165,8 @@ def safeguarding_cmd(
     """List the answers flagged for safeguarding (id, reason, full text) for your safeguarding lead. The flag is
     an aid, not a substitute for reading every answer."""
     cfg = make_config(config, set_, text_column=text_column, id_column=id_column, labelled=labelled)
-    res = safeguarding_file(labelled, output, cfg)
+    with stage_bars() as progress:
+        res = safeguarding_file(labelled, output, cfg, progress=progress)
     by = res["reason"].value_counts()
     say(
         f"{len(res)} flagged answer(s) → {output}"
