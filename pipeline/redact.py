@@ -31,6 +31,7 @@ Redaction is a safeguard, not a guarantee: read what you publish. ``bench/redact
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -376,9 +377,6 @@ _CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shou
 _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
 )
-# Where a word the tagger calls a person is a place: after a preposition of place ("lives in Sketty", "walk through
-# Stoneyholme"), before a lower-case place word ("Digbeth coach station", "the Southmead ward"), or listed with a
-# known place ("Wigan and Leigh", "Erdington, Stockland Green and Kingstanding").
 # Words for the people an answer is about, before a name between commas ("A patient, Blessing, disclosed").
 _PEOPLE = _folded(
     "patient patients resident residents customer customers client clients pupil pupils student students member "
@@ -580,6 +578,12 @@ class Redactor:
     # -- public ---------------------------------------------------------------------------------------------
     def __call__(self, text: str) -> str:
         return self.redact(text)[0]
+
+    def without_ner(self) -> Redactor:
+        """The same redactor without its spaCy pipeline (names, places and lists shared, nothing rebuilt)."""
+        other = copy.copy(self)
+        other.nlp = None
+        return other
 
     def redact_all(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
         """Each text redacted, as :meth:`__call__` does one; the spaCy pipeline runs over them in batches."""

@@ -489,17 +489,13 @@ def safeguarding_file(labelled: Path, output: Path, config: Any, *, progress: Pr
     idc, txc, qc = config.ingest.id_column, config.ingest.text_column, config.ingest.question_column
     wanted = {idc, txc, SAFEGUARDING_FLAG, SAFEGUARDING_REASON, *([qc] if qc else [])}
     source = Source(Path(labelled), chunk_rows=100_000, written_by_consult=True, columns=lambda c: c in wanted)
-    if progress is not None:
-        progress.stage("reading", source.estimated_rows())
     parts, columns = [], None
-    for chunk in source.chunks():
+    for chunk in source.chunks(progress):
         if columns is None:
             columns = list(chunk.columns)
             _check_columns(labelled, columns, idc, txc)
         flagged = chunk[SAFEGUARDING_FLAG].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
         parts.append(chunk[flagged.to_numpy()])
-        if progress is not None:
-            progress.tick(len(chunk))
     if columns is None:  # no rows: read whole, for the same checks and messages
         df, _ = read_table(Path(labelled), written_by_consult=True)
         columns = list(df.columns)

@@ -33,6 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from .atomic import check_space, write_error
 from .config import IngestConfig
 from .errors import ConsultError
+from .progress import Progress
 from .tables import (
     EXCEL_CELL_LIMIT,
     ReadInfo,
@@ -44,6 +45,7 @@ from .tables import (
     _strip_illegal,
     _too_long_error,
     atomic_path,
+    column_name,
     jsonl_record,
     read_table,
     table_format,
@@ -124,9 +126,11 @@ class Source:
         lines = max(1, head.count(b"\n"))
         return max(1, round(size / (len(head) / lines)) - 1)
 
-    def chunks(self) -> Iterator[pd.DataFrame]:
+    def chunks(self, progress: Progress | None = None) -> Iterator[pd.DataFrame]:
         """Tidied chunks, every cell a string, the index the row number in the file (0-based, blank rows
-        skipped)."""
+        skipped). ``progress``, when given, is told a "reading" stage over the estimated rows and each chunk."""
+        if progress is not None:
+            progress.stage("reading", self.estimated_rows())
         start, self._blank_rows = 0, 0
         raw = {
             "csv": self._csv_chunks,
@@ -141,6 +145,8 @@ class Source:
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk
+            if progress is not None:
+                progress.tick(len(chunk))
         self._note_blank_rows()
 
     # readers -----------------------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ class Source:
                     encoding="utf-8-sig",
                     skiprows=skip,
                     chunksize=self.chunk_rows,
-                    usecols=None if pick is None else lambda c: pick(_column_name(c)),
+                    usecols=None if pick is None else lambda c: pick(column_name(c)),
                 )
                 with reader:
                     yield from reader
@@ -222,7 +228,7 @@ class Source:
                 f = pq.ParquetFile(part)
                 wanted = None
                 if self.columns is not None:
-                    wanted = [c for c in f.schema_arrow.names if self.columns(_column_name(c))]
+                    wanted = [c for c in f.schema_arrow.names if self.columns(column_name(c))]
                 for batch in f.iter_batches(batch_size=self.chunk_rows, columns=wanted):
                     chunk = arrow_strings(batch, floats=self.floats)
                     del batch
@@ -234,7 +240,7 @@ class Source:
 
     # tidying ----------------------------------------------------------------------------------------------
     def _tidy(self, df: pd.DataFrame) -> pd.DataFrame:
-        df.columns = [_column_name(c) for c in df.columns]
+        df.columns = [column_name(c) for c in df.columns]
         if self.columns is not None and self._mode in ("jsonl", "whole"):
             df = df[[c for c in df.columns if self.columns(c)]]
         if self._mode not in ("csv", "parquet"):  # the CSV and Parquet readers give strings already
@@ -335,11 +341,6 @@ def _float_strings(a: np.ndarray) -> np.ndarray:
     out[big] = [str(int(x)) for x in a[big]]
     out[np.isnan(a)] = ""
     return out
-
-
-def _column_name(c: object) -> str:
-    """A column's name as consult uses it: text, without surrounding spaces or a byte-order mark."""
-    return str(c).strip().lstrip("\ufeff")
 
 
 def _plain_utf8(path: Path, max_line_bytes: int) -> bool:

@@ -532,9 +532,14 @@ def _cell_to_str(v: object) -> str:
     return str(v)
 
 
+def column_name(c: object) -> str:
+    """A column's name as consult uses it: text, without surrounding spaces or a byte-order mark."""
+    return str(c).strip().lstrip("\ufeff")
+
+
 def _tidy(df: pd.DataFrame, info: ReadInfo) -> pd.DataFrame:
     """Strip header whitespace, drop unnamed all-blank columns (Excel), make every cell a string."""
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    df.columns = [column_name(c) for c in df.columns]
     blank_unnamed = [
         c
         for c in df.columns

@@ -303,7 +303,7 @@ def build_report(
         groups=groups,
         cooccurrence=matrix,
         pairs=pairs,
-        entities=analysis.entity_table(counted, themes, names, cfg, labelled_file_redactor(df, config, None)),
+        entities=analysis.entity_table(counted, themes, names, cfg, redactor.without_ner()),
         quotes=analysis.quote_table(
             counted[~flagged[b.mask]],
             themes,
@@ -342,10 +342,8 @@ def read_labelled(path: Path, config: Config, by: list[str], progress: Progress 
         return c.startswith(PROB_PREFIX) or c == "confidence"
 
     source = Source(path, chunk_rows=100_000, written_by_consult=True, columns=needed, floats=number)
-    if progress is not None:
-        progress.stage("reading", source.estimated_rows())
     parts, checked = [], False
-    for chunk in source.chunks():
+    for chunk in source.chunks(progress):
         if not checked:
             themes = theme_columns(chunk)
             if themes and not set(by) <= set(chunk.columns):  # names every column the file has
@@ -358,8 +356,6 @@ def read_labelled(path: Path, config: Config, by: list[str], progress: Progress 
             if number(c):
                 chunk[c] = pd.to_numeric(chunk[c], errors="coerce").astype("float32")
         parts.append(chunk)
-        if progress is not None:
-            progress.tick(len(chunk))
     if not parts:  # no rows: read whole, for the same checks and messages as before
         return read_table(path, written_by_consult=True)[0]
     return pd.concat(parts)
