@@ -142,20 +142,22 @@ class EntityExtractor:
         self.nlp = load_spacy(self.config.spacy_model, ner=True)
         if self.config.patterns is not None:
             patterns = ruler_patterns(self.config.patterns)
-            # Aliases in any case become phrases matched on lower-case tokens (spaCy's PhraseMatcher, many times
-            # faster than as many token patterns), split by the pipeline's own tokenizer; the few exact
-            # (case-sensitive) names become token patterns on the exact text of each token.
+            # Names are phrases for spaCy's PhraseMatcher (many times faster than as many token patterns), split
+            # by the pipeline's own tokenizer: aliases in any case are matched on lower-case tokens by one ruler,
+            # the few exact (case-sensitive) names on the exact text by a second ruler after it, which keeps the
+            # first ruler's entities where the two overlap.
+            lower, exact = [], []
             for p in patterns:
                 if isinstance(p["pattern"], list):
                     words = [t.lower_ for t in self.nlp.make_doc(" ".join(d["LOWER"] for d in p["pattern"]))]
-                    p["pattern"] = " ".join(words)
+                    lower.append({**p, "pattern": " ".join(words)})
                 else:
-                    p["pattern"] = [{"ORTH": t.text} for t in self.nlp.make_doc(p["pattern"])]
+                    exact.append(p)
             before = {"before": "ner"} if "ner" in self.nlp.pipe_names else {}
-            ruler = self.nlp.add_pipe(
-                "entity_ruler", name=RULER_NAME, config={"phrase_matcher_attr": "LOWER"}, **before
-            )
-            ruler.add_patterns(patterns)
+            for name, attr, group in ((RULER_NAME, "LOWER", lower), (RULER_NAME + "_exact", "ORTH", exact)):
+                if group:
+                    ruler = self.nlp.add_pipe("entity_ruler", name=name, config={"phrase_matcher_attr": attr}, **before)
+                    ruler.add_patterns(group)
         self.keep = set(self.config.keep_labels)
 
     def extract(
