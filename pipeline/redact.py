@@ -135,6 +135,8 @@ REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
     r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
+    # a long number, or a code of capitals and a long number, with no cue ("CF2403118842", "204155231")
+    r"|(?<![\w£$€.,/+-])(?-i:[A-Z]{0,4})[1-9]\d{7,}(?![\w/-]|[.,]\d)"
     r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
     r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant|driver|licence|license)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
@@ -161,7 +163,7 @@ UNDERSCORE_HANDLE_RE = re.compile(r"(?<![\w@.])[^\W_][\w.]*_[\w.]*[^\W_]|(?<![\w
 # A handle without "@": after a platform's name ("her snapchat is jess_xo99", "tiktok: kaybaby2007").
 _PLATFORM = (
     r"(?:snapchat|snap|sc|insta|instagram|ig|tiktok|tik\s?tok|twitter|facebook|fb|telegram|whatsapp|discord|kik|"
-    r"onlyfans|youtube|twitch|threads|reddit|bumble|tinder|hinge|grindr)"
+    r"onlyfans|youtube|twitch|threads|reddit|bumble|tinder|hinge|grindr|linkedin)"
 )
 # "username was lfc.lad.99", "gamertag: xXslayerXx".
 USERNAME_RE = regex.compile(
@@ -221,23 +223,32 @@ _BETWEEN_RE = regex.compile(
     rf"[ \t]+[{_OPEN_Q}(]([\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*(?:[ \t][\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*)?)[{_CLOSE_Q})]"
     r"(?:[ \t]+(\p{Lu}[\p{L}\p{M}'\u2019-]+))?"
 )
+# One name and an age, at the start of a line or after a dash: "Sky, 16, care experienced", "- Mali, 16".
+NAME_ALONE_AGE_RE = regex.compile(
+    r"(?m)(?:^|[-\u2013\u2014][ \t]*)(\p{Lu}[\p{Ll}\p{M}'\u2019-]+),[ \t]*\d{1,2}[ \t]*(?:,|\)|$|\.|years?\b|yrs?\b|y/?o\b)"
+)
+# A name in brackets after a phone number or e-mail address: "ring me on 07700 900123 (Hodan)".
+_CONTACT = rf"(?:{EMAIL_RE.pattern}|{UK_PHONE_RE.pattern}|{INTL_PHONE_RE.pattern})"
+NAME_AFTER_CONTACT_RE = regex.compile(
+    rf"{_CONTACT}[ \t]*\((\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+(?:[ \t]\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+)?)\)"
+)
 PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
 # "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
-    r"(?:\s*(?:is|was|=|:|-|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named|he's|she's|hes|shes|he\s+is|she\s+is)\s+)?@?"
-    r"([\p{L}\d_.]{3,40})"
+    r"(?:\s*(?:is|was|=|:|-|,|called|named|as|under)\s*|\s+)(?:(?:is|was|called|named|he's|she's|hes|shes|he\s+is|she\s+is)\s+)?@?"
+    rf"(?!{_PLATFORM}\b)([\p{{L}}\d_.]{{3,40}})"
 )
 _STREET_WORDS = (
     r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
-    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway"
+    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway|Cl|Cres|Gdns|Tce"
 )
 ADDRESS_RE = regex.compile(
     r"(?i)(?:\b(?:flat|apartment|apt|unit|room)\s+\d+[a-z]?,?\s+(?:(?:[\p{L}'\u2019-]+\s+){0,2}"
     r"(?:House|Court|Tower|Point|Heights|Mansions|Lodge|Buildings|Block),?\s+)?|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?"
     r"\b\d{1,4}[a-z]?,?\s+"
-    rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b"
+    rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b(?:[ \t]+(?-i:North|South|East|West)\b)?"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
 )
@@ -310,6 +321,9 @@ _RELATIONS = _folded(
     "husband wife partner ex boyfriend girlfriend bf gf fiance fiancé fiancée son daughter child kid neighbour "
     "neighbor friend mate bestie flatmate housemate roommate colleague coworker co-worker boss manager landlord "
     "landlady brother sister bro sis mum mom mam mother dad father stepdad stepmum stepfather stepmother uncle "
+    "grandson granddaughter grandchild grandkid grandkids granddad grandpa grandmum nanny stepsister stepbrother "
+    "godmother godfather goddaughter godson half-sister half-brother sister-in-law brother-in-law mother-in-law "
+    "father-in-law daughter-in-law son-in-law "
     "aunty m8 cuz hun youngest eldest oldest middle twin twins kids children daughters sons cousins friends "
     "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
@@ -645,11 +659,23 @@ class Redactor:
                 or (a, b) in self._titled
             )
         ]
+
+        # A first name, then a surname that is also a place ("Hannah Moss", "Jack Wigan"): the place does not hide it.
+        def surname_place(a: int, b: int, ka: int, kb: int) -> bool:
+            words = text[a:b].split()
+            return (
+                len(words) == 2
+                and fold(words[0]) in self.common_first
+                and (ka, kb) == (b - len(words[1]), b)
+                and not regex.search(r"(?:\b(?i:the)|\p{Lu}[\p{L}'\u2019-]*)\s+$", text[:a])
+                and not regex.match(r"\s+\p{Lu}", text[b:])
+            )
+
         names += [
             (a, b)
             for a, b in listed
             if not inside(a, b, structural)
-            and not any(ka < b and a < kb for ka, kb in listed_places)
+            and not any(ka < b and a < kb and not surname_place(a, b, ka, kb) for ka, kb in listed_places)
             and not self._placed(text, a, b, structural + listed_places)
         ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
@@ -661,7 +687,7 @@ class Redactor:
         for m in [*HANDLE_CUE_RE.finditer(text), *USERNAME_RE.finditer(text)]:
             h = m.group(1).rstrip(".")
             key = fold(h)
-            if not h or key in _NOT_NAMES or key in _RELATIONS:
+            if not h or key in _NOT_NAMES or key in _RELATIONS or re.fullmatch(_PLATFORM, key):
                 continue
             looks_like_handle = bool(re.search(r"[\d_.]", h)) or not _common(key, self.common)
             if looks_like_handle:
@@ -705,6 +731,19 @@ class Redactor:
             and (len(before) < 2 or before[-2].key not in _NOT_PLACE_VERBS)
         ):
             return True
+        # "through Perry Barr", "in Great Barr": one capitalised word between the preposition and the name.
+        if (
+            len(before) >= 2
+            and before[-1].cap
+            and text[start + before[-1].end : a] == " "
+            and text[start + before[-2].end : start + before[-1].start] == " "
+            and (
+                before[-2].key in _PLACE_PREPOSITIONS
+                or before[-1].key
+                in ("great", "little", "upper", "lower", "new", "old", "north", "south", "east", "west")
+            )
+        ):
+            return True
         if re.match(r",\s*(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b", text[b:]):
             return True  # the town before a postcode
         # "Digbeth station", "Digbeth coach station"
@@ -719,6 +758,15 @@ class Redactor:
         for x, y in places:
             gap = text[b:x] if x >= b else text[y:a] if y <= a else None
             if gap is not None and re.fullmatch(r",? (?:and|&) ", gap):
+                return True
+        # In a list of known places ("Sandwell, Dudley, Walsall and Wolverhampton"): next to two of them.
+        chain = sorted([(a, b), *places])
+        at = chain.index((a, b))
+        for lo in (at - 2, at - 1, at):
+            trio = chain[lo : lo + 3] if lo >= 0 else []
+            if len(trio) == 3 and all(
+                re.fullmatch(r", |,? (?:and|&) ", text[trio[k][1] : trio[k + 1][0]]) for k in range(2)
+            ):
                 return True
         return False
 
@@ -945,12 +993,15 @@ class Redactor:
                         if toks[back].key in ("the", "a", "an") and not toks[j].cap and not appositive:
                             take(j, False, context)  # "the officer asked": only a clear name
                         else:
+                            before = len(context)
                             take(j, True, context)
+                            if toks[j].cap and toks[back].key not in ("the", "a", "an"):
+                                self._titled.update(context[before:])  # "mi cousin Errol": even a village's name
             # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
             if (
                 nxt is not None
                 and (
-                    re.fullmatch(r"\s*[,(]\s*", text[t.end : nxt.start] or "x")
+                    re.fullmatch(r"\s*[,(]\s*|[ \t]+[-\u2013\u2014][ \t]+", text[t.end : nxt.start] or "x")
                     or (t.cap and text[t.end : nxt.start] == " ")
                 )
                 and nxt.key in _OWNERS
@@ -1035,10 +1086,10 @@ class Redactor:
                 elif (
                     prev is not None
                     and prev.key in ("full", "real", "actual", "legal", "first", "maiden")
-                    and nxt.cap
+                    and (nxt.cap or nxt.key in self.first)
                     and nxt.key not in STOP_WORDS
                 ):
-                    take(i + 1, True, context)  # "my full name Sarah Bellingham"
+                    take(i + 1, True, context)  # "my full name Sarah Bellingham", "real name david parkes"
                 else:  # "her name is jade", "his name on the app was shahid"
                     for j in range(i + 1, min(i + 6, n - 1)):
                         if toks[j].key in ("is", "was", "s"):
@@ -1069,10 +1120,10 @@ class Redactor:
                 and i + 2 < n
                 and nxt is not None
                 and nxt.key in ("from", "at")
-                and toks[i + 2].key in ("the", "my", "our", "his", "her")
+                and (toks[i + 2].key in ("the", "my", "our", "his", "her") or (nxt.key == "from" and toks[i + 2].cap))
                 and not self._is_common(k)
             ):
-                take(i, True, listed)
+                take(i, True, listed)  # also "Gurpreet from Sikh Women's Aid ran ..."
             # "lee from the flat upstairs", "..., will from the rugby team": a first name of the lists, at the start
             # of a sentence or after a comma, then where the person is from.
             if (
@@ -1181,6 +1232,33 @@ class Redactor:
                 and (i == n - 1 or all(x.cap for x in toks[i:]))
             ) and (t.cap or self._known(k)):
                 take(i, True, context)
+            # "thanks jo and the ladies", "Thank you Grace at ...": who is thanked, anywhere in the answer.
+            thanked = prev is not None and (
+                prev.key in ("thanks", "cheers", "ta", "thx")
+                or (prev.key == "you" and i >= 2 and toks[i - 2].key == "thank")
+            )
+            if (
+                thanked
+                and prev is not None
+                and re.fullmatch(r",? ", text[prev.end : t.start])
+                and k in self.first
+                and k not in STOP_WORDS
+                and k not in _NOT_NAMES
+                and (nxt is None or nxt.key in ("and", "at", "from", "for", "x", "xx", "xxx", "again", "so"))
+            ):
+                take(i, True, listed)
+            # "Karen, you know who you are": someone spoken to at the start of a sentence.
+            if (
+                t.cap
+                and t.sent_start
+                and nxt is not None
+                and re.fullmatch(r", ?", text[t.end : nxt.start])
+                and nxt.key in ("you", "thank", "thanks")
+                and (k in self.first or not self._is_common(k))
+                and k not in STOP_WORDS
+                and k not in _NOT_NAMES
+            ):
+                take(i, True, listed)
             # "... was handled. Holly": a first name of the lists alone at the end, after a full stop.
             if (
                 i == n - 1
@@ -1270,6 +1348,11 @@ class Redactor:
                     context.append(m.span(1))
                     self._titled.add(m.span(1))
                     self._called.add(m.span(1))
+        for rx in (NAME_ALONE_AGE_RE, NAME_AFTER_CONTACT_RE):
+            for m in rx.finditer(text):
+                w = fold(m.group(1).split()[0])
+                if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
+                    listed.append(m.span(1))
         for m in SURNAME_CUE_RE.finditer(text):
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and len(w) >= 2:
