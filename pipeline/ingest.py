@@ -5,16 +5,23 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from openpyxl import load_workbook
 
 from .config import IngestConfig
 from .errors import ConsultError
+from .progress import Progress
+from .stream import Source
 from .tables import ReadInfo, decode, read_table, table_format
 from .taxonomy import theme_key
 
@@ -228,6 +235,21 @@ def _check_text_column(texts: pd.Series, column: str, path: Path) -> None:
         )
 
 
+def resolve_columns(columns: list[str], config: IngestConfig, path: Path) -> None:
+    """Set ``config``'s text, id, labels and question columns to the file's own names for them (exact, else
+    ignoring case and spacing); a missing text or id column is refused with the nearest names."""
+    config.text_column = match_column(columns, config.text_column, "text", "--text-column", path)
+    config.id_column = match_column(columns, config.id_column, "id", "--id-column", path)
+    if config.labels_column and not config.theme_columns and config.labels_column not in columns:
+        found = _loose_match(columns, config.labels_column)
+        if len(found) == 1:
+            config.labels_column = found[0]
+    if config.question_column and config.question_column not in columns:
+        found = _loose_match(columns, config.question_column)
+        if len(found) == 1:
+            config.question_column = found[0]
+
+
 def load_answers(
     path: Path,
     config: IngestConfig | None = None,
@@ -244,16 +266,7 @@ def load_answers(
         raise ConsultError(
             f"{path} has no columns", "Give a file whose first row names the columns" + _sheet_hint(Path(path))
         )
-    config.text_column = match_column(list(df.columns), config.text_column, "text", "--text-column", Path(path))
-    config.id_column = match_column(list(df.columns), config.id_column, "id", "--id-column", Path(path))
-    if config.labels_column and not config.theme_columns and config.labels_column not in df.columns:
-        found = _loose_match(list(df.columns), config.labels_column)
-        if len(found) == 1:
-            config.labels_column = found[0]
-    if config.question_column and config.question_column not in df.columns:
-        found = _loose_match(list(df.columns), config.question_column)
-        if len(found) == 1:
-            config.question_column = found[0]
+    resolve_columns(list(df.columns), config, Path(path))
     _refuse_non_text(
         info,
         Path(path),
@@ -358,9 +371,119 @@ def empty_mask(texts: pd.Series) -> pd.Series:
     return texts.astype(str).str.strip() == ""
 
 
-def validate(path: Path, config: IngestConfig | None = None) -> ValidationReport:
-    """Describe ``path``: rows, empty and duplicate answers, encoding, columns. Processes nothing."""
+def validate(path: Path, config: IngestConfig | None = None, progress: Progress | None = None) -> ValidationReport:
+    """Describe ``path``: rows, empty and duplicate answers, encoding, columns. Processes nothing. A file that
+    can be streamed (UTF-8 CSV, TSV or JSONL, Parquet) is read in chunks, keeping only a hash per answer and id;
+    ``progress`` is told each chunk. Anything else (a workbook, a file that needs repairs or has title rows above
+    its header) is read whole, as every command reads it."""
     config = config or IngestConfig()
+    if not config.skip_rows:
+        source = Source(Path(path), sheet=config.sheet, chunk_rows=config.chunk_rows, limits=config)
+        if source.streams:
+            trial = config.model_copy()
+            report = _validate_chunks(source, trial, progress)
+            if report is not None:
+                for name in ("text_column", "id_column", "labels_column", "question_column"):
+                    setattr(config, name, getattr(trial, name))
+                return report
+    return _validate_whole(Path(path), config)
+
+
+def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | None) -> ValidationReport | None:
+    """:func:`validate` over chunks; None when the whole-file reader must decide (no rows, columns not found,
+    a column of nested values), so that its messages and header detection apply."""
+    path = source.path
+    chunks = source.chunks(progress)
+    try:
+        first = next(chunks, None)
+    except ConsultError:  # e.g. title rows above the header: the whole-file reader finds it
+        return None
+    if first is None:
+        return None
+    columns = list(first.columns)
+    try:
+        resolve_columns(columns, config, path)
+    except ConsultError:
+        return None
+    question = question_column_in(columns, config)
+    if source.format == "parquet" and _nested(source, [config.text_column, config.id_column, question]):
+        return None
+    rows = empty = blank_ids = too_long = labelled = filled = numeric = 0
+    first_filled: str | None = None
+    texts_seen: list[np.ndarray] = []
+    ids_seen: list[np.ndarray] = []
+    per_question: Counter[str] = Counter()
+    filled_columns: set[str] = set()
+    count_labels = bool(config.theme_columns) or config.labels_column in columns
+    for chunk in itertools.chain([first], chunks):
+        rows += len(chunk)
+        text = chunk[config.text_column].astype(str)
+        stripped = text.str.strip()
+        is_empty = (stripped == "").to_numpy()
+        empty += int(is_empty.sum())
+        texts_seen.append(_hashes(stripped[~is_empty].str.casefold()))
+        too_long += int((text.str.len() > config.max_cell_chars).sum())
+        full = stripped[~is_empty]
+        filled += len(full)
+        numeric += int(full.str.match(_NUMBER).sum())
+        if first_filled is None and len(full):
+            first_filled = str(text[~is_empty].iloc[0])
+        ids = chunk[config.id_column].astype(str).str.strip()
+        blank = (ids == "").to_numpy()
+        blank_ids += int(blank.sum())
+        ids_seen.append(_hashes(ids[~blank]))
+        if config.theme_columns:
+            labelled += int((labels_from_theme_columns(chunk, config, path) != "").sum())
+        elif count_labels:
+            labelled += int((chunk[config.labels_column].astype(str).str.strip() != "").sum())
+        if question is not None:
+            per_question.update(chunk[question].astype(str).str.strip().tolist())
+        filled_columns |= {c for c in chunk.columns if c not in filled_columns and (chunk[c].str.strip() != "").any()}
+    if filled >= 2 and numeric == filled:
+        raise ConsultError(
+            f"{path}: the text column '{config.text_column}' holds only numbers (e.g. '{first_filled}')",
+            "Name the column with the answers with --text-column",
+        )
+    source.note_blank_columns(columns, filled_columns)
+    kept = [c for c in columns if c not in (source.blank_columns or [])]
+    text_hashes, id_hashes = np.concatenate(texts_seen), np.concatenate(ids_seen)
+    return ValidationReport(
+        path=str(path),
+        format=source.info.format,
+        encoding=source.info.encoding,
+        delimiter=source.info.delimiter,
+        columns=kept,
+        rows=rows,
+        empty_answers=empty,
+        duplicate_answers=len(text_hashes) - len(np.unique(text_hashes)),
+        duplicate_ids=len(id_hashes) - len(np.unique(id_hashes)),
+        blank_ids=blank_ids,
+        too_long=too_long,
+        labelled_rows=labelled if count_labels else None,
+        question_column=question,
+        answers_per_question=None if question is None else dict(per_question.most_common()),
+        notes=list(source.info.notes),
+    )
+
+
+def _hashes(values: pd.Series) -> np.ndarray:
+    """64-bit hashes of strings: what the duplicate counts keep per answer instead of its text."""
+    return pd.util.hash_array(values.to_numpy(dtype=object)).astype(np.uint64)
+
+
+def _nested(source: Source, columns: list[str | None]) -> bool:
+    """Does any of these Parquet columns hold nested or binary values (which the whole-file reader refuses)?"""
+    for part in source.parts:
+        schema = pq.read_schema(part)
+        for c in columns:
+            if c is not None and c in schema.names:
+                t = schema.field(c).type
+                if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                    return True
+    return False
+
+
+def _validate_whole(path: Path, config: IngestConfig) -> ValidationReport:
     answers = load_answers(path, config, unique_ids=False)  # counted and reported, not refused
     df = answers.df
     text = df[answers.text_column].astype(str)

@@ -110,6 +110,11 @@ class Source:
             return self.format if self.format == "jsonl" else "csv"
         return "whole"
 
+    @property
+    def streams(self) -> bool:
+        """Is the file read in chunks (not whole by ``read_table``)?"""
+        return self._mode != "whole"
+
     def estimated_rows(self) -> int | None:
         """Rows as Parquet metadata tells them, or estimated from the size of the first megabyte of a text file
         (None for a workbook)."""

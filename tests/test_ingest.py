@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -122,6 +123,57 @@ def test_validate_counts(tmp_path: Path) -> None:
     assert (rep.rows, rep.empty_answers, rep.duplicate_answers, rep.duplicate_ids) == (4, 1, 1, 1)
     assert rep.encoding == "utf-8" and rep.columns == ["id", "text"]
     assert rep.question_column is None and rep.answers_per_question is None
+
+
+def _messy_files(folder: Path) -> list[Path]:
+    rows = pd.DataFrame(
+        {
+            "ID": ["1", "1", "", "4", "5", "6"],
+            "Answer Text": ["Hello there", " hello THERE ", "", "x" * 30_000, "Other", "other"],
+            "question": ["Q1", "Q1", "Q2", "Q2", " Q1", "Q3"],
+            "labels": ["a", "", "b", "", "a;b", ""],
+            "Unnamed: 4": ["", "", "", "", "", ""],
+        }
+    )
+    rows = pd.concat([rows] * 40, ignore_index=True)  # 240 rows: three chunks of 100
+    csv = folder / "m.csv"
+    csv.write_text("\ufeff" + rows.to_csv(index=False) + ",,,,\n", encoding="utf-8")
+    jsonl = folder / "m.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
+    parquet = folder / "m.parquet"
+    rows.to_parquet(parquet)
+    title = folder / "title.csv"
+    title.write_text("Survey export, 1 May\n\nID,Answer Text\n1,hello\n2,hello\n", encoding="utf-8")
+    return [csv, jsonl, parquet, title]
+
+
+def test_validate_streams_and_reports_what_reading_the_whole_file_reports(tmp_path: Path) -> None:
+    from pipeline.ingest import _validate_whole
+    from pipeline.progress import Progress
+
+    class Count(Progress):
+        def __init__(self) -> None:
+            self.rows = 0
+
+        def stage(self, name: str, total: int | None) -> None:
+            pass
+
+        def tick(self, n: int) -> None:
+            self.rows += n
+
+    for path in _messy_files(tmp_path):
+        cfg = IngestConfig(text_column="answer text", id_column="id", chunk_rows=100)
+        bar = Count()
+        streamed = validate(path, cfg, bar)
+        whole = _validate_whole(path, IngestConfig(text_column="answer text", id_column="id"))
+        assert replace(streamed, notes=sorted(streamed.notes)) == replace(whole, notes=sorted(whole.notes)), path.name
+        assert bar.rows == (streamed.rows if path.name != "title.csv" else 0), path.name  # title rows: read whole
+    rep = validate(tmp_path / "m.csv", IngestConfig(text_column="answer text", id_column="id", chunk_rows=100))
+    counts = (rep.rows, rep.empty_answers, rep.duplicate_answers, rep.duplicate_ids, rep.blank_ids)
+    assert counts == (240, 40, 197, 196, 40)
+    assert rep.too_long == 40 and rep.labelled_rows == 120
+    assert rep.columns == ["ID", "Answer Text", "question", "labels"]
+    assert rep.answers_per_question == {"Q1": 120, "Q2": 80, "Q3": 40}
 
 
 def test_question_column_is_found_counted_and_can_be_switched_off(tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ def validate_cmd(
         encoding=encoding,
         skip_rows=skip_rows,
     )
-    rep = validate(file, cfg.ingest)
+    with stage_bars() as progress:
+        rep = validate(file, cfg.ingest, progress)
     if as_json:
         out.print_json(json.dumps(dataclasses.asdict(rep)))
         return
