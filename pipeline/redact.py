@@ -666,7 +666,7 @@ class Redactor:
             return (
                 len(words) == 2
                 and fold(words[0]) in self.common_first
-                and (ka, kb) == (b - len(words[1]), b)
+                and b - len(words[1]) <= ka < kb <= b
                 and not regex.search(r"(?:\b(?i:the)|\p{Lu}[\p{L}'\u2019-]*)\s+$", text[:a])
                 and not regex.match(r"\s+\p{Lu}", text[b:])
             )
@@ -921,6 +921,22 @@ class Redactor:
                         and len(nb.key) >= 3
                     ):
                         b += 1
+                # After a title, a capitalised word that follows the name is its surname ("PC Gwenllïan Prys").
+                if (
+                    title
+                    and strong
+                    and toks[j].cap
+                    and b < n
+                    and b - a == 1
+                    and toks[b].cap
+                    and text[toks[b - 1].end : toks[b].start] == " "
+                    and toks[b].key not in STOP_WORDS
+                    and toks[b].key not in _NOT_NAMES
+                    and toks[b].key not in _RELATIONS
+                    and toks[b].key not in STRONG_TITLES
+                    and not regex.fullmatch(_PLACE_SUFFIX, toks[b].text)
+                ):
+                    b += 1
                 into.append((toks[a].start, toks[b - 1].end))
                 if title:
                     self._titled.add(into[-1])
@@ -1348,11 +1364,15 @@ class Redactor:
                     context.append(m.span(1))
                     self._titled.add(m.span(1))
                     self._called.add(m.span(1))
-        for rx in (NAME_ALONE_AGE_RE, NAME_AFTER_CONTACT_RE):
-            for m in rx.finditer(text):
-                w = fold(m.group(1).split()[0])
-                if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
-                    listed.append(m.span(1))
+        for m in NAME_AFTER_CONTACT_RE.finditer(text):
+            w = fold(m.group(1).split()[0])
+            if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
+                listed.append(m.span(1))
+        for m in NAME_ALONE_AGE_RE.finditer(text):  # an age says it is a person, even one named like a country
+            w = fold(m.group(1))
+            if w not in STOP_WORDS and w not in _NOT_NAMES and w not in _CALENDAR:
+                context.append(m.span(1))
+                self._titled.add(m.span(1))
         for m in SURNAME_CUE_RE.finditer(text):
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and len(w) >= 2:

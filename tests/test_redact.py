@@ -329,6 +329,9 @@ def configured() -> Redactor:
         ("she's on tiktok, lilyrose.x and posts everything", "lilyrose"),
         ("you can find her on LinkedIn as marthaokoro if needed", "marthaokoro"),
         ("he added me on snap, snapchat name is k.dawg07, and sent pics", "k.dawg07"),
+        ("The PCSO who came, PC Eirlys Prydderch, was kind", "Prydderch"),
+        ("Thanks to Dr Priya Moss-Whitfield at the Royal Free", "Whitfield"),
+        ("the underpass is horrible at night\n- Togo, 15", "Togo"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
