@@ -265,7 +265,8 @@ _PLACE_SUFFIX = (
     r"Mill|Mills|Gate|Circle|Mile|Bus Station|Retail Park|Leisure Centre|Arena|Stadium|Theatre|Museum|Gallery|"
     r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter|Oak|Arch|Sabha|"
     r"Mandir|Chapel|Abbey|Priory|Minster|Gurudwara|Basilica|Oratory|Cemetery|Crematorium|Embankment|Canal|Reservoir|"
-    r"Group|Hub|Kitchen|Solicitors|Chambers|Forum|Collective|Initiative|Programme|Campaign|Nursery|Primary|Pastors"
+    r"Group|Hub|Kitchen|Solicitors|Chambers|Forum|Collective|Initiative|Programme|Campaign|Nursery|Primary|Pastors|"
+    r"Uni|Meadow|Hills|General|Royal|Dock"
 )
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
@@ -275,9 +276,16 @@ PLACE_RE = regex.compile(
     r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
     r"|\bOur\s+Lady\s+of\s+(?:the\s+)?\p{Lu}[\p{L}\p{M}]+(?:\s+\p{Lu}[\p{L}\p{M}]+)?"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
+    # "University of Warwick", "Cathedral of St Sophia"
+    r"|\b(?:University|College|Cathedral|Church|Museum|Palace|Isle|Port|Bank|Vale|Forest)\s+of\s+(?:the\s+)?"
+    r"(?:St\.?\s+)?\p{Lu}[\p{L}\p{M}'\u2019-]+(?:\s+\p{Lu}[\p{L}\p{M}'\u2019-]+)?"
+    # Welsh names of places and bodies begin with the word for what they are: "Ysgol Glantaf", "Heol Gerrig",
+    # "Ynys Môn", "Heddlu Gogledd Cymru", "Tŷ Hafan".
+    r"|\b(?:Ysgol|Heol|Ffordd|Stryd|Neuadd|Canolfan|Parc|Ynys|Tŷ|Pont|Cwm|Blaenau|Maes|Plas|Llys|Capel|Eglwys|Afon|"
+    r"Castell|Heddlu|Prifysgol|Coleg|Ysbyty|Cyngor)(?:\s+\p{Lu}[\p{L}\p{M}'\u2019-]+){1,3}"
     # "the Marcus Garvey centre", "Charlie Brown youth project": a body named after someone, in lower case.
     r"|\b(?:\p{Lu}[\p{L}\p{M}'\u2019-]+\s+){1,3}(?:(?:youth|community|women's|family|support|drop-in)\s+)?"
-    r"(?:project|centre|center|club|group|hub|trust|foundation|charity)\b"
+    r"(?:project|centre|center|club|group|hub|trust|foundation|charity|building|campus)\b"
 )
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
 LOWER_PLACE_RE = regex.compile(
@@ -406,6 +414,15 @@ _PLACE_NOUNS = _folded(
     "school academy library mosque church interchange junction roundabout metro tube overground uni university college "
     "high shopping leisure park road district ward's branch neighbourhood community communities".split()
 )
+
+
+_CONNECTORS = frozenset(["and", "of", "the", "upon", "on", "in", "de", "la", "&"])
+
+
+def _shouting(text: str) -> bool:
+    """Is the text written mostly in capitals (which then say nothing about names)?"""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
 def _common(word: str, common: frozenset[str]) -> bool:
@@ -671,10 +688,20 @@ class Redactor:
                 and not regex.match(r"\s+\p{Lu}", text[b:])
             )
 
+        # "at the Etihad", "the Royal Gwent": a name found by the lists or the tagger after "the" is a place or a
+        # body, unless it is a family ("the Okonkwos").
+        def after_the(a: int, b: int) -> bool:
+            last = fold(text[a:b].split()[-1])
+            family = (last.endswith("s") and last[:-1] in self.last) or bool(
+                re.match(r"[ \t]+(?:family|household|brothers|sisters|boys|girls|kids|twins)\b", text[b:], re.I)
+            )
+            return bool(re.search(r"\b(?i:the)[ \t]+$", text[:a])) and not family
+
         names += [
             (a, b)
             for a, b in listed
             if not inside(a, b, structural)
+            and not after_the(a, b)
             and not any(ka < b and a < kb and not surname_place(a, b, ka, kb) for ka, kb in listed_places)
             and not self._placed(text, a, b, structural + listed_places)
         ]
@@ -707,6 +734,12 @@ class Redactor:
     def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(names built like places, known places): spans where a name is not a person's."""
         spans = [m.span() for m in PLACE_RE.finditer(text)]
+        titled = text.title()
+        if _shouting(text) and len(titled) == len(text):  # "SELLY OAK STATION" is built like "Selly Oak Station"
+            for m in PLACE_RE.finditer(titled):  # not "CHERYL FROM THE COUNCIL": no stop word, no common first name
+                words = [fold(w) for w in m.group().split()]
+                if not any((w in STOP_WORDS and w not in _CONNECTORS) or w in self.common_first for w in words[:-1]):
+                    spans.append(m.span())
         for m in LOWER_PLACE_RE.finditer(text):
             if not any(fold(w) in self.first for w in m.group().split()[:-1]):
                 spans.append(m.span())
@@ -888,8 +921,7 @@ class Redactor:
             set()
         )  # "a customer called Ollie Green": a person, even if built like a place
         toks = _tokens(text)
-        letters = [c for c in text if c.isalpha()]
-        self._shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        self._shouting = _shouting(text)
         if self._shouting:  # capitals say nothing
             for t in toks:
                 t.cap = False

@@ -332,6 +332,8 @@ def configured() -> Redactor:
         ("The PCSO who came, PC Eirlys Prydderch, was kind", "Prydderch"),
         ("Thanks to Dr Priya Moss-Whitfield at the Royal Free", "Whitfield"),
         ("the underpass is horrible at night\n- Togo, 15", "Togo"),
+        ("The Mensah-Boateng family were harassed for two years", "Mensah-Boateng"),
+        ("CHERYL FROM THE COUNCIL TOLD ME TO GO BACK TO HIM", "CHERYL"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -366,6 +368,13 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "Handsworth, Dudley, Walsall and Wolverhampton need their own teams",
         "The John Radcliffe is at the top of the hill",
         "Trains to West Croydon are empty after ten",
+        "WE WERE FOLLOWED FROM SELLY OAK STATION TO THE HALLS",
+        "The path behind Bangor Uni and Eagles Meadow car park are dark",
+        "CCTV like the University of Warwick has would help",
+        "I am a parent at Ysgol Glantaf and work near Heol Gerrig",
+        "A steward at the Etihad groped her in the queue",
+        "The stairwells in the Foster building are unlit",
+        "The Lickey Hills car parks at night are grim",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
