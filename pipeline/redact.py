@@ -168,7 +168,7 @@ _PLATFORM = (
 # "username was lfc.lad.99", "gamertag: xXslayerXx".
 USERNAME_RE = regex.compile(
     r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name|(?:his|her|their|the)\s+"
-    r"(?:account|profile|page))\s*(?:is|was|:|-|=)?\s*['\"\u2018\u201c]?@?"
+    r"(?:accounts?|profiles?|pages?))\s*(?:is|was|:|-|=)?\s*['\"\u2018\u201c]?@?"
     r"([\p{L}\d_.]{3,40})"
 )
 # "goes by 'scouse' on insta", "on whatsapp as 'K-Dogg'": a name in quotes or after "as"/"by", next to a platform.
@@ -229,6 +229,9 @@ NAME_ALONE_AGE_RE = regex.compile(
 )
 # A name in brackets after a phone number or e-mail address: "ring me on 07700 900123 (Hodan)".
 _CONTACT = rf"(?:{EMAIL_RE.pattern}|{UK_PHONE_RE.pattern}|{INTL_PHONE_RE.pattern})"
+NAME_BEFORE_CONTACT_RE = regex.compile(
+    rf"(?<![\p{{L}}'])(\p{{Lu}}[\p{{Ll}}\p{{M}}'\u2019-]+(?:[ \t]\p{{Lu}}[\p{{Ll}}\p{{M}}'\u2019-]+)?),?[ \t]+(?:on|at)[ \t]+{_CONTACT}"
+)
 NAME_AFTER_CONTACT_RE = regex.compile(
     rf"{_CONTACT}[ \t]*\((\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+(?:[ \t]\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+)?)\)"
 )
@@ -251,6 +254,9 @@ ADDRESS_RE = regex.compile(
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b(?:[ \t]+(?-i:North|South|East|West)\b)?"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
+    # "Dunstable Road, number 118", "the block behind the station, number 41"
+    rf"|\b(?-i:\p{{Lu}}[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}),?\s+(?:no\.?|number)\s*\d{{1,4}}[a-z]?\b"
+    r"|(?<=\b(?:block|station|estate|building|house),?\s+)(?:no\.?|number)\s*\d{1,4}[a-z]?\b"
 )
 
 # --- places and organisations that are never names -----------------------------------------------------------
@@ -315,11 +321,13 @@ STRONG_TITLES = _folded(
 )
 # Police ranks among the role words: a capitalised word after one is a person even where a town has its name.
 _RANKS = _folded(
-    "officer constable detective sergeant sargeant sargent sergant seargent sarge inspector superintendent".split()
+    "officer constable detective sergeant sargeant sargent sergant seargent sarge sgnt sargant serjeant inspector "
+    "inspecter superintendent".split()
 )
 # Role words: a following word is a name only when it is capitalised or a known name that is not a common word.
 WEAK_TITLES = _folded(
-    "officer constable detective sergeant sargeant sargent sergant seargent sarge inspector superintendent "
+    "officer constable detective sergeant sargeant sargent sergant seargent sarge sgnt sargant serjeant inspector "
+    "inspecter superintendent "
     "councillor doctor nurse professor uncle aunty "
     "auntie aunt nan nana gran grandma grandad cousin imam pastor reverend rev rabbi sheikh father sister coach "
     "kommissar "
@@ -332,6 +340,9 @@ _RELATIONS = _folded(
     "grandson granddaughter grandchild grandkid grandkids granddad grandpa grandmum nanny stepsister stepbrother "
     "godmother godfather goddaughter godson half-sister half-brother sister-in-law brother-in-law mother-in-law "
     "father-in-law daughter-in-law son-in-law "
+    "akka thambi thangachi bhabi bhabhi bhai bhaiya didi baji abla nani dadi khala khalu phupho phuppo mamu chacha "
+    "chachi taid nain mammy granny grandmum "
+    "coordinator co-ordinator director chair chairperson secretary lead practitioner organiser organizer "
     "aunty m8 cuz hun youngest eldest oldest middle twin twins kids children daughters sons cousins friends "
     "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
@@ -992,7 +1003,12 @@ class Redactor:
                     strong = any(toks[x].key in STRONG_TITLES for x in range(i, j))
                     if strong and not t.cap and k in _AMBIGUOUS_TITLES:  # "pc" and "ms" are words too
                         strong = self._known(nk) or len(nk) == 1 or not (self._is_common(nk) or nk in STOP_WORDS)
-                    if strong or toks[j].cap or (self._known(nk) and not self._is_common(nk)):
+                    ranked = any(toks[x].key in _RANKS and toks[x].key != "officer" for x in range(i, j))
+                    if (
+                        strong
+                        or toks[j].cap
+                        or (self._known(nk) and (ranked or not self._is_common(nk)) and nk not in STOP_WORDS)
+                    ):
                         rank = any(toks[x].key in _RANKS for x in range(i, j))  # "Detective Sergeant Moss"
                         before = len(context)
                         take(j, True, context, title=strong or (rank and toks[j].cap))
@@ -1045,6 +1061,17 @@ class Redactor:
                             take(j, True, context)
                             if toks[j].cap and toks[back].key not in ("the", "a", "an"):
                                 self._titled.update(context[before:])  # "mi cousin Errol": even a village's name
+            # "brother of Luxmi Sivarajah", "the mum of Ama": a relation, then whose.
+            if (
+                k in _RELATIONS
+                and not k.endswith("s")  # not "Sisters of Frida"
+                and nxt is not None
+                and nxt.key == "of"
+                and i + 2 < n
+                and toks[i + 2].cap
+                and text[nxt.end : toks[i + 2].start] == " "
+            ):
+                take(i + 2, True, context)
             # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
             if (
                 nxt is not None
@@ -1062,9 +1089,10 @@ class Redactor:
                     and not (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
                 ):
                     j += 1
-                is_relation = j < n and (
-                    toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr"))
-                )
+                is_relation = (
+                    j < n
+                    and (toks[j].key in _RELATIONS or (toks[j].key == "old" and toks[j - 1].key in ("year", "yr")))
+                ) or (j > i + 2 and toks[j - 1].key in _RELATIONS)  # "Kostas, my ex, ..."
                 # "Grace, the victim care officer at ...": up to three words before the role, in one phrase.
                 k2 = j
                 while not is_relation and t.cap and k2 < min(n, j + 3) and toks[k2].key not in STOP_WORDS:
@@ -1182,7 +1210,10 @@ class Redactor:
                 and nxt is not None
                 and nxt.key in ("from", "at")
                 and text[t.end : nxt.start] == " "
-                and toks[i + 2].key in ("the", "my", "our", "his", "her", "their", "work", "school", "uni", "church")
+                and (
+                    toks[i + 2].key in ("the", "my", "our", "his", "her", "their", "work", "school", "uni", "church")
+                    or (toks[i + 2].cap and text[: t.start].strip() == "" and text[t.start : t.start + 1].isupper())
+                )
             ):
                 a, _ = self._extend(toks, text, i, i + 1)  # even a first name that is a word ("will from the team")
                 context.append((toks[a].start, t.end))
@@ -1396,7 +1427,7 @@ class Redactor:
                     context.append(m.span(1))
                     self._titled.add(m.span(1))
                     self._called.add(m.span(1))
-        for m in NAME_AFTER_CONTACT_RE.finditer(text):
+        for m in [*NAME_AFTER_CONTACT_RE.finditer(text), *NAME_BEFORE_CONTACT_RE.finditer(text)]:
             w = fold(m.group(1).split()[0])
             if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
                 listed.append(m.span(1))

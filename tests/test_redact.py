@@ -334,6 +334,14 @@ def configured() -> Redactor:
         ("the underpass is horrible at night\n- Togo, 15", "Togo"),
         ("The Mensah-Boateng family were harassed for two years", "Mensah-Boateng"),
         ("CHERYL FROM THE COUNCIL TOLD ME TO GO BACK TO HIM", "CHERYL"),
+        ("Dimitris, my ex, turned up at my work again", "Dimitris"),
+        ("my akka Kavitha cannot leave him, he has her passport", "Kavitha"),
+        ("sgnt mackenzie in Bromley asked what I had done", "mackenzie"),
+        ("I am writing as the sister of Nalini Ramesh, killed in 2021", "Nalini"),
+        ("Precious from Victim Support rang me every week", "Precious"),
+        ("or you can reach me directly, Tendai, on 07700 900987", "Tendai"),
+        ("the flat on Cranbrook Road, number 62, with the blue door", "62"),
+        ("she is in the block behind the station, number 17, on her own", "17"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -375,10 +383,15 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "A steward at the Etihad groped her in the queue",
         "The stairwells in the Foster building are unlit",
         "The Lickey Hills car parks at night are grim",
+        "Sisters of Frida and Stay Safe East should be consulted",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
     assert configured(text) == text
+
+
+def test_a_body_before_its_phone_number_is_kept(configured: Redactor) -> None:
+    assert configured("Call Refuge on 0808 2000 247 any time") == "Call Refuge on [phone] any time"
 
 
 def test_redact_file_streams_in_chunks_and_matches_redacting_the_whole_file(tmp_path: Path) -> None:
