@@ -41,6 +41,7 @@ DEVELOPMENT = [
     "test11",
     "test13",
     "test14",
+    "test15",
 ]
 HELD_OUT = ["test", "test6", "test7", "test8", "test12", "test16", "test17"]
 GOALS = {"recall": 0.97, "name_recall": 0.95, "damaged": 0.03}
