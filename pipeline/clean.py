@@ -209,7 +209,8 @@ def find_duplicates(
     if method == "lsh":
         plan = CopyPlan(state, similarity)
         needed = {int(i): keys[i] for i in np.flatnonzero(plan.needs_key)}
-        return plan.resolver().feed(0, needed, [str(i) for i in ids])
+        with plan.resolver() as resolver:
+            return resolver.feed(0, needed, [str(i) for i in ids])
     if method != "all_pairs":
         raise ValueError(f"unknown near-copy method {method!r}")
     n = len(texts)

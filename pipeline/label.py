@@ -320,7 +320,7 @@ def _label_chunks(
     t1 = time.perf_counter()
     if progress:
         progress.stage("labelling", scan.rows)
-    plan, resolver = scan.plan, scan.plan.resolver()
+    plan = scan.plan
     summary = LabelSummary(rows=scan.rows, labelled=scan.substantive, columns=list(scan.columns))
     known = set(model.questions)
     cache: dict[int, str] = {}  # entities of texts that recur, by text hash
@@ -349,7 +349,7 @@ def _label_chunks(
             args = (chunk, model.path, model.card["model_sha256"], config, scan.columns, with_entities, ner, need)
             yield (label_task, args)
 
-    with TableWriter(output_path) as writer:
+    with plan.resolver() as resolver, TableWriter(output_path) as writer:
         for out, keys in runner.map(_call, tasks()):
             start = int(out.index[0])
             ids = out[config.ingest.id_column].tolist()

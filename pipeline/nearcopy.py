@@ -9,8 +9,10 @@ so signatures computed on different Dask workers meet in the same buckets.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,7 +163,10 @@ class CopyPlan:
         if similarity < 100 and len(cands) > 1:
             a, b = candidate_pairs(state.bands[cands], per_bucket)
             later, earlier = cands[a], cands[b]
-        self.later, self.earlier = later, earlier
+            del a, b
+        # Row numbers in the narrowest type that holds them: at a million answers there are millions of pairs.
+        row_type = np.int32 if n < 2**31 else np.int64
+        self.earlier = earlier.astype(row_type)
         self._starts = np.searchsorted(later, np.arange(n + 1))  # pairs of row i: [_starts[i], _starts[i+1])
         self.keep_key = np.zeros(n, dtype=bool)
         self.keep_key[earlier] = True
@@ -170,8 +175,9 @@ class CopyPlan:
         last_use = np.full(n, -1, dtype=np.int64)  # the last row that compares with each kept text
         np.maximum.at(last_use, earlier, later)
         kept = np.flatnonzero(self.keep_key)
-        self.evict_order = kept[np.argsort(last_use[kept], kind="stable")]
-        self.evict_after = last_use[self.evict_order]
+        self.evict_order = kept[np.argsort(last_use[kept], kind="stable")].astype(row_type)
+        self.evict_after = last_use[self.evict_order].astype(row_type)
+        del later, earlier, last_use, kept
         self.heads_repeats = np.zeros(n, dtype=bool)  # the first of a group of exact repeats
         self.heads_repeats[self.first[self.first != np.arange(n)]] = True
         self.may_be_root = self.keep_key | self.heads_repeats
@@ -184,6 +190,50 @@ class CopyPlan:
         return Resolver(self)
 
 
+SPILL_BYTES = 32 << 20
+"""Folded texts the resolver keeps beyond this many bytes go to an unnamed temporary file."""
+
+
+class TextStore:
+    """Texts by row number, appended in row order: in memory up to ``spill_bytes``, then in an unnamed temporary
+    file (deleted when closed, never visible by name) read back by offset, so that memory holds 12 bytes per row
+    rather than the texts of a million answers."""
+
+    def __init__(self, n: int, spill_bytes: int | None = None) -> None:
+        self._offset = np.zeros(n, dtype=np.int64)
+        self._length = np.zeros(n, dtype=np.int32)
+        self._buf = bytearray()
+        self._buf_start = 0  # file offset of the buffer's first byte
+        self._file: Any = None
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
+
+    def put(self, row: int, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        self._offset[row], self._length[row] = self._buf_start + len(self._buf), len(data)
+        self._buf += data
+        if len(self._buf) > self.spill_bytes:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            self._file.seek(0, 2)
+            self._file.write(self._buf)
+            self._buf_start += len(self._buf)
+            self._buf = bytearray()
+
+    def get(self, row: int) -> str:
+        off, n = int(self._offset[row]), int(self._length[row])
+        if off >= self._buf_start:
+            data = bytes(self._buf[off - self._buf_start : off - self._buf_start + n])
+        else:
+            self._file.seek(off)
+            data = self._file.read(n)
+        return data.decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class Resolver:
     """Walks the answers in input order and gives each the id of the first earlier answer it repeats exactly
     or nearly (rapidfuzz ratio on folded text, candidates only); keeps the folded text and id of only those
@@ -192,7 +242,7 @@ class Resolver:
     def __init__(self, plan: CopyPlan) -> None:
         self.plan = plan
         self.root = np.arange(plan.n)
-        self.keys: dict[int, str] = {}
+        self.keys = TextStore(plan.n)
         self.ids: dict[int, str] = {}
         self.copied = np.zeros(plan.n, dtype=bool)  # rows that a later row turned out to copy
         self._evicted = 0
@@ -208,25 +258,34 @@ class Resolver:
                 root[i] = root[f]
             elif p._starts[i + 1] > p._starts[i]:
                 key = keys[i]
-                for b in p.earlier_of(i):
-                    if fuzz.ratio(key, self.keys[b], score_cutoff=p.similarity):
+                for b in p.earlier_of(i).tolist():
+                    if fuzz.ratio(key, self.keys.get(b), score_cutoff=p.similarity):
                         root[i] = root[b]
                         break
             if p.keep_key[i]:
-                self.keys[i] = keys[i]
+                self.keys.put(i, keys[i])
             if p.may_be_root[i]:
                 self.ids[i] = id_
             r = root[i]
             if r != i:
                 self.copied[r] = True
             out.append("" if r == i else self.ids[r])
-        # Folded texts no later row compares with are dropped, and their ids unless a row copied them or they
-        # head a group of exact repeats.
+        # Ids no later row compares with are dropped, unless a row copied them or they head a group of exact
+        # repeats.
         end = start + len(ids)
         stop = int(np.searchsorted(p.evict_after, end - 1, side="right"))
         for b in p.evict_order[self._evicted : stop].tolist():
-            self.keys.pop(b, None)
             if not self.copied[b] and not p.heads_repeats[b]:
                 self.ids.pop(b, None)
         self._evicted = max(self._evicted, stop)
         return out
+
+    def close(self) -> None:
+        """Delete the temporary file of kept texts, if there is one."""
+        self.keys.close()
+
+    def __enter__(self) -> Resolver:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

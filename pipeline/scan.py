@@ -212,12 +212,11 @@ def clean_file(
     clash = [c for c in CLEAN_COLUMNS if c in scan.columns]
     if clash:
         raise ConsultError(f"The input already has a column '{clash[0]}' that cleaning adds", "Rename it first")
-    resolver = scan.plan.resolver()
     summary = CleanSummary(scan.rows, 0, 0, 0)
     if progress:
         progress.stage("cleaning", scan.rows)
     ic = config.ingest
-    with TableWriter(output_path, sheet_name="clean") as writer:
+    with scan.plan.resolver() as resolver, TableWriter(output_path, sheet_name="clean") as writer:
         for chunk in source.chunks():
             chunk = chunk.reindex(columns=scan.columns, fill_value="")
             cleaned = clean_texts(

@@ -165,3 +165,34 @@ def test_ascii_fast_path_matches_ftfy() -> None:
     # Plain ASCII skips ftfy; what ftfy would still change there (terminal escapes) is removed the same way.
     assert normalise_text("\x1b[31mred\x1b[0m alert &amp; more\r\nlines") == "red alert & more lines"
     assert normalise_text("caf\u00c3\u00a9 ok") == "caf\u00e9 ok"  # non-ASCII still goes through ftfy
+
+
+def test_kept_texts_spilled_to_a_temporary_file_give_the_same_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The resolver keeps the folded texts later answers compare with; past SPILL_BYTES they go to an unnamed
+    # temporary file. Spilling after every few bytes must find exactly the copies found in memory.
+    import pipeline.nearcopy as nearcopy
+
+    rng = np.random.default_rng(7)
+    base = ["Please light the path by the canal, women walk there at night and feel unsafe 💡", "Más policías"]
+    texts = [
+        f"{rng.choice(base)} {' '.join(rng.choice(['bus', 'park', 'late', 'café'], size=int(rng.integers(6, 12))))}"
+        for _ in range(300)
+    ]
+    ids = [f"r{i}" for i in range(len(texts))]
+    in_memory = find_duplicates(ids, texts, min_words=8, similarity=92)
+    monkeypatch.setattr(nearcopy, "SPILL_BYTES", 64)
+    store = nearcopy.TextStore(3, spill_bytes=4)
+    for i, t in enumerate(["añadir 💡", "b" * 10, "ç"]):
+        store.put(i, t)
+    assert [store.get(i) for i in range(3)] == ["añadir 💡", "b" * 10, "ç"] and store._file is not None
+    store.close()
+    spilled: list[int] = []
+    put = nearcopy.TextStore.put
+
+    def counting_put(self: nearcopy.TextStore, row: int, text: str) -> None:
+        put(self, row, text)
+        spilled.append(self._file is not None)
+
+    monkeypatch.setattr(nearcopy.TextStore, "put", counting_put)
+    assert find_duplicates(ids, texts, min_words=8, similarity=92) == in_memory
+    assert sum(x != "" for x in in_memory) > 20 and any(spilled)
