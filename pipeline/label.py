@@ -41,7 +41,7 @@ from .guards import check_output_path
 from .ingest import Answers, question_column_in
 from .modelstore import LoadedModel, load_model, model_input_for, read_card
 from .progress import Progress
-from .runner import Runner, local_runner
+from .runner import Runner, local_runner, trim_heap
 from .safeguarding import SAFEGUARDING_FLAG, SAFEGUARDING_REASON, flag_answers, prepare
 from .scan import _column, open_input, scan_file
 from .stream import Source, TableWriter
@@ -370,6 +370,8 @@ def _label_chunks(
             writer.write(out)
             if progress:
                 progress.tick(len(out))
+            del out
+            trim_heap()
     seconds["label"] = round(time.perf_counter() - t1, 2)
     summary.seconds = seconds
     return summary
@@ -422,6 +424,8 @@ def label_task(
         out["entities"] = cells
     start = int(chunk.index[0])
     keys = dict(zip((start + i for i in key_rows), dedup_keys([texts[i] for i in key_rows]), strict=True))
+    del cleaned, texts
+    trim_heap()
     return out, keys
 
 

@@ -77,16 +77,18 @@ def signatures(keys: Sequence[str], block: int = 2000) -> np.ndarray:
     return out
 
 
-def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (later, earlier) of row positions that share a band, each once, sorted by later then earlier.
-
-    Rows are in input order; in each bucket a row is paired with the first ``per_bucket`` rows before it."""
-    m = len(bands)
+def candidate_codes(bands: np.ndarray, rows: np.ndarray | None = None, per_bucket: int = PER_BUCKET) -> np.ndarray:
+    """Pairs (later, earlier) of positions in ``rows`` (default: every row of ``bands``) whose rows share a band,
+    each once, as one sorted int64 array of ``later * len(rows) + earlier``. Rows are in input order; in each
+    bucket a row is paired with the first ``per_bucket`` rows before it."""
+    m = len(bands) if rows is None else len(rows)
     code = np.zeros(0, dtype=np.int64)  # later * m + earlier, sorted, each pair once
     pos = np.arange(m)
     for j in range(bands.shape[1] if m else 0):
-        order = np.argsort(bands[:, j], kind="stable")
-        v = bands[order, j]
+        column = bands[:, j] if rows is None else bands[rows, j]  # one band at a time: no copy of them all
+        order = np.argsort(column, kind="stable")
+        v = column[order]
+        del column
         new = np.ones(m, dtype=bool)
         new[1:] = v[1:] != v[:-1]
         first = np.maximum.accumulate(np.where(new, pos, 0))
@@ -97,13 +99,25 @@ def candidate_pairs(bands: np.ndarray, per_bucket: int = PER_BUCKET) -> tuple[np
             if not ok.any():
                 break
             found.append(order[pos[ok]].astype(np.int64) * m + order[first[ok] + o])
+        del order, first
         if found:  # merged band by band: only the distinct pairs are ever held, not one copy per band
-            code = _sorted_distinct(np.concatenate([code, *found]))
-    return code // m, code % m
+            fresh = np.concatenate(found)
+            del found
+            fresh = _sorted_distinct(fresh)
+            if len(code):  # only pairs no earlier band gave (most pairs share several bands)
+                at = np.minimum(np.searchsorted(code, fresh), len(code) - 1)
+                fresh = fresh[code[at] != fresh]
+                del at
+            merged = np.concatenate([code, fresh])
+            del code, fresh
+            merged.sort(kind="stable")  # two sorted runs, merged
+            code = merged
+    return code
 
 
 def _sorted_distinct(a: np.ndarray) -> np.ndarray:
-    """The distinct values of ``a``, sorted (by sorting: numpy's hash-based ``unique`` is many times slower here)."""
+    """The distinct values of ``a`` (sorted in place), sorted (by sorting: numpy's hash-based ``unique`` is many
+    times slower here)."""
     a.sort(kind="stable")  # runs already sorted are merged, not sorted again
     keep = np.ones(len(a), dtype=bool)
     keep[1:] = a[1:] != a[:-1]
@@ -136,13 +150,17 @@ class CopyState:
 
     @classmethod
     def concat(cls, parts: Sequence[CopyState]) -> CopyState:
-        if not parts:
-            return cls(np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros((0, BANDS), np.uint32))
-        return cls(
-            np.concatenate([p.key_hash for p in parts]),
-            np.concatenate([p.ok for p in parts]),
-            np.concatenate([p.bands for p in parts]),
-        )
+        """The parts joined, in order; each part's arrays are emptied as they are copied, so that a million rows'
+        signatures are never held twice."""
+        n = sum(len(p.ok) for p in parts)
+        out = cls(np.zeros(n, np.uint64), np.zeros(n, bool), np.zeros((n, BANDS), np.uint32))
+        at = 0
+        for p in parts:
+            k = len(p.ok)
+            out.key_hash[at : at + k], out.ok[at : at + k], out.bands[at : at + k] = p.key_hash, p.ok, p.bands
+            p.key_hash, p.ok, p.bands = out.key_hash[:0], out.ok[:0], out.bands[:0]
+            at += k
+        return out
 
 
 class CopyPlan:
@@ -158,26 +176,26 @@ class CopyPlan:
         new = np.ones(len(order), dtype=bool)
         new[1:] = h[1:] != h[:-1]
         self.first[order] = order[np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))]
-        cands = rows[self.first[rows] == rows]
-        later = earlier = np.zeros(0, dtype=np.int64)
-        if similarity < 100 and len(cands) > 1:
-            a, b = candidate_pairs(state.bands[cands], per_bucket)
-            later, earlier = cands[a], cands[b]
-            del a, b
         # Row numbers in the narrowest type that holds them: at a million answers there are millions of pairs.
         row_type = np.int32 if n < 2**31 else np.int64
-        self.earlier = earlier.astype(row_type)
+        cands = rows[self.first[rows] == rows].astype(row_type)
+        code = np.zeros(0, dtype=np.int64)
+        if similarity < 100 and len(cands) > 1:
+            code = candidate_codes(state.bands, cands, per_bucket)
+        later, earlier = np.empty(len(code), dtype=row_type), np.empty(len(code), dtype=row_type)
+        m = max(len(cands), 1)
+        for s in range(0, len(code), 1 << 20):  # in blocks: no int64 copy of all the pairs at once
+            block = code[s : s + (1 << 20)]
+            later[s : s + len(block)] = cands[block // m]
+            earlier[s : s + len(block)] = cands[block % m]
+        del code
+        self.earlier = earlier
         self._starts = np.searchsorted(later, np.arange(n + 1))  # pairs of row i: [_starts[i], _starts[i+1])
         self.keep_key = np.zeros(n, dtype=bool)
         self.keep_key[earlier] = True
         self.needs_key = self.keep_key.copy()  # the resolver reads the folded text of these rows only
         self.needs_key[later] = True
-        last_use = np.full(n, -1, dtype=np.int64)  # the last row that compares with each kept text
-        np.maximum.at(last_use, earlier, later)
-        kept = np.flatnonzero(self.keep_key)
-        self.evict_order = kept[np.argsort(last_use[kept], kind="stable")].astype(row_type)
-        self.evict_after = last_use[self.evict_order].astype(row_type)
-        del later, earlier, last_use, kept
+        del later, earlier
         self.heads_repeats = np.zeros(n, dtype=bool)  # the first of a group of exact repeats
         self.heads_repeats[self.first[self.first != np.arange(n)]] = True
         self.may_be_root = self.keep_key | self.heads_repeats
@@ -190,7 +208,7 @@ class CopyPlan:
         return Resolver(self)
 
 
-SPILL_BYTES = 32 << 20
+SPILL_BYTES = 16 << 20
 """Folded texts the resolver keeps beyond this many bytes go to an unnamed temporary file."""
 
 
@@ -237,15 +255,13 @@ class TextStore:
 class Resolver:
     """Walks the answers in input order and gives each the id of the first earlier answer it repeats exactly
     or nearly (rapidfuzz ratio on folded text, candidates only); keeps the folded text and id of only those
-    answers that a later one may point at."""
+    answers that a later one may point at, in :class:`TextStore` s (memory, then a temporary file)."""
 
     def __init__(self, plan: CopyPlan) -> None:
         self.plan = plan
         self.root = np.arange(plan.n)
         self.keys = TextStore(plan.n)
-        self.ids: dict[int, str] = {}
-        self.copied = np.zeros(plan.n, dtype=bool)  # rows that a later row turned out to copy
-        self._evicted = 0
+        self.ids = TextStore(plan.n)
 
     def feed(self, start: int, keys: dict[int, str], ids: Sequence[str]) -> list[str]:
         """``duplicate_of`` for rows ``start .. start + len(ids)``, which must come in order; ``keys`` holds the
@@ -265,24 +281,15 @@ class Resolver:
             if p.keep_key[i]:
                 self.keys.put(i, keys[i])
             if p.may_be_root[i]:
-                self.ids[i] = id_
+                self.ids.put(i, id_)
             r = root[i]
-            if r != i:
-                self.copied[r] = True
-            out.append("" if r == i else self.ids[r])
-        # Ids no later row compares with are dropped, unless a row copied them or they head a group of exact
-        # repeats.
-        end = start + len(ids)
-        stop = int(np.searchsorted(p.evict_after, end - 1, side="right"))
-        for b in p.evict_order[self._evicted : stop].tolist():
-            if not self.copied[b] and not p.heads_repeats[b]:
-                self.ids.pop(b, None)
-        self._evicted = max(self._evicted, stop)
+            out.append("" if r == i else self.ids.get(r))
         return out
 
     def close(self) -> None:
-        """Delete the temporary file of kept texts, if there is one."""
+        """Delete the temporary files of kept texts and ids, if there are any."""
         self.keys.close()
+        self.ids.close()
 
     def __enter__(self) -> Resolver:
         return self
