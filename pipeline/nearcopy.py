@@ -116,8 +116,8 @@ def candidate_codes(bands: np.ndarray, rows: np.ndarray | None = None, per_bucke
 
 
 def _sorted_distinct(a: np.ndarray) -> np.ndarray:
-    """The distinct values of ``a`` (sorted in place), sorted (by sorting: numpy's hash-based ``unique`` is many
-    times slower here)."""
+    """Sort ``a`` in place and return its distinct values (by sorting: numpy's hash-based ``unique`` is many times
+    slower here)."""
     a.sort(kind="stable")  # runs already sorted are merged, not sorted again
     keep = np.ones(len(a), dtype=bool)
     keep[1:] = a[1:] != a[:-1]
@@ -209,7 +209,7 @@ class CopyPlan:
 
 
 SPILL_BYTES = 16 << 20
-"""Folded texts the resolver keeps beyond this many bytes go to an unnamed temporary file."""
+"""Beyond this many bytes, each of the resolver's stores (folded texts, ids) goes on in an unnamed temporary file."""
 
 
 class TextStore:

@@ -745,8 +745,8 @@ class Redactor:
     def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(names built like places, known places): spans where a name is not a person's."""
         spans = [m.span() for m in PLACE_RE.finditer(text)]
-        titled = text.title()
-        if _shouting(text) and len(titled) == len(text):  # "SELLY OAK STATION" is built like "Selly Oak Station"
+        titled = text.title() if _shouting(text) else ""
+        if len(titled) == len(text):  # in capitals, "SELLY OAK STATION" is built like "Selly Oak Station"
             for m in PLACE_RE.finditer(titled):  # not "CHERYL FROM THE COUNCIL": no stop word, no common first name
                 words = [fold(w) for w in m.group().split()]
                 if not any((w in STOP_WORDS and w not in _CONNECTORS) or w in self.common_first for w in words[:-1]):
