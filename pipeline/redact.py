@@ -1100,7 +1100,13 @@ class Redactor:
                         break
                     is_relation = toks[k2].key in _RELATIONS and k2 > j
                     k2 += 1
-                if is_relation and self._name_like(t, strong=True):
+                # Without a comma or bracket, only a name of the lists or no word: not "Treated my son well".
+                bare = text[t.end : nxt.start] == " "
+                if (
+                    is_relation
+                    and self._name_like(t, strong=True)
+                    and not (bare and k not in self.first and self._is_common(k))
+                ):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
             # "the man is rajesh", "the guy was Tomasz": a first name of the lists after a word for a person.
@@ -1301,16 +1307,21 @@ class Redactor:
                 context.append((toks[a].start, t.end))
             # Sign-offs: "- Carol" at the end, "thanks, grace", "Thank you grace".
             if (
-                i >= n - 3
-                and (
-                    re.search(r"(?:^|\n|[-\u2013\u2014~]\s*)$", text[: t.start])
-                    or (
-                        prev is not None and prev.key in ("thanks", "thank", "you", "cheers", "regards", "love", "from")
+                (
+                    i >= n - 3
+                    and (
+                        re.search(r"(?:\n|[-\u2013\u2014~]\s*)$", text[: t.start])  # not a one-word answer ("Helpful")
+                        or (
+                            prev is not None
+                            and prev.key in ("thanks", "thank", "you", "cheers", "regards", "love", "from")
+                        )
                     )
+                    and (i == n - 1 or all(x.cap for x in toks[i:]))
                 )
-                and (i == n - 1 or all(x.cap for x in toks[i:]))
-            ) and (t.cap or self._known(k)):
-                take(i, True, context)
+                and (t.cap or self._known(k))
+                and (k in self.first or not self._is_common(k))
+            ):
+                take(i, True, context)  # not "Support.\nAdvice."
             # "thanks jo and the ladies", "Thank you Grace at ...": who is thanked, anywhere in the answer.
             thanked = prev is not None and (
                 prev.key in ("thanks", "cheers", "ta", "thx")

@@ -383,6 +383,10 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "A steward at the Etihad groped her in the queue",
         "The stairwells in the Foster building are unlit",
         "The Lickey Hills car parks at night are grim",
+        "Helpful",
+        "Excellent",
+        "Support.\nAdvice.",
+        "Friendly and kind.  Treated my son amazingly and kept me informed.",
         "Sisters of Frida and Stay Safe East should be consulted",
     ],
 )
