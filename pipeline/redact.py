@@ -169,7 +169,10 @@ _PLATFORM = (
 USERNAME_RE = regex.compile(
     r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name|(?:his|her|their|the)\s+"
     r"(?:accounts?|profiles?|pages?))\s*(?:is|was|:|-|=)?\s*['\"\u2018\u201c]?@?"
-    r"([\p{L}\d_.]{3,40})"
+    r"(?!(?:called|named)\b)([\p{L}\d_.]{3,40})"
+    # "an account called bexleyheath.baddies", "the page is called southside.exposed": a dotted or numbered name
+    r"|\b(?:accounts?|profiles?|pages?|group\s?chats?)\s+(?:is\s+|was\s+)?(?:called|named)\s+['\"\u2018\u201c]?@?"
+    r"((?=[\p{L}\d_.]*[\d_.])[\p{L}\d_.]{3,40})"
 )
 # "goes by 'scouse' on insta", "on whatsapp as 'K-Dogg'": a name in quotes or after "as"/"by", next to a platform.
 QUOTED_HANDLE_RE = regex.compile(
@@ -723,13 +726,14 @@ class Redactor:
     def _handles(self, text: str) -> list[Item]:
         out = []
         for m in [*HANDLE_CUE_RE.finditer(text), *USERNAME_RE.finditer(text)]:
-            h = m.group(1).rstrip(".")
+            g = 1 if m.group(1) is not None else 2
+            h = m.group(g).rstrip(".")
             key = fold(h)
             if not h or key in _NOT_NAMES or key in _RELATIONS or re.fullmatch(_PLATFORM, key):
                 continue
             looks_like_handle = bool(re.search(r"[\d_.]", h)) or not _common(key, self.common)
             if looks_like_handle:
-                out.append(Item(m.start(1), m.start(1) + len(h), "handle"))
+                out.append(Item(m.start(g), m.start(g) + len(h), "handle"))
         for m in QUOTED_HANDLE_RE.finditer(text):
             g = 1 if m.group(1) else 2
             if fold(m.group(g)) not in _RELATIONS:

@@ -341,6 +341,8 @@ def configured() -> Redactor:
         ("Precious from Victim Support rang me every week", "Precious"),
         ("or you can reach me directly, Tendai, on 07700 900987", "Tendai"),
         ("the flat on Cranbrook Road, number 62, with the blue door", "62"),
+        ("someone posts pics of us from an account called erith.girls.rated and nobody stops it", "erith"),
+        ("The page is called northside.leaks and he runs it", "northside"),
         ("she is in the block behind the station, number 17, on her own", "17"),
     ],
 )
