@@ -482,8 +482,12 @@ class TableWriter:
             self._state.close()
 
     def _abandon(self) -> None:
-        if self._state is not None and self.format != "xlsx":
-            with contextlib.suppress(Exception):  # the file is deleted next; a second error would hide the first
+        if self._state is None:
+            return
+        with contextlib.suppress(Exception):  # the file is deleted next; a second error would hide the first
+            if self.format == "xlsx":
+                self._state[1].close()  # ends openpyxl's row writer now, not when it is garbage-collected
+            else:
                 self._state.close()
 
 
