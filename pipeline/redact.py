@@ -1347,7 +1347,10 @@ class Redactor:
                 and t.sent_start
                 and nxt is not None
                 and re.fullmatch(r", ?", text[t.end : nxt.start])
-                and nxt.key in ("you", "thank", "thanks")
+                and (
+                    nxt.key in ("you", "thank", "thanks")
+                    or (nxt.key == "if" and i + 2 < n and toks[i + 2].key in ("you", "you're", "youre", "u"))
+                )
                 and (k in self.first or not self._is_common(k))
                 and k not in STOP_WORDS
                 and k not in _NOT_NAMES

@@ -343,6 +343,7 @@ def configured() -> Redactor:
         ("the flat on Cranbrook Road, number 62, with the blue door", "62"),
         ("someone posts pics of us from an account called erith.girls.rated and nobody stops it", "erith"),
         ("The page is called northside.leaks and he runs it", "northside"),
+        ("Thank you to all of them. Bronagh, if you're reading this, you saved me.", "Bronagh"),
         ("she is in the block behind the station, number 17, on her own", "17"),
     ],
 )
@@ -386,6 +387,7 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
         "The stairwells in the Foster building are unlit",
         "The Lickey Hills car parks at night are grim",
         "Helpful",
+        "Honestly, if you ask me the plan is weak",
         "Excellent",
         "Support.\nAdvice.",
         "Friendly and kind.  Treated my son amazingly and kept me informed.",
