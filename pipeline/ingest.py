@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import load_workbook
 
 from .config import IngestConfig
 from .errors import ConsultError
+from .nearcopy import stable_hash
 from .progress import Progress
 from .stream import Source
-from .tables import ReadInfo, decode, read_table, table_format
+from .tables import ReadInfo, decode, parquet_non_text, read_table, table_format
 from .taxonomy import theme_key
 
 
@@ -225,14 +225,18 @@ def _read_with_header(path: Path, config: IngestConfig) -> tuple[pd.DataFrame, R
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
+def numbers_only(path: Path, column: str, example: str) -> ConsultError:
+    """The error for a text column holding only numbers: almost surely the wrong column (an id or a score)."""
+    return ConsultError(
+        f"{path}: the text column '{column}' holds only numbers (e.g. '{example}')",
+        "Name the column with the answers with --text-column",
+    )
+
+
 def _check_text_column(texts: pd.Series, column: str, path: Path) -> None:
-    """A text column holding only numbers is almost surely the wrong column (an id or a score)."""
     filled = texts[texts.str.strip() != ""]
     if len(filled) >= 2 and filled.str.strip().str.match(_NUMBER).all():
-        raise ConsultError(
-            f"{path}: the text column '{column}' holds only numbers (e.g. '{filled.iloc[0]}')",
-            "Name the column with the answers with --text-column",
-        )
+        raise numbers_only(path, column, filled.iloc[0])
 
 
 def resolve_columns(columns: list[str], config: IngestConfig, path: Path) -> None:
@@ -379,14 +383,10 @@ def validate(path: Path, config: IngestConfig | None = None, progress: Progress 
     config = config or IngestConfig()
     if not config.skip_rows:
         source = Source(Path(path), sheet=config.sheet, chunk_rows=config.chunk_rows, limits=config)
-        if source.streams:
-            trial = config.model_copy()
-            report = _validate_chunks(source, trial, progress)
-            if report is not None:
-                for name in ("text_column", "id_column", "labels_column", "question_column"):
-                    setattr(config, name, getattr(trial, name))
-                return report
-    return _validate_whole(Path(path), config)
+        report = _validate_chunks(source, config, progress) if source.streams else None
+        if report is not None:
+            return report
+    return _validate_whole(Path(path), config)  # resolve_columns, if run, changed nothing it will not do again
 
 
 def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | None) -> ValidationReport | None:
@@ -421,7 +421,7 @@ def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | 
         stripped = text.str.strip()
         is_empty = (stripped == "").to_numpy()
         empty += int(is_empty.sum())
-        texts_seen.append(_hashes(stripped[~is_empty].str.casefold()))
+        texts_seen.append(stable_hash(stripped[~is_empty].str.casefold().tolist()))
         too_long += int((text.str.len() > config.max_cell_chars).sum())
         full = stripped[~is_empty]
         filled += len(full)
@@ -431,7 +431,7 @@ def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | 
         ids = chunk[config.id_column].astype(str).str.strip()
         blank = (ids == "").to_numpy()
         blank_ids += int(blank.sum())
-        ids_seen.append(_hashes(ids[~blank]))
+        ids_seen.append(stable_hash(ids[~blank].tolist()))
         if config.theme_columns:
             labelled += int((labels_from_theme_columns(chunk, config, path) != "").sum())
         elif count_labels:
@@ -440,10 +440,7 @@ def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | 
             per_question.update(chunk[question].astype(str).str.strip().tolist())
         filled_columns |= {c for c in chunk.columns if c not in filled_columns and (chunk[c].str.strip() != "").any()}
     if filled >= 2 and numeric == filled:
-        raise ConsultError(
-            f"{path}: the text column '{config.text_column}' holds only numbers (e.g. '{first_filled}')",
-            "Name the column with the answers with --text-column",
-        )
+        raise numbers_only(path, config.text_column, str(first_filled))
     source.note_blank_columns(columns, filled_columns)
     kept = [c for c in columns if c not in (source.blank_columns or [])]
     text_hashes, id_hashes = np.concatenate(texts_seen), np.concatenate(ids_seen)
@@ -466,20 +463,12 @@ def _validate_chunks(source: Source, config: IngestConfig, progress: Progress | 
     )
 
 
-def _hashes(values: pd.Series) -> np.ndarray:
-    """64-bit hashes of strings: what the duplicate counts keep per answer instead of its text."""
-    return pd.util.hash_array(values.to_numpy(dtype=object)).astype(np.uint64)
-
-
 def _nested(source: Source, columns: list[str | None]) -> bool:
-    """Does any of these Parquet columns hold nested or binary values (which the whole-file reader refuses)?"""
+    """May any of these Parquet columns hold values that are not text (which the whole-file reader checks)?"""
     for part in source.parts:
-        schema = pq.read_schema(part)
-        for c in columns:
-            if c is not None and c in schema.names:
-                t = schema.field(c).type
-                if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
-                    return True
+        nested, binary = parquet_non_text(pq.read_schema(part))
+        if any(c is not None and (c in nested or c in binary) for c in columns):
+            return True
     return False
 
 

@@ -279,8 +279,10 @@ _PLACE_SUFFIX = (
 )
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
+_CONNECTORS = ("and", "&", "of", "the", "upon", "on", "in", "de", "la")
+"""Lower-case words inside a place's name ("Barking and Dagenham", "Kingston upon Thames")."""
 PLACE_RE = regex.compile(
-    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:and|&|of|the|upon|on|in|de|la)\s+)?){{1,4}}"
+    rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?){{1,4}}"
     rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
     r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
     r"|\bOur\s+Lady\s+of\s+(?:the\s+)?\p{Lu}[\p{L}\p{M}]+(?:\s+\p{Lu}[\p{L}\p{M}]+)?"
@@ -428,9 +430,6 @@ _PLACE_NOUNS = _folded(
     "school academy library mosque church interchange junction roundabout metro tube overground uni university college "
     "high shopping leisure park road district ward's branch neighbourhood community communities".split()
 )
-
-
-_CONNECTORS = frozenset(["and", "of", "the", "upon", "on", "in", "de", "la", "&"])
 
 
 def _shouting(text: str) -> bool:

@@ -19,7 +19,7 @@ from .clean import CLEAN_COLUMNS, clean_texts, copy_state, dedup_keys
 from .config import Config
 from .entities import EntityExtractor, format_entities
 from .errors import ConsultError
-from .ingest import _NUMBER, _require_column, _sheet_hint
+from .ingest import _NUMBER, _require_column, _sheet_hint, numbers_only
 from .nearcopy import CopyPlan, CopyState, stable_hash
 from .progress import Progress
 from .runner import Runner
@@ -124,11 +124,7 @@ def combine_scans(
         raise ConsultError(f"{path} has a header but no rows", "Give a file with at least one answer")
     filled = sum(s.texts_filled for s in scans)
     if filled >= 2 and all(s.texts_numeric for s in scans):
-        first = next(s.first_text for s in scans if s.texts_filled)
-        raise ConsultError(
-            f"{path}: the text column '{ic.text_column}' holds only numbers (e.g. '{first}')",
-            "Name the column with the answers with --text-column",
-        )
+        raise numbers_only(path, ic.text_column, next(s.first_text for s in scans if s.texts_filled))
     fix = f"Give every answer its own id in column '{ic.id_column}' (e.g. the row number), or name another --id-column"
     n_blank = sum(s.blank_ids for s in scans)
     if n_blank:

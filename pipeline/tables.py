@@ -487,22 +487,30 @@ def _read_jsonl(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFram
     return pd.DataFrame.from_records(records)
 
 
-def _read_parquet(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
-    """Columns of nested types (struct, list, map) and binary columns that are not all UTF-8 are noted in
-    ``info.column_kinds``: they can be carried along, not read as answers."""
-    schema = pq.read_schema(path)
-    if len(schema.names) > limits.max_columns:
-        raise _too_many_columns(path, len(schema.names), limits.max_columns)
-    binary = []
+def parquet_non_text(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
+    """(nested columns (struct, list, map) with what they hold, binary columns) of a Parquet schema: columns that
+    may not be text."""
+    nested, binary = {}, []
     for f in schema:
         t = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
         if pa.types.is_nested(t):
             word = "map" if pa.types.is_map(t) else "struct" if pa.types.is_struct(t) else "nested"
             if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
                 word = "list"
-            info.column_kinds[str(f.name).strip()] = f"{word} values ({t})"
+            nested[str(f.name).strip()] = f"{word} values ({t})"
         elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
             binary.append(f.name)
+    return nested, binary
+
+
+def _read_parquet(path: Path, info: ReadInfo, limits: IngestConfig) -> pd.DataFrame:
+    """Columns of nested types (struct, list, map) and binary columns that are not all UTF-8 are noted in
+    ``info.column_kinds``: they can be carried along, not read as answers."""
+    schema = pq.read_schema(path)
+    if len(schema.names) > limits.max_columns:
+        raise _too_many_columns(path, len(schema.names), limits.max_columns)
+    nested, binary = parquet_non_text(schema)
+    info.column_kinds.update(nested)
     df = pd.read_parquet(path)
     for name in binary:
         for row, v in enumerate(df[name].tolist(), start=1):
