@@ -106,6 +106,17 @@ SHORT_DATE_RE = re.compile(
     rf"\b(?:on|since|from|until|till|by|before|after|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?)\s+((?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?!\w)|{_MONTH}\s+{_DAY}\b)",
     re.IGNORECASE,
 )
+# A day and a month anywhere ("listed for 14 November, then 3 February", "9th Jan he phoned"); "2 may" and
+# "3 march" only with an ordinal or in capitals, as they are more often a number and a verb.
+DAY_MONTH_RE = re.compile(
+    rf"(?<![\w/.£$€-])(?:[12]\d|3[01]|0?[1-9])(st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})(?![\w/-])", re.IGNORECASE
+)
+# A day and month as numbers after a preposition ("on 12/08", "since 3/11"), not "24/7".
+NUMBER_DATE_RE = re.compile(
+    r"\b(?:on|since|from|until|till|by|before|after|between|dated)\s+"
+    r"((?:[12]\d|3[01]|0?[1-9])[/.](?:1[0-2]|0?[1-9]))(?![\w/-]|[.,]\d)",
+    re.IGNORECASE,
+)
 # A date of birth: after "born", "DOB", "date of birth", even without a year ("born on the 5th of May").
 DOB_RE = re.compile(
     rf"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\b\s*(?:is|was|on|:|-)?\s*(?:the\s+)?"
@@ -134,14 +145,21 @@ _REF_CUE = (
 REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
     r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
-    r"|(?<![\w/])(?=(?:[A-Za-z/-]*\d){5})[A-Za-z0-9]+(?:/[A-Za-z0-9]+)+(?![\w/])"
+    r"|(?<![\w/])(?=(?:[A-Za-z/*-]*\d){5})[A-Za-z0-9]+(?:[/*][A-Za-z0-9]+)+(?![\w/])"
     # a long number, or a code of capitals and a long number, with no cue ("CF2403118842", "204155231")
     r"|(?<![\w£$€.,/+-])(?-i:[A-Z]{0,4})[1-9]\d{7,}(?![\w/-]|[.,]\d)"
     r"|(?<![\w/-])(?=(?:[A-Za-z-]*\d){6})[A-Za-z0-9]+(?:-[A-Za-z0-9]+){2,}(?![\w-])"
     # an officer's collar or shoulder number
     r"|\b(?:PC|DC|PCSO|PS|DS|Sgt|(?:collar|shoulder|badge|warrant|driver|licence|license)\s+(?:number|no\.?|num)?(?:\s+(?:is|was|:))?)"
-    r"\s?#?\d{2,6}[A-Z]{0,3}\b",
+    r"(?:\s?(?-i:[A-Z]{2,5}))?\s?#?\d{2,6}[A-Z]{0,3}\b"
+    # a Met shoulder number, digits and the two letters of a command ("4471SW", "0842HA")
+    r"|(?<![\w/])(?-i:\d{3,5}[A-Z]{2})(?![\w/])",
     re.IGNORECASE,
+)
+# A reference in groups of digits after its cue, a force's letters or a bracket ("my case (22 000 61 45 99)", "Ref
+# BTP 2311 0098 4"): eight digits or more.
+SPACED_REFERENCE_RE = re.compile(
+    rf"\b{_REF_CUE}\b[^\n\d]{{0,12}}?\(?((?=(?:\d\s?){{8}})\d{{2,6}}(?:\s\d{{1,6}}){{1,5}})(?![\w/])", re.IGNORECASE
 )
 # "PC Smith (number 5519)": a number in brackets after a name.
 BRACKET_NUMBER_RE = re.compile(
@@ -415,6 +433,8 @@ _CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shou
 _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
 )
+# Words that are never more of a name next to it.
+_NOT_PARTS = (STOP_WORDS, _NOT_NAMES, _RELATIONS, STRONG_TITLES, WEAK_TITLES, _PERSON_VERBS, _CALENDAR, _NATIONS)
 # Words for the people an answer is about, before a name between commas ("A patient, Blessing, disclosed").
 _PEOPLE = _folded(
     "patient patients resident residents customer customers client clients pupil pupils student students member "
@@ -569,6 +589,13 @@ def _pattern_items(text: str) -> list[Item]:
     add(WORD_DATE_RE, "date")
     add(SHORT_DATE_RE, "date", 1)
     add(DATE_RE, "date")
+    for m in DAY_MONTH_RE.finditer(text):
+        if m.group(1) or not regex.fullmatch(r"may|mar(?:ch)?\.?", m.group(2)):
+            full_stop = m.group(2).endswith(".") and len(m.group(2)) > 4  # "30 April." ends a sentence
+            items.append(Item(m.start(), m.end() - full_stop, "date"))
+    for m in NUMBER_DATE_RE.finditer(text):
+        if m.group(1) not in ("24/7", "9/11", "7/7"):  # round the clock, and two attacks
+            items.append(Item(m.start(1), m.end(1), "date"))
     add(UK_PHONE_RE, "phone")
     add(INTL_PHONE_RE, "phone")
     add(NI_RE, "ni_number")
@@ -576,6 +603,7 @@ def _pattern_items(text: str) -> list[Item]:
     add(PLATE_RE, "plate")
     add(CUE_PLATE_RE, "plate", 1)
     add(REFERENCE_RE, "reference")
+    add(SPACED_REFERENCE_RE, "reference", 1)
     for m in ADDRESS_BEFORE_POSTCODE_RE.finditer(text):
         items.append(Item(m.start(1), m.end(1), "address"))
     for m in ADDRESS_RE.finditer(text):
@@ -719,9 +747,79 @@ class Redactor:
             and not self._placed(text, a, b, structural + listed_places)
         ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
-        return _merge(items, text)
+        return self._grown(text, _merge(items, text), [*structural, *listed_places])
 
     # -- parts ----------------------------------------------------------------------------------------------
+    def _name_part(self, t: _Tok, cap: bool) -> bool:
+        """Could ``t``, next to a name, be more of it: a word no dictionary has, written in the name's case
+        ("gary hepworth", "Jaspreet Kaur"), and not a known place when capitalised?"""
+        k = t.key
+        return (
+            len(k) >= 3
+            and t.cap == cap
+            and not t.text.isupper()
+            and bool(regex.fullmatch(r"[\p{L}\p{M}'\u2019-]+", t.text))
+            and not any(k in s for s in _NOT_PARTS)
+            and not self._is_common(k)
+            and not (cap and self.places is not None and self.places.fullmatch(t.text))
+        )
+
+    def _grown(self, text: str, items: list[Item], kept: list[tuple[int, int]]) -> list[Item]:
+        """Names grown by a word on either side that can only be more of the name ("[name] hepworth",
+        "Ffion [name]", "j. [name]"), then every other mention in the answer of a word of a name ("Ffion Morgan
+        ... Ffion said"; a name that is also a word only where it is capitalised inside a sentence)."""
+        if not any(it.kind == "name" for it in items) or _shouting(text):
+            return items
+        toks = _tokens(text)
+
+        def free(a: int, b: int) -> bool:
+            return not any(x < b and a < y for x, y in kept) and not any(it.start < b and a < it.end for it in items)
+
+        out: list[Item] = []
+        for it in items:
+            if it.kind == "name":
+                a, b = it.start, it.end
+                inner = [t for t in toks if a <= t.start and t.end <= b]
+                after = next((t for t in toks if t.start >= b), None)
+                before = next((t for t in reversed(toks) if t.end <= a), None)
+                if (
+                    inner
+                    and after
+                    and text[b : after.start] == " "
+                    and free(after.start, after.end)
+                    and self._name_part(after, inner[-1].cap)
+                    and not after.sent_start
+                ):
+                    b = after.end
+                if inner and before and free(before.start, before.end):
+                    gap = text[before.end : a]
+                    if gap == " " and self._name_part(before, inner[0].cap) and not inner[0].sent_start:
+                        a = before.start
+                    elif gap == ". " and len(before.text) == 1 and before.text.islower() and before.key != "i":
+                        a = before.start  # "j. thompson"
+                it = Item(a, b, "name")
+            out.append(it)
+        words: dict[str, set[str]] = {}
+        for it in out:
+            if it.kind == "name":
+                for t in toks:
+                    if it.start <= t.start and t.end <= it.end and len(t.key) >= 3 and t.key not in STOP_WORDS:
+                        words.setdefault(t.key, set()).add(t.text)
+        more = []
+        for t in toks:
+            if (
+                t.key not in words
+                or not free(t.start, t.end)
+                or any(it.start < t.end and t.start < it.end for it in out)
+            ):
+                continue
+            if t.text.isupper() and t.text not in words[t.key]:
+                continue  # "the bmw man" is no reason to take "BMW"
+            if self._is_common(t.key) and not (t.cap and not t.sent_start):
+                continue
+            more.append(Item(t.start, t.end, "name"))
+        return _merge(out + more, text) if more or out != items else out
+
     def _handles(self, text: str) -> list[Item]:
         out = []
         for m in [*HANDLE_CUE_RE.finditer(text), *USERNAME_RE.finditer(text)]:

@@ -115,6 +115,7 @@ def test_more_personal_data(text: str, expected: str) -> None:
     [
         "report it at police.uk or gov.uk, as the leaflet says",
         "open 24/7 since 9/11; 2019-2020; £10,000; 1 in 4; with reference to the 2019 plan",
+        "option 2 may help, and 3 march on Saturday; rated 8/10",
         "the dr said it was fine at 10pm on Monday by Victoria Park",
         "it took 45 minutes on the 25 bus at 12.30",
     ],
@@ -345,11 +346,28 @@ def configured() -> Redactor:
         ("The page is called northside.leaks and he runs it", "northside"),
         ("Thank you to all of them. Bronagh, if you're reading this, you saved me.", "Bronagh"),
         ("she is in the block behind the station, number 17, on her own", "17"),
+        ("she asked me to use her real name: Abimbola Adeyemi-Cole", "Abimbola"),
+        ("Officer Ahmed at Southall (Jaspreet Ahmed I think) was kind", "Jaspreet"),
+        ("j. thompson (my ex) has three previous victims", "j."),
+        ("Ffion Morgan was my girlfriend. Ffion said he kept turning up", "Ffion"),
+        ("the case was listed for 14 November, then 3 February", "November"),
+        ("9th Jan he phoned 14 times, 21st Jan he left flowers", "21st"),
+        ("we gave his number to the officer on 12/08 and heard nothing", "12/08"),
+        ("still waiting on 24*00981234 after a year", "00981234"),
+        ("my case (22 000 61 45 99) has been with the CPS since 2022", "61 45"),
+        ("Ref BTP 2311 0098 4. Since then he has moved carriages", "0098"),
+        ("My licence no is PHDL 238841 if that helps", "238841"),
+        ("PC Smith (4471SW) said there was nothing to do", "4471SW"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
     out = configured(text)
     assert leaked not in out, out
+
+
+def test_a_name_spreads_in_its_answer_only_in_its_own_case(configured: Redactor) -> None:
+    out = configured("everyone calls him 'the bmw man' and he sits in a silver BMW outside the college")
+    assert "[name]" in out and "silver BMW" in out, out
 
 
 @pytest.mark.parametrize(
