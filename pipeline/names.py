@@ -76,6 +76,32 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
+NAMES_FILE = Path(__file__).parent / "data" / "names500.tsv.gz"
+"""First names and surnames among the 500 most frequent of at least one of 105 countries,
+``first|last<TAB>NAME<TAB>BEST RANK`` per line: names-dataset's lists (Apache-2.0, https://github.com/philipperemy/name-dataset), extracted by
+``bench/build_names.py``."""
+
+
+@lru_cache(maxsize=4)
+def frequent_name_lists(rank: int = 500) -> tuple[dict[str, int], dict[str, int]]:
+    """(first names, surnames) of :data:`NAMES_FILE` ranked ``rank`` or higher, folded, each with its best rank: the
+    names many people of some country have ("Rajesh", "Ffion", "Parveen"), which Faker's lists lack. Their word
+    parts, as for :func:`name_lists`."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    with gzip.open(NAMES_FILE, "rt", encoding="utf-8") as f:
+        for line in f:
+            kind, name, best = line.rstrip("\n").split("\t")
+            if int(best) > rank:
+                continue
+            target = first if kind == "first" else last
+            for part in regex.split(r"[\s-]+", name):
+                if len(part) >= 2:
+                    key = fold(part)
+                    target[key] = min(target.get(key, rank), int(best))
+    return first, last
+
+
 # Locales whose first-name lists hold the names commonly given in the UK and Ireland (en_US's list is the census's
 # most frequent names). The lists of all 80 locales together also hold rare names that are mostly places here
 # ("Bristol", "Bedford", "Torry"): only these decide whether a town's name may be a person's.

@@ -52,6 +52,7 @@ from .names import (
     country_names,
     country_places,
     fold,
+    frequent_name_lists,
     name_lists,
     non_noun_words,
     noun_only_words,
@@ -144,7 +145,7 @@ _REF_CUE = (
 )
 REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
-    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
+    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/*-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
     r"|(?<![\w/])(?=(?:[A-Za-z/*-]*\d){5})[A-Za-z0-9]+(?:[/*][A-Za-z0-9]+)+(?![\w/])"
     # a long number, or a code of capitals and a long number, with no cue ("CF2403118842", "204155231")
     r"|(?<![\w£$€.,/+-])(?-i:[A-Z]{0,4})[1-9]\d{7,}(?![\w/-]|[.,]\d)"
@@ -185,12 +186,16 @@ _PLATFORM = (
 )
 # "username was lfc.lad.99", "gamertag: xXslayerXx".
 USERNAME_RE = regex.compile(
-    r"(?i)\b(?:user\s?name|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name|(?:his|her|their|the)\s+"
-    r"(?:accounts?|profiles?|pages?))\s*(?:is|was|:|-|=)?\s*['\"\u2018\u201c]?@?"
+    r"(?i)\b(?:user(?:\s?name)?|handle|gamer\s?tag|profile\s+name|account\s+name|screen\s?name|(?:his|her|their|the)\s+"
+    r"(?:accounts?|profiles?|pages?))\s*(?:is|was|:|-|=|,)?\s*['\"\u2018\u201c]?@?"
     r"(?!(?:called|named)\b)([\p{L}\d_.]{3,40})"
     # "an account called bexleyheath.baddies", "the page is called southside.exposed": a dotted or numbered name
     r"|\b(?:accounts?|profiles?|pages?|group\s?chats?)\s+(?:is\s+|was\s+)?(?:called|named)\s+['\"\u2018\u201c]?@?"
     r"((?=[\p{L}\d_.]*[\d_.])[\p{L}\d_.]{3,40})"
+)
+# "dkbarnes93 on twitter", "mohussain__ on insta": a name with digits, dots or underscores, then its platform.
+HANDLE_ON_RE = regex.compile(
+    rf"(?<![\w@.])((?=[\p{{L}}\d_.]*[\d_])(?=[\p{{L}}\d_.]*\p{{L}}{{3}})[\p{{L}}\d_.]{{4,40}})\s+(?i:on|via)\s+(?i:{_PLATFORM})\b"
 )
 # "goes by 'scouse' on insta", "on whatsapp as 'K-Dogg'": a name in quotes or after "as"/"by", next to a platform.
 QUOTED_HANDLE_RE = regex.compile(
@@ -247,6 +252,19 @@ _BETWEEN_RE = regex.compile(
 # One name and an age, at the start of a line or after a dash: "Sky, 16, care experienced", "- Mali, 16".
 NAME_ALONE_AGE_RE = regex.compile(
     r"(?m)(?:^|[-\u2013\u2014][ \t]*)(\p{Lu}[\p{Ll}\p{M}'\u2019-]+),[ \t]*\d{1,2}[ \t]*(?:,|\)|$|\.|years?\b|yrs?\b|y/?o\b)"
+)
+# A first name, then an aside about the name: "joe (i wont give his surname)", "devon (thats his name not the
+# place)", "Parveen (not her real name)".
+NAME_ASIDE_RE = regex.compile(
+    r"(?<![\p{L}'])(\p{L}[\p{L}\p{M}'\u2019-]+)[ \t]*\((?i:[ \t]*(?:i[ \t]+(?:won'?t|wont|will[ \t]+not|won\u2019t|"
+    r"can'?t|cant|can\u2019t|am[ \t]+not|'?m[ \t]+not)[ \t]+(?:give|giving|say|name|put)|not|that'?s|thats|that\u2019s|"
+    r"it'?s|its|it\u2019s|is)[ \t]+(?:\S+[ \t]+){0,2}?(?:his|her|their)[ \t]+(?:real[ \t]+|full[ \t]+|first[ \t]+|sur|last[ \t]+)?name)"
+)
+# Someone spoken to at the start of a sentence, without a comma: "ruby if you read this thank u".
+READ_THIS_RE = regex.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=[.!?]\s\s))(\p{L}[\p{L}\p{M}'\u2019-]+),?[ \t]+(?i:if[ \t]+(?:you|u)(?:'re|\u2019re|re|[ \t]+are|[ \t]+r)?"
+    r"[ \t]+(?:ever[ \t]+)?(?:read|reading|see|seeing)[ \t]+this)",
+    regex.MULTILINE,
 )
 # A name in brackets after a phone number or e-mail address: "ring me on 07700 900123 (Hodan)".
 _CONTACT = rf"(?:{EMAIL_RE.pattern}|{UK_PHONE_RE.pattern}|{INTL_PHONE_RE.pattern})"
@@ -642,7 +660,17 @@ class Redactor:
         self.common = _default_common() if common is None else common
         self.nouns_only = _default_nouns() if nouns_only is None else nouns_only
         self.non_nouns = _default_non_nouns() if non_nouns is None else non_nouns
+        places = list(places)
         self.first, self.last = name_lists() if use_name_lists else (frozenset(), frozenset())
+        if use_name_lists:
+            # The frequent names of 105 countries, less the words of the known places and the language's verbs,
+            # adjectives and adverbs, which those lists hold by the thousand ("Trust", "Bright", "Mean").
+            not_names = self.non_nouns | {fold(w) for p in places for w in regex.split(r"[\s-]+", p) if len(w) >= 3}
+            # A name that is also a noun of the dictionary must rank among the 150 most frequent somewhere ("Faisal",
+            # not "Juno").
+            for attr, more in zip(("first", "last"), frequent_name_lists(), strict=True):
+                keep = {k for k, r in more.items() if k not in not_names and (r <= 150 or k not in self.common)}
+                setattr(self, attr, getattr(self, attr) | keep)
         self.common_first = common_first_names() if use_name_lists else frozenset()
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -831,6 +859,8 @@ class Redactor:
             looks_like_handle = bool(re.search(r"[\d_.]", h)) or not _common(key, self.common)
             if looks_like_handle:
                 out.append(Item(m.start(g), m.start(g) + len(h), "handle"))
+        for m in HANDLE_ON_RE.finditer(text):
+            out.append(Item(m.start(1), m.end(1), "handle"))
         for m in QUOTED_HANDLE_RE.finditer(text):
             g = 1 if m.group(1) else 2
             if fold(m.group(g)) not in _RELATIONS:
@@ -848,10 +878,15 @@ class Redactor:
         spans = [m.span() for m in PLACE_RE.finditer(text)]
         titled = text.title() if _shouting(text) else ""
         if len(titled) == len(text):  # in capitals, "SELLY OAK STATION" is built like "Selly Oak Station"
-            for m in PLACE_RE.finditer(titled):  # not "CHERYL FROM THE COUNCIL": no stop word, no common first name
-                words = [fold(w) for w in m.group().split()]
-                if not any((w in STOP_WORDS and w not in _CONNECTORS) or w in self.common_first for w in words[:-1]):
-                    spans.append(m.span())
+            # Not "CHERYL FROM THE COUNCIL": what follows the last stop word, if no common first name is in it
+            # ("FOLLOWED FROM SELLY OAK STATION" → "SELLY OAK STATION").
+            for m in PLACE_RE.finditer(titled):
+                parts = list(regex.finditer(r"\S+", m.group()))
+                words = [fold(p.group()) for p in parts]
+                stops = [i for i, w in enumerate(words[:-1]) if w in STOP_WORDS and w not in _CONNECTORS]
+                start = stops[-1] + 1 if stops else 0
+                if len(words) - start >= 2 and not any(w in self.common_first for w in words[start:-1]):
+                    spans.append((m.start() + parts[start].start(), m.end()))
         for m in LOWER_PLACE_RE.finditer(text):
             if not any(fold(w) in self.first for w in m.group().split()[:-1]):
                 spans.append(m.span())
@@ -1546,6 +1581,15 @@ class Redactor:
             w = fold(m.group(1).split()[0])
             if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
                 listed.append(m.span(1))
+        for m in NAME_ASIDE_RE.finditer(text):  # "joe (i wont give his surname)", "devon (thats his name)"
+            w = fold(m.group(1))
+            if w not in STOP_WORDS and w not in _NOT_NAMES and w not in _RELATIONS and w not in _PEOPLE:
+                context.append(m.span(1))
+                self._titled.add(m.span(1))
+        for m in READ_THIS_RE.finditer(text):  # "ruby if you read this thank u"
+            w = fold(m.group(1))
+            if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
+                context.append(m.span(1))
         for m in NAME_ALONE_AGE_RE.finditer(text):  # an age says it is a person, even one named like a country
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and w not in _CALENDAR:
@@ -1651,7 +1695,11 @@ class Redactor:
                 and all(known)
                 and len(words) <= 3
                 and not any(self._is_common(w) for w in words)
-                and (text[start:end].isupper() or "-" in text[start:end] or (len(words) > 1 and words[0] in self.first))
+                and (
+                    (text[start:end].isupper() and len(text[start:end]) >= 5)  # "KOWALSKI", not "CICA"
+                    or "-" in text[start:end]
+                    or (len(words) > 1 and words[0] in self.first)
+                )
             ):
                 out.append((start, end))  # "KOWALSKI", "Mensah-Boateng", "Chiamaka Okonkwo" tagged as bodies
         return out

@@ -116,6 +116,9 @@ def test_more_personal_data(text: str, expected: str) -> None:
         "report it at police.uk or gov.uk, as the leaflet says",
         "open 24/7 since 9/11; 2019-2020; £10,000; 1 in 4; with reference to the 2019 plan",
         "option 2 may help, and 3 march on Saturday; rated 8/10",
+        "I trust the police less than I trust my mum, I mean it",
+        "the CICA form is a nightmare and Apple should help",
+        "the user experience is bad; we met at 10 on tinder, and anyone if you read this, help",
         "the dr said it was fine at 10pm on Monday by Victoria Park",
         "it took 45 minutes on the 25 bus at 12.30",
     ],
@@ -358,6 +361,17 @@ def configured() -> Redactor:
         ("Ref BTP 2311 0098 4. Since then he has moved carriages", "0098"),
         ("My licence no is PHDL 238841 if that helps", "238841"),
         ("PC Smith (4471SW) said there was nothing to do", "4471SW"),
+        # Names frequent in some country that Faker's lists lack (names-dataset's extract)
+        ("the man is rajesh and he owns the off licence", "rajesh"),
+        ("A woman I cared for, Parveen (I won't give her surname), disclosed it", "Parveen"),
+        ("faisal (my brother) was the one who got me out", "faisal"),
+        ("one of the tutors, joe (i wont give his surname) messaged me", "joe"),
+        ("my tutor devon (thats his name not the place lol) said it", "devon"),
+        ("she stayed on the phone for 25 mins. ruby if you read this thank u", "ruby"),
+        ("still waiting on ref 24*00981234 after a year", "24*"),
+        ("current one is dkbarnes93 on twitter and he won't stop", "dkbarnes93"),
+        ("(thats his actual username, gracefulwolf88) and nobody cared", "gracefulwolf88"),
+        ('user "keeptheheatkez" on Vinted kept messaging me', "keeptheheatkez"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
