@@ -112,9 +112,9 @@ SHORT_DATE_RE = re.compile(
 DAY_MONTH_RE = re.compile(
     rf"(?<![\w/.£$€-])(?:[12]\d|3[01]|0?[1-9])(st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})(?![\w/-])", re.IGNORECASE
 )
-# A day and month as numbers after a preposition ("on 12/08", "since 3/11"), not "24/7".
+# A day and month as numbers after a preposition ("on 12/08", "since 3/11"), not "24/7" nor "10/10" (a score).
 NUMBER_DATE_RE = re.compile(
-    r"\b(?:on|since|from|until|till|by|before|after|between|dated)\s+"
+    r"\b(?:on|since|from|until|till|between|dated)\s+"
     r"((?:[12]\d|3[01]|0?[1-9])[/.](?:1[0-2]|0?[1-9]))(?![\w/-]|[.,]\d)",
     re.IGNORECASE,
 )
@@ -334,6 +334,7 @@ PLACE_RE = regex.compile(
     r"|\b(?:\p{Lu}[\p{L}\p{M}'\u2019-]+\s+){1,3}(?:(?:youth|community|women's|family|support|drop-in)\s+)?"
     r"(?:project|centre|center|club|group|hub|trust|foundation|charity|building|campus)\b"
 )
+SAINT_RE = regex.compile(r"\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|')?")
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
 LOWER_PLACE_RE = regex.compile(
     r"\b(?:\p{Ll}[\p{L}\p{M}'\u2019-]+\s+){1,2}(?:high\s+(?:street|road)|road|street|lane|avenue|common|heath|"
@@ -612,7 +613,7 @@ def _pattern_items(text: str) -> list[Item]:
             full_stop = m.group(2).endswith(".") and len(m.group(2)) > 4  # "30 April." ends a sentence
             items.append(Item(m.start(), m.end() - full_stop, "date"))
     for m in NUMBER_DATE_RE.finditer(text):
-        if m.group(1) not in ("24/7", "9/11", "7/7"):  # round the clock, and two attacks
+        if m.group(1) not in ("24/7", "9/11", "7/7") and not m.group(1).endswith("/10"):  # not scores out of 10
             items.append(Item(m.start(1), m.end(1), "date"))
     add(UK_PHONE_RE, "phone")
     add(INTL_PHONE_RE, "phone")
@@ -666,11 +667,16 @@ class Redactor:
             # The frequent names of 105 countries, less the words of the known places and the language's verbs,
             # adjectives and adverbs, which those lists hold by the thousand ("Trust", "Bright", "Mean").
             not_names = self.non_nouns | {fold(w) for p in places for w in regex.split(r"[\s-]+", p) if len(w) >= 3}
+            not_names |= STRONG_TITLES | WEAK_TITLES | _INSTITUTION_WORDS  # "St", "Dr", "Queen" are names somewhere
             # A name that is also a noun of the dictionary must rank among the 150 most frequent somewhere ("Faisal",
             # not "Juno").
+            faker_first, faker_last = self.first, self.last
             for attr, more in zip(("first", "last"), frequent_name_lists(), strict=True):
                 keep = {k for k, r in more.items() if k not in not_names and (r <= 150 or k not in self.common)}
                 setattr(self, attr, getattr(self, attr) | keep)
+            self.frequent_only = (self.first | self.last) - (faker_first | faker_last)
+        else:
+            self.frequent_only = frozenset()
         self.common_first = common_first_names() if use_name_lists else frozenset()
         self.places = phrase_pattern(places)
         self.names = name_patterns(n for n in names if not (self.places and self.places.fullmatch(n.strip())))
@@ -876,6 +882,7 @@ class Redactor:
     def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(names built like places, known places): spans where a name is not a person's."""
         spans = [m.span() for m in PLACE_RE.finditer(text)]
+        spans += [m.span() for m in SAINT_RE.finditer(text)]  # "At St Lukes": PLACE_RE took "At St" as a street
         titled = text.title() if _shouting(text) else ""
         if len(titled) == len(text):  # in capitals, "SELLY OAK STATION" is built like "Selly Oak Station"
             # Not "CHERYL FROM THE COUNCIL": what follows the last stop word, if no common first name is in it
@@ -1527,7 +1534,7 @@ class Redactor:
                 and self._known(k)
                 and not self._is_common(k)
                 and nxt is not None
-                and nxt.key in _PERSON_VERBS
+                and nxt.key in (_STRONG_VERBS if k in self.frequent_only else _PERSON_VERBS)
                 and nxt.key not in ("and", "who")
                 and text[t.end : nxt.start] == " "
             ):
@@ -1552,12 +1559,18 @@ class Redactor:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
                     continue  # "Queen Mary", "King Edward", "a black Mercedes"
                 followed = nxt is not None and nxt.key in _PERSON_VERBS and nxt.start - t.end <= 2
+                # A name only the frequent-names list has ("rehab", "prem", "mis" are names somewhere) needs more:
+                # capitals inside a sentence, or a verb only people do after it ("deji said").
+                rare = k in self.frequent_only
+                acts = nxt is not None and nxt.key in _STRONG_VERBS and nxt.start - t.end <= 2
                 if (
                     t.cap
                     and (not self._is_common(k) or followed)
+                    and (not rare or acts or not t.sent_start)
                     or not t.cap
                     and not self._is_common(k)
                     and len(k) >= 3
+                    and (not rare or acts)
                 ):
                     take(i, True, listed)
         if ents is None and self.nlp is not None:
@@ -1680,7 +1693,7 @@ class Redactor:
                     continue  # "Tel 020 7946 0381", "VAWG": not names
                 if (
                     all(self._is_common(w) for w in words)
-                    and words[0] not in self.first
+                    and (words[0] not in self.first or words[0] in self.frequent_only)
                     and not (len(words) > 1 and all(w in self.nouns_only for w in words))
                 ):
                     continue  # "Domestic Abuse", "Safer Streets"; not "Mei Ling" (nouns only, as names are)
@@ -1698,7 +1711,7 @@ class Redactor:
                 and (
                     (text[start:end].isupper() and len(text[start:end]) >= 5)  # "KOWALSKI", not "CICA"
                     or "-" in text[start:end]
-                    or (len(words) > 1 and words[0] in self.first)
+                    or (len(words) > 1 and words[0] in self.first and words[0] not in self.frequent_only)
                 )
             ):
                 out.append((start, end))  # "KOWALSKI", "Mensah-Boateng", "Chiamaka Okonkwo" tagged as bodies
@@ -1716,7 +1729,10 @@ class Redactor:
                 if self.places is not None and self.places.search(name):
                     continue
                 if len(words) >= 2 or (
-                    words and (words[0] in self.first or words[0] in self.last) and not self._is_common(words[0])
+                    words
+                    and (words[0] in self.first or words[0] in self.last)
+                    and words[0] not in self.frequent_only  # "Rehab", "Prem": names somewhere, words here
+                    and not self._is_common(words[0])
                 ):
                     found.add(name)
         return sorted(found)
