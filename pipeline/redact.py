@@ -9,11 +9,12 @@ excerpts, discovery examples. Analysts' review files keep the full text. What is
 - ``postcode``: full UK postcodes (district codes alone, "E8", are kept) → ``[postcode]``;
 - ``address``: a house number and street ("14 Elm Grove", "45 high street"), flat numbers ("flat 4",
   "Flat 12B, 45 High Street") → ``[address]``;
-- ``date``: dates written with numbers ("03/07/1985"), full dates in words ("5th May 1994", "May 5, 1994") and
-  anything after "born", "DOB", "date of birth" → ``[date]``;
+- ``date``: dates written with numbers ("03/07/1985"), full dates in words ("5th May 1994", "May 5, 1994"), a day
+  and a month ("14 November", "9th Jan"; "on 12/08") and anything after "born", "DOB", "date of birth" → ``[date]``;
 - ``ni_number`` → ``[ni number]``; ``plate`` (UK vehicle registrations) → ``[plate]``;
 - ``reference``: crime and case references with or without separators ("CRIS 12345/21", "crime ref
-  5012345678", "01/123456/24") and officers' collar numbers ("PC 4321", "shoulder number 512") → ``[reference]``;
+  5012345678", "01/123456/24", "24*00981234", "Ref BTP 2311 0098 4") and officers' collar numbers ("PC 4321",
+  "shoulder number 512", "4471SW") → ``[reference]``;
 - ``handle``: ``@handles`` and handles without ``@`` after snapchat, insta, tiktok and the like → ``[handle]``;
 - ``name`` → ``[name]``: spaCy's PERSON entities (and ORG entities made only of known names); names after titles
   and ranks in any case ("DC smith", "insp. mcbride", "Herr Schröder"); names after or before a relation or
