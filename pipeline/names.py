@@ -78,8 +78,8 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 
 NAMES_FILE = Path(__file__).parent / "data" / "names500.tsv.gz"
 """First names and surnames among the 500 most frequent of at least one of 105 countries,
-``first|last<TAB>NAME<TAB>BEST RANK`` per line: names-dataset's lists (Apache-2.0, https://github.com/philipperemy/name-dataset), extracted by
-``bench/build_names.py``."""
+``first|last<TAB>NAME<TAB>BEST RANK`` per line: names-dataset's lists (Apache-2.0,
+https://github.com/philipperemy/name-dataset), extracted by ``bench/build_names.py``."""
 
 
 @lru_cache(maxsize=4)

@@ -787,7 +787,7 @@ class Redactor:
     # -- parts ----------------------------------------------------------------------------------------------
     def _name_part(self, t: _Tok, cap: bool) -> bool:
         """Could ``t``, next to a name, be more of it: a word no dictionary has, written in the name's case
-        ("gary hepworth", "Jaspreet Kaur"), and not a known place when capitalised?"""
+        ("Jaspreet Kaur", "Abimbola Adeyemi-Cole"), and not a known place when capitalised?"""
         k = t.key
         return (
             len(k) >= 3
@@ -800,8 +800,8 @@ class Redactor:
         )
 
     def _grown(self, text: str, items: list[Item], kept: list[tuple[int, int]]) -> list[Item]:
-        """Names grown by a word on either side that can only be more of the name ("[name] hepworth",
-        "Ffion [name]", "j. [name]"), then every other mention in the answer of a word of a name ("Ffion Morgan
+        """Names grown by a word on either side that can only be more of the name ("Jaspreet [name]",
+        "Abimbola [name]", "j. [name]"), then every other mention in the answer of a word of a name ("Ffion Morgan
         ... Ffion said"; a name that is also a word only where it is capitalised inside a sentence)."""
         if not any(it.kind == "name" for it in items) or _shouting(text):
             return items
