@@ -82,23 +82,21 @@ NAMES_FILE = Path(__file__).parent / "data" / "names500.tsv.gz"
 https://github.com/philipperemy/name-dataset), extracted by ``bench/build_names.py``."""
 
 
-@lru_cache(maxsize=4)
-def frequent_name_lists(rank: int = 500) -> tuple[dict[str, int], dict[str, int]]:
-    """(first names, surnames) of :data:`NAMES_FILE` ranked ``rank`` or higher, folded, each with its best rank: the
-    names many people of some country have ("Rajesh", "Ffion", "Parveen"), which Faker's lists lack. Their word
-    parts, as for :func:`name_lists`."""
+@lru_cache(maxsize=1)
+def frequent_name_lists() -> tuple[dict[str, int], dict[str, int]]:
+    """(first names, surnames) of :data:`NAMES_FILE`, folded, each with its best rank: the names many people of
+    some country have ("Rajesh", "Ffion", "Parveen"), which Faker's lists lack. Their word parts, as for
+    :func:`name_lists`."""
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     with gzip.open(NAMES_FILE, "rt", encoding="utf-8") as f:
         for line in f:
-            kind, name, best = line.rstrip("\n").split("\t")
-            if int(best) > rank:
-                continue
+            kind, name, rank = line.rstrip("\n").split("\t")
             target = first if kind == "first" else last
             for part in regex.split(r"[\s-]+", name):
                 if len(part) >= 2:
                     key = fold(part)
-                    target[key] = min(target.get(key, rank), int(best))
+                    target[key] = min(target.get(key, int(rank)), int(rank))
     return first, last
 
 

@@ -314,6 +314,8 @@ _PLACE_SUFFIX = (
     r"Group|Hub|Kitchen|Solicitors|Chambers|Forum|Collective|Initiative|Programme|Campaign|Nursery|Primary|Pastors|"
     r"Uni|Meadow|Hills|General|Royal|Dock"
 )
+_SAINT = r"\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
+"""A saint's name: "St Thomas'", "St Luke's"."""
 # Capitalised words ending in a place or body word ("Clapham Common", "Women's Aid", "King's College
 # Hospital", "Harold Hill", "Kilburn High Road"), "St Thomas'", and "the X estate".
 _CONNECTORS = ("and", "&", "of", "the", "upon", "on", "in", "de", "la")
@@ -321,7 +323,7 @@ _CONNECTORS = ("and", "&", "of", "the", "upon", "on", "in", "de", "la")
 PLACE_RE = regex.compile(
     rf"\b(?:St\.?\s+)?(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019&-]*\s+(?:(?:{'|'.join(_CONNECTORS)})\s+)?){{1,4}}"
     rf"(?:High\s+(?:Street|Road)|{_PLACE_SUFFIX})\b"
-    r"|\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
+    rf"|{_SAINT}"
     r"|\bOur\s+Lady\s+of\s+(?:the\s+)?\p{Lu}[\p{L}\p{M}]+(?:\s+\p{Lu}[\p{L}\p{M}]+)?"
     r"|\b(?i:the)\s+\p{Lu}[\p{L}\p{M}'\u2019-]+\s+(?i:estate)\b"
     # "University of Warwick", "Cathedral of St Sophia"
@@ -335,7 +337,7 @@ PLACE_RE = regex.compile(
     r"|\b(?:\p{Lu}[\p{L}\p{M}'\u2019-]+\s+){1,3}(?:(?:youth|community|women's|family|support|drop-in)\s+)?"
     r"(?:project|centre|center|club|group|hub|trust|foundation|charity|building|campus)\b"
 )
-SAINT_RE = regex.compile(r"\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|')?")
+SAINT_RE = regex.compile(_SAINT)
 # The same in lower case, when no word of it is a first name ("clapham common", "kilburn high road").
 LOWER_PLACE_RE = regex.compile(
     r"\b(?:\p{Ll}[\p{L}\p{M}'\u2019-]+\s+){1,2}(?:high\s+(?:street|road)|road|street|lane|avenue|common|heath|"
@@ -454,7 +456,9 @@ _NOT_NAMES = _folded(
     "and or the a an of to in on at is was who from with for by as but not no yes it he she they we i you".split()
 )
 # Words that are never more of a name next to it.
-_NOT_PARTS = (STOP_WORDS, _NOT_NAMES, _RELATIONS, STRONG_TITLES, WEAK_TITLES, _PERSON_VERBS, _CALENDAR, _NATIONS)
+_NOT_PARTS = frozenset().union(
+    STOP_WORDS, _NOT_NAMES, _RELATIONS, STRONG_TITLES, WEAK_TITLES, _PERSON_VERBS, _CALENDAR, _NATIONS
+)
 # Words for the people an answer is about, before a name between commas ("A patient, Blessing, disclosed").
 _PEOPLE = _folded(
     "patient patients resident residents customer customers client clients pupil pupils student students member "
@@ -794,7 +798,7 @@ class Redactor:
             and t.cap == cap
             and not t.text.isupper()
             and bool(regex.fullmatch(r"[\p{L}\p{M}'\u2019-]+", t.text))
-            and not any(k in s for s in _NOT_PARTS)
+            and k not in _NOT_PARTS
             and not self._is_common(k)
             and not (cap and self.places is not None and self.places.fullmatch(t.text))
         )

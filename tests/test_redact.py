@@ -379,21 +379,6 @@ def test_names_dates_and_handles_known_by_context(configured: Redactor, text: st
     assert leaked not in out, out
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Rehab is excellent and help available when needed",
-        "Excellent support and help through my whole rehab.  Happy and friendly staff.",
-        "At St Lukes wd 1. very efficient at all times",
-        "Very good service, Lets Talk, it helps a lot to talk",
-        "Well looked after 10/10",
-    ],
-)
-def test_words_that_are_names_somewhere_else_are_kept(configured: Redactor, text: str) -> None:
-    # Real NHS comments: "Rehab", "Lets", "Lukes" are frequent names in some country (names-dataset's lists)
-    assert configured(text) == text
-
-
 def test_a_name_spreads_in_its_answer_only_in_its_own_case(configured: Redactor) -> None:
     out = configured("everyone calls him 'the bmw man' and he sits in a silver BMW outside the college")
     assert "[name]" in out and "silver BMW" in out, out
@@ -439,6 +424,12 @@ def test_a_name_spreads_in_its_answer_only_in_its_own_case(configured: Redactor)
         "Support.\nAdvice.",
         "Friendly and kind.  Treated my son amazingly and kept me informed.",
         "Sisters of Frida and Stay Safe East should be consulted",
+        # Real NHS comments: "Rehab", "Lets", "Lukes" are frequent names in some country (names-dataset's lists)
+        "Rehab is excellent and help available when needed",
+        "Excellent support and help through my whole rehab.  Happy and friendly staff.",
+        "At St Lukes wd 1. very efficient at all times",
+        "Very good service, Lets Talk, it helps a lot to talk",
+        "Well looked after 10/10",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
