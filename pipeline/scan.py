@@ -8,7 +8,7 @@ column that is not numbers), naming the same rows in the same words. Campaign de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from .clean import CLEAN_COLUMNS, clean_texts, copy_state, dedup_keys
 from .config import Config
 from .entities import EntityExtractor, format_entities
 from .errors import ConsultError
-from .ingest import _NUMBER, _require_column, _sheet_hint, numbers_only
+from .ingest import _NUMBER, _require_column, _sheet_hint, numbers_only, resolve_columns
 from .nearcopy import CopyPlan, CopyState, stable_hash
 from .progress import Progress
 from .runner import Runner
@@ -170,12 +170,19 @@ def scan_file(
     """The first pass: every input check, and per answer only hashes, flags and signatures."""
     if progress:
         progress.stage("checking", source.estimated_rows())
+    ic = config.ingest
+
+    def jobs() -> Iterator[tuple[pd.DataFrame, Config, str, bool]]:
+        for n, chunk in enumerate(source.chunks()):
+            if n == 0:  # the file's own names for the columns ("your feedback" for "Your feedback")
+                resolve_columns([str(c) for c in chunk.columns], ic, source.path)
+            yield chunk, config, lang, campaigns
+
     scans = []
-    for s in (runner or Runner()).map(scan_chunk, ((c, config, lang, campaigns) for c in source.chunks())):
+    for s in (runner or Runner()).map(scan_chunk, jobs()):
         scans.append(s)
         if progress:
             progress.tick(s.rows)
-    ic = config.ingest
 
     def find_id(h: int) -> list[tuple[int, str]]:
         found = []

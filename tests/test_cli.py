@@ -126,6 +126,24 @@ def test_label_keeps_every_row_and_column(model: Path, new_answers: Path, tmp_pa
     assert "BOROUGH:Hackney" in df.loc[3, "entities"]
 
 
+def test_label_and_redact_take_column_names_in_another_case(model: Path, tmp_path: Path) -> None:
+    src = tmp_path / "survey.csv"
+    pd.DataFrame(
+        {"Response ID": ["R1", "R2"], "Your Feedback": ["Lamps out by Brixton, ask DC Okafor", "More patrols"]}
+    ).to_csv(src, index=False)
+    before = src.read_bytes()
+    names = ["--text-column", "your feedback", "--id-column", "response id"]
+    code, text = run("label", src, "-o", tmp_path / "l.csv", "--model", model, "--no-entities", *names)
+    assert code == 0, text
+    assert pd.read_csv(tmp_path / "l.csv", dtype=str)["Response ID"].tolist() == ["R1", "R2"]
+    code, text = run("redact", src, "-o", tmp_path / "r.csv", *names)
+    assert code == 0, text
+    out = pd.read_csv(tmp_path / "r.csv", dtype=str)
+    assert out.columns.tolist() == ["Response ID", "Your Feedback"] and out["Response ID"].tolist() == ["R1", "R2"]
+    assert out.loc[0, "Your Feedback"] == "Lamps out by Brixton, ask DC [name]"
+    assert src.read_bytes() == before
+
+
 @pytest.mark.parametrize("ext", [".csv", ".jsonl", ".parquet"])
 def test_label_output_formats(model: Path, new_answers: Path, tmp_path: Path, ext: str) -> None:
     out = tmp_path / f"labelled{ext}"
