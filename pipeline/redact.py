@@ -267,6 +267,19 @@ READ_THIS_RE = regex.compile(
     r"[ \t]+(?:ever[ \t]+)?(?:read|reading|see|seeing)[ \t]+this)",
     regex.MULTILINE,
 )
+# One word in brackets, alone or with a hedge: "the officer on the desk (Rich, I think)", "[ref] (Jenkins)",
+# "Me (Kat)", "her boyfriend (Llewelyn-Jones, he's from Cardiff)".
+BRACKETED_NAME_RE = regex.compile(
+    r"\((\p{Lu}[\p{Ll}\p{M}'\u2019]+(?:-\p{Lu}[\p{Ll}\p{M}'\u2019]+)?)[ \t]*(?:\)|,[ \t]*(?i:i[ \t]+think|i[ \t]+believe|"
+    r"not[ \t]+sure|maybe|apparently|he|she|they|his|her|my|from|aged?|\d))"
+)
+# A single name and an age in brackets: "One patient last month, Grace (19), begged me".
+NAME_BRACKET_AGE_RE = regex.compile(r"(?<![\p{L}'])(\p{Lu}[\p{Ll}\p{M}'\u2019-]+)[ \t]*\((?:aged?[ \t]*)?\d{1,2}\)")
+# What a badge or lanyard said: 'name badge "Adebola"', "his name badge said t. wood", "on his badge - Lucas".
+BADGE_RE = regex.compile(
+    r"(?i:\b(?:badge|name[ \t]*tag|lanyard)(?:[ \t]+(?:said|says|read|reads|was|is|showed|shows))?[ \t]*[:\-\u2013]?[ \t]*)"
+    r"[\"'\u2018\u201c]?((?:\p{L}\.[ \t]?)?\p{L}[\p{L}\p{M}'\u2019-]+)"
+)
 # A name in brackets after a phone number or e-mail address: "ring me on 07700 900123 (Hodan)".
 _CONTACT = rf"(?:{EMAIL_RE.pattern}|{UK_PHONE_RE.pattern}|{INTL_PHONE_RE.pattern})"
 NAME_BEFORE_CONTACT_RE = regex.compile(
@@ -298,6 +311,9 @@ ADDRESS_RE = regex.compile(
     rf"|\b(?-i:\p{{Lu}}[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}),?\s+(?:no\.?|number)\s*\d{{1,4}}[a-z]?\b"
     r"|(?<=\b(?:block|station|estate|building|house),?\s+)(?:no\.?|number)\s*\d{1,4}[a-z]?\b"
 )
+# Courts named after their town ("Woolwich Crown Court") and a year before a place are no street address.
+_COURT_RE = regex.compile(r"(?i)\b(?:crown|county|magistrates'?|family|youth|coroner'?s|high|civil|combined)\s+court$")
+_YEAR_FIRST_RE = regex.compile(r"(?:19|20)\d\d\b,")
 
 # --- places and organisations that are never names -----------------------------------------------------------
 _PLACE_SUFFIX = (
@@ -312,7 +328,7 @@ _PLACE_SUFFIX = (
     r"Club|Bar|Pub|Hotel|Inn|Cafe|Café|Restaurant|Shop|Store|Supermarket|Refuge|Hostel|Shelter|Oak|Arch|Sabha|"
     r"Mandir|Chapel|Abbey|Priory|Minster|Gurudwara|Basilica|Oratory|Cemetery|Crematorium|Embankment|Canal|Reservoir|"
     r"Group|Hub|Kitchen|Solicitors|Chambers|Forum|Collective|Initiative|Programme|Campaign|Nursery|Primary|Pastors|"
-    r"Uni|Meadow|Hills|General|Royal|Dock"
+    r"Uni|Meadow|Hills|General|Royal|Dock|Review|Inquiry|Report|Commission|Act|Law|Scheme|Fund"
 )
 _SAINT = r"\bSt\.?\s+\p{Lu}[\p{L}\p{M}]+(?:'s|\u2019s|'|\u2019)?"
 """A saint's name: "St Thomas'", "St Luke's"."""
@@ -472,7 +488,8 @@ _NOT_PLACE_VERBS = _folded("believe believed believes confide confided trust tru
 _PLACE_NOUNS = _folded(
     "station ward wards halls hall bridge estate estates campus market area areas village town centre center "
     "school academy library mosque church interchange junction roundabout metro tube overground uni university college "
-    "high shopping leisure park road district ward's branch neighbourhood community communities".split()
+    "high shopping leisure park road district ward's branch neighbourhood community communities schools colleges "
+    "hospitals stations estates academies parks".split()
 )
 
 
@@ -634,6 +651,8 @@ def _pattern_items(text: str) -> list[Item]:
         words = (m.group(1) or "").split()
         if any(w.casefold() in _NOT_NAMES or w.casefold() in STOP_WORDS or w.isdigit() for w in words):
             continue  # "10 of the road", "2 and the street": not a street name
+        if _COURT_RE.search(m.group()) or _YEAR_FIRST_RE.match(m.group()):
+            continue  # "convicted 2022, Woolwich Crown Court": a year and a court, not a house on a street
         items.append(Item(m.start(), m.end(), "address"))
     add(HANDLE_RE, "handle")
     add(UNDERSCORE_HANDLE_RE, "handle")
@@ -673,6 +692,7 @@ class Redactor:
             # adjectives and adverbs, which those lists hold by the thousand ("Trust", "Bright", "Mean").
             not_names = self.non_nouns | {fold(w) for p in places for w in regex.split(r"[\s-]+", p) if len(w) >= 3}
             not_names |= STRONG_TITLES | WEAK_TITLES | _INSTITUTION_WORDS  # "St", "Dr", "Queen" are names somewhere
+            not_names |= _folded(w for w in regex.split(r"[|\s]+", _PLACE_SUFFIX) if w.isalpha())  # "Council"
             # A name that is also a noun of the dictionary must rank among the 150 most frequent somewhere ("Faisal",
             # not "Juno").
             faker_first, faker_last = self.first, self.last
@@ -777,13 +797,23 @@ class Redactor:
             )
             return bool(re.search(r"\b(?i:the)[ \t]+$", text[:a])) and not family
 
+        # A known place that is a name here ("my friends Chelsea and Aoife") says nothing of its neighbours.
+        places_here = [(ka, kb) for ka, kb in listed_places if not any(a < kb and ka < b for a, b in names)]
         names += [
             (a, b)
             for a, b in listed
             if not inside(a, b, structural)
             and not after_the(a, b)
             and not any(ka < b and a < kb and not surname_place(a, b, ka, kb) for ka, kb in listed_places)
-            and not self._placed(text, a, b, structural + listed_places)
+            and not self._placed(text, a, b, structural + places_here)
+            and not self._moved_to(text, a, b, tagged_places)
+        ]
+        # Platforms ("reported to insta") and what follows "King", "Queen", "Royal" ("King George V") are no people.
+        names = [
+            (a, b)
+            for a, b in names
+            if not re.fullmatch(_PLATFORM, fold(text[a:b]))
+            and not regex.search(r"\b(?:King|Queen|Prince|Princess|Duke|Duchess|Royal|Saint|St\.?)[ \t]+$", text[:a])
         ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
         return self._grown(text, _merge(items, text), [*structural, *listed_places])
@@ -910,7 +940,12 @@ class Redactor:
 
     def _placed(self, text: str, a: int, b: int, places: list[tuple[int, int]]) -> bool:
         """Does the context say that the capitalised ``text[a:b]``, found by the lists or the tagger, is a place?"""
-        if not text[a : a + 1].isupper() or text[b : b + 2] in ("'s", "\u2019s"):
+        if not text[a : a + 1].isupper():
+            return False
+        # "outside Nando's and the bars" is a place; "outside Sarah's house" is not.
+        if text[b : b + 2] in ("'s", "\u2019s") and not re.match(
+            r"\s*(?:[,.;:!?)]|$|(?:and|or|in|on|at|near|to|for|where|which|with|by|opposite|then)\b)", text[b + 2 :]
+        ):
             return False
         start = max(0, a - 40)
         before = _tokens(text[start:a])
@@ -962,6 +997,21 @@ class Redactor:
                 return True
         return False
 
+    @staticmethod
+    def _moved_to(text: str, a: int, b: int, tagged_places: list[tuple[int, int]]) -> bool:
+        """Is ``text[a:b]`` a place the tagger saw, where someone goes or is taken ("take our children to
+        Jordan", "moved back to Devon")?"""
+        if not any(ka <= a and b <= kb for ka, kb in tagged_places):
+            return False
+        return bool(
+            regex.search(
+                r"(?i:\b(?:take|takes|took|taken|taking|go|goes|went|gone|going|move|moved|moving|moves|fled|flee|"
+                r"fly|flew|flown|travel(?:l?ed)?|return(?:ed)?|sent|send|deported|back|holiday|trip|abroad|home)"
+                r"(?:[ \t]+(?:\w+[ \t]+){0,3}?)?[ \t]*(?:to|from)[ \t]+)$",
+                text[max(0, a - 60) : a],
+            )
+        )
+
     def _hyphen_last(self, key: str) -> set[str]:
         """``{key}`` when it is a hyphenated surname of known parts ("pryce-jones"), else empty."""
         parts = [p for p in key.split("-") if p]
@@ -980,8 +1030,8 @@ class Redactor:
         """(start, end) of "cody braithwaite" at ``toks[i]``: a first name of the lists (even one that is a word)
         and a surname after it that is no word; else None."""
         t = toks[i]
-        if i + 1 >= len(toks) or t.key not in self.first:
-            return None
+        if i + 1 >= len(toks) or t.key not in self.first or t.key in _INSTITUTION_WORDS:
+            return None  # not "Royal Parks", "King George"
         nb = toks[i + 1]
         if t.key in STOP_WORDS and not (t.cap and nb.cap and not t.text.isupper()):
             return None  # "Will Prentice", not "will be"
@@ -998,6 +1048,7 @@ class Redactor:
             or (self._is_common(nb.key) and not surname_word)
             or nb.key in STOP_WORDS
             or len(nb.key) < 3
+            or (re.fullmatch(r"[A-Z]{2,5}s?", nb.text) and not t.text.isupper())  # "Council CCTV"
         ):
             return None
         return t.start, nb.end
@@ -1420,6 +1471,7 @@ class Redactor:
             if (
                 k in self.first
                 and k not in STOP_WORDS
+                and k not in _INSTITUTION_WORDS
                 and nxt is not None
                 and nxt.key in self.last | self._hyphen_last(nxt.key)
                 and text[t.end : nxt.start] == " "
@@ -1563,6 +1615,8 @@ class Redactor:
             if k in self.first and k not in _NOT_NAMES and k not in _CALENDAR and k not in STOP_WORDS:
                 if prev is not None and (prev.key in _INSTITUTION_WORDS or prev.key in _COLOURS):
                     continue  # "Queen Mary", "King Edward", "a black Mercedes"
+                if prev is not None and prev.key in ("for", "of", "&") and i >= 2 and toks[i - 2].cap and t.cap:
+                    continue  # "Hope for Justice", "Friends of Grace": inside a body's name
                 followed = nxt is not None and nxt.key in _PERSON_VERBS and nxt.start - t.end <= 2
                 # A name only the frequent-names list has ("rehab", "prem", "mis" are names somewhere) needs more:
                 # capitals inside a sentence, or a verb only people do after it ("deji said").
@@ -1608,6 +1662,37 @@ class Redactor:
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and (w in self.first or not self._is_common(w)):
                 context.append(m.span(1))
+        for m in BRACKETED_NAME_RE.finditer(text):  # "(Jenkins)", "(Rich, I think)": a name, unless a place
+            w = fold(m.group(1))
+            parts = w.split("-")
+            if (
+                w not in STOP_WORDS
+                and w not in _NOT_NAMES
+                and (
+                    (self._known(w) and (w in self.common_first or not self._is_common(w)))
+                    or (len(parts) == 2 and all(self._known(x) or not self._is_common(x) for x in parts))
+                )
+            ):
+                listed.append(m.span(1))
+        for m in NAME_BRACKET_AGE_RE.finditer(text):  # "Grace (19)"
+            w = fold(m.group(1))
+            if (
+                w not in STOP_WORDS
+                and w not in _NOT_NAMES
+                and w not in _CALENDAR
+                and (w in self.first or not self._is_common(w))
+            ):
+                (context if w in self.common_first else listed).append(m.span(1))
+        for m in BADGE_RE.finditer(text):  # 'name badge "Adebola"'
+            w = fold(m.group(1).split()[-1].split(".")[-1] or m.group(1))
+            if (
+                w not in STOP_WORDS
+                and w not in _NOT_NAMES
+                and w not in STRONG_TITLES
+                and w not in WEAK_TITLES
+                and w not in ("number", "no", "num")
+            ):
+                context.append(m.span(1))
         for m in NAME_ALONE_AGE_RE.finditer(text):  # an age says it is a person, even one named like a country
             w = fold(m.group(1))
             if w not in STOP_WORDS and w not in _NOT_NAMES and w not in _CALENDAR:
@@ -1642,8 +1727,8 @@ class Redactor:
                     gap = text[b : t.start] if t.start >= b else text[t.end : a]
                     if not re.fullmatch(r"(?i)\s*(?:,|and|&|n|or)\s*|\s*,\s*(?:and|&)\s*", gap or "x"):
                         continue
-                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key):
-                        continue
+                    if t.key in STOP_WORDS or _CONTRACTION.search(t.key) or t.key in STRONG_TITLES:
+                        continue  # not "Dr" of "Dr Croft and Dr Bohane"
                     if t.end <= a and ti > 0 and toks[ti - 1].key in _OWNERS:
                         continue  # "one of our baristas, Honor": an owned noun, not a name in a list
                     if t.cap and t.sent_start and not gap.strip().startswith(","):
@@ -1696,6 +1781,8 @@ class Redactor:
             if label == "PERSON":
                 if any(c.isdigit() for c in text[start:end]) or re.fullmatch(r"[A-Z]{2,6}s?", text[start:end]):
                     continue  # "Tel 020 7946 0381", "VAWG": not names
+                if words[0] == "the" and len(words) > 1:
+                    continue  # "The William Morris", "The Edward Lear": pubs named after people
                 if (
                     all(self._is_common(w) for w in words)
                     and (words[0] not in self.first or words[0] in self.frequent_only)

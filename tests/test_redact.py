@@ -372,6 +372,13 @@ def configured() -> Redactor:
         ("current one is dkbarnes93 on twitter and he won't stop", "dkbarnes93"),
         ("(thats his actual username, gracefulwolf88) and nobody cared", "gracefulwolf88"),
         ('user "keeptheheatkez" on Vinted kept messaging me', "keeptheheatkez"),
+        ("The officer was PC 4471EA (Jenkins) and he laughed", "Jenkins"),
+        ("the man on the front desk (Tony, I think) never looked up", "Tony"),
+        ("her boyfriend Rhodri (Llewelyn-Jones, he's from Swansea) filmed us", "Llewelyn"),
+        ("A patient last week, Grace (19), asked me not to ring 999", "Grace"),
+        ('a ticket inspector, name badge "Adebola", held me for an hour', "Adebola"),
+        ("his name badge said t. wood and he laughed at me", "wood"),
+        ("my friends Chelsea and Aoife were both spiked that night", "Aoife"),
     ],
 )
 def test_names_dates_and_handles_known_by_context(configured: Redactor, text: str, leaked: str) -> None:
@@ -430,10 +437,25 @@ def test_a_name_spreads_in_its_answer_only_in_its_own_case(configured: Redactor)
         "At St Lukes wd 1. very efficient at all times",
         "Very good service, Lets Talk, it helps a lot to talk",
         "Well looked after 10/10",
+        "Reported to insta, reported to police, still up.",
+        "Look at the Casey Review and do what it says",
+        "Hope for Justice said it sounds like trafficking",
+        "The Royal Parks police used to patrol the park at night",
+        "The Waltham Forest Council CCTV isn't monitored after 10pm",
+        "there are people outside Nando's and the bars until late",
+        "He was convicted 2022, Woolwich Crown Court, and is out already",
+        "The William Morris in Hammersmith is a decent pub",
+        "he threatened to take our children to Jordan and nobody stopped him",
     ],
 )
 def test_places_the_tagger_takes_for_people_are_kept(configured: Redactor, text: str) -> None:
     assert configured(text) == text
+
+
+def test_titles_in_a_list_of_names_stay() -> None:
+    assert redact("Huge thanks to Dr Croft and Dr Bohane for everything") == (
+        "Huge thanks to Dr [name] and Dr [name] for everything"
+    )
 
 
 def test_a_body_before_its_phone_number_is_kept(configured: Redactor) -> None:
