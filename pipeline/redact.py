@@ -298,18 +298,36 @@ HANDLE_CUE_RE = regex.compile(
 )
 _STREET_WORDS = (
     r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Grove|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
-    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway|Cl|Cres|Gdns|Tce"
+    r"Terrace|Hill|Square|Sq|Mews|Row|Walk|Rise|Parade|Park|Green|Vale|View|Estate|Gate|Broadway|Cl|Cres|Gdns|Tce|"
+    r"Chase|Mount|Boulevard|Approach|Croft|Fold|Meadows?|Path|Dene|Glade|Orchard|Paddock|Ridge|"
+    r"Spinney|Wynd|House|Tower|Mansions|Lodge|Buildings"
+)
+# Words that end a street's name and nothing else ("Dalston Lane", not "Aylesbury Estate" or "Harold Hill").
+_STRONG_STREET = (
+    r"Road|Rd|Street|Lane|Avenue|Close|Drive|Way|Crescent|Terrace|Grove|Place|Gardens|Mews|Row|Walk|Parade|Square"
 )
 ADDRESS_RE = regex.compile(
-    r"(?i)(?:\b(?:flat|apartment|apt|unit|room)\s+\d+[a-z]?,?\s+(?:(?:[\p{L}'\u2019-]+\s+){0,2}"
+    r"(?i)(?:\b(?:flat|apartment|apt|unit|room)\s+(?:\d+[a-z]?|(?-i:[A-Z])),?\s+(?:(?:[\p{L}'\u2019-]+\s+){0,2}"
     r"(?:House|Court|Tower|Point|Heights|Mansions|Lodge|Buildings|Block),?\s+)?|(?<![\d/])\d{1,2}/\d{1,2},?\s+)?"
     r"\b\d{1,4}[a-z]?,?\s+"
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b(?:[ \t]+(?-i:North|South|East|West)\b)?"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
-    rf"(?:,?\s+(?:[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b)?"
+    rf"(?:,?\s+(?:(?!(?:on|in|the|of|and|at|to|by|near|off|a)\b)[\p{{L}}'\u2019-]+\s+){{1,3}}"
+    rf"(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b"
+    # "Flat 7, Bancroft House, Cephas Street": the block, then its street
+    rf"(?:,?\s+(?-i:\p{{Lu}}[\p{{L}}'\u2019-]+\s+){{1,3}}(?-i:{_STRONG_STREET})\b)?"
+    # "flat 47 Tangmere": a block's name alone
+    r"|[ \t]+(?-i:\p{Lu}\p{Ll}{3,})(?=[ \t]+(?:on|in|off|near|by)\b|[,.]))?"
     # "Dunstable Road, number 118", "the block behind the station, number 41"
     rf"|\b(?-i:\p{{Lu}}[\p{{L}}'\u2019-]+\s+){{1,3}}(?:{_STREET_WORDS}),?\s+(?:no\.?|number)\s*\d{{1,4}}[a-z]?\b"
     r"|(?<=\b(?:block|station|estate|building|house),?\s+)(?:no\.?|number)\s*\d{1,4}[a-z]?\b"
+    # "a house at number 31 on our road"
+    r"|(?<=\b(?:at|lives|live|living)\s+)(?:no\.?|number)\s*\d{1,4}[a-z]?\b(?=\s+(?:on|in|down|up|along)\s+(?:our|the|my|his|her|their|that|this)\b)"
+)
+_BLOCK_STREET_RE = regex.compile(rf",?[ \t]+(?:\p{{Lu}}[\p{{L}}'\u2019-]+[ \t]+){{1,3}}(?:{_STRONG_STREET})\b")
+_UNITS = frozenset(
+    "minutes minute mins min hours hour hrs hr seconds secs days day weeks week months month years year yrs miles "
+    "mile metres meters km yards people times storey floors floor".split()
 )
 # Courts named after their town ("Woolwich Crown Court") and a year before a place are no street address.
 _COURT_RE = regex.compile(r"(?i)\b(?:crown|county|magistrates'?|family|youth|coroner'?s|high|civil|combined)\s+court$")
@@ -651,9 +669,15 @@ def _pattern_items(text: str) -> list[Item]:
         words = (m.group(1) or "").split()
         if any(w.casefold() in _NOT_NAMES or w.casefold() in STOP_WORDS or w.isdigit() for w in words):
             continue  # "10 of the road", "2 and the street": not a street name
+        if any(w.casefold() in _UNITS for w in words):
+            continue  # "a 10 minutes walk", "2 hours park and ride"
         if _COURT_RE.search(m.group()) or _YEAR_FIRST_RE.match(m.group()):
             continue  # "convicted 2022, Woolwich Crown Court": a year and a court, not a house on a street
-        items.append(Item(m.start(), m.end(), "address"))
+        end = m.end()
+        if regex.search(r"(?i:court|house|tower|lodge|mansions|buildings|point|heights)$", m.group()):
+            street = _BLOCK_STREET_RE.match(text, end)  # "34 Ashby Court, Dalston Lane": the block's street
+            end = street.end() if street else end
+        items.append(Item(m.start(), end, "address"))
     add(HANDLE_RE, "handle")
     add(UNDERSCORE_HANDLE_RE, "handle")
     return items
@@ -1149,6 +1173,8 @@ class Redactor:
                 if toks[j].key.isalpha() and clear and self._name_like(surname, strong=True, title=title):
                     a, b = self._extend(toks, text, j, j + 2)  # an initial, then the surname
                     into.append((toks[a].start, toks[b - 1].end))
+                elif title and toks[j].text.isalpha() and toks[j].text.isupper():
+                    into.append((toks[j].start, toks[j].end))  # "Dr M are the most helpful": the initial alone
                 return
             if j < n and self._name_like(toks[j], strong=strong, title=title):
                 a, b = self._extend(toks, text, j, j + 1)

@@ -101,6 +101,14 @@ def test_empty() -> None:
         ("the officer, PC 4321, and PCSO1234 came", "the officer, [reference], and [reference] came"),
         ("my ex partner Darren Wright came", "my ex partner [name] came"),
         ("he lives at 14 Elm Grove near Flat 3, 45 High Street", "he lives at [address] near [address]"),
+        ("she lives at 7 Robin Hood Chase with him", "she lives at [address] with him"),
+        ("Flat B, 77 Woodgrange Road is his", "[address] is his"),
+        ("at Flat 7, Bancroft House, Cephas Street now", "at [address] now"),
+        ("write to 34 Ashby Court, Dalston Lane, Hackney", "write to [address], Hackney"),
+        ("locked in, flat 47 Tangmere on the estate", "locked in, [address] on the estate"),
+        ("a cannabis house at number 31 on our road", "a cannabis house at [address] on our road"),
+        ("it is a 10 minutes walk, 2 hours park and ride", "it is a 10 minutes walk, 2 hours park and ride"),
+        ("Flat 9, Wendover House, Aylesbury Estate", "[address], Aylesbury Estate"),
         ("follow @lucy.harris.90 now", "follow [handle] now"),
         ("mr patel and mrs okafor came", "mr [name] and mrs [name] came"),
         ("DC Siobhán Ní Bhriain and PC Łukasz Żak helped", "DC [name] and PC [name] helped"),
@@ -456,6 +464,7 @@ def test_titles_in_a_list_of_names_stay() -> None:
     assert redact("Huge thanks to Dr Croft and Dr Bohane for everything") == (
         "Huge thanks to Dr [name] and Dr [name] for everything"
     )
+    assert redact("Jo and Dr M are the most helpful") == "[name] and Dr [name] are the most helpful"
 
 
 def test_a_body_before_its_phone_number_is_kept(configured: Redactor) -> None:
