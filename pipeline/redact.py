@@ -179,7 +179,7 @@ DOB_WORDS_RE = re.compile(
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@\w(?:[\w.]*\w)?")
 # A user name written without "@": a word with an underscore in it ("rate_em_tw3", "tee.jayy_x").
-UNDERSCORE_HANDLE_RE = re.compile(r"(?<![\w@.])[^\W_][\w.]*_[\w.]*[^\W_]|(?<![\w@.])[^\W_][\w.]*[^\W_]_(?![\w])")
+UNDERSCORE_HANDLE_RE = re.compile(r"(?<![\w@.])[^\W_][\w.]*_[\w.]*[^\W_]|(?<![\w@.])[^\W_][\w.]*[^\W_]_+(?![\w])")
 # A handle without "@": after a platform's name ("her snapchat is jess_xo99", "tiktok: kaybaby2007").
 _PLATFORM = (
     r"(?:snapchat|snap|sc|insta|instagram|ig|tiktok|tik\s?tok|twitter|facebook|fb|telegram|whatsapp|discord|kik|"
@@ -290,6 +290,20 @@ NAME_AFTER_CONTACT_RE = regex.compile(
 )
 PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
 # "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
+# In an answer about something online, a word built like a user name: letters with digits, dots or underscores
+# ("bbu2", "samd.films", "ratinguni.bton").
+ONLINE_RE = regex.compile(
+    rf"(?i)\b(?:{_PLATFORM}|online|accounts?|profiles?|pages?|handles?|user\s?names?|followers?|follow(?:ed|ing)?|dms?|"
+    r"posted|posts|group\s?chats?|gc|stories|story|messaged|app|apps)\b"
+)
+SHAPED_HANDLE_RE = regex.compile(
+    r"(?<![\w@./'\u2019-])(?=[\p{L}\d_.]*\p{L}{3})(?=[\p{L}\d_.]*[\d_.])\p{L}[\p{L}\d_.]{2,39}(?<!\.)(?![\w@/]|\.\w)"
+)
+# A group chat or page named in quotes: 'a group chat called "ldn lads no snakes"'.
+GROUP_NAME_RE = regex.compile(
+    r"(?i:\b(?:group\s?chats?|gcs?|groups?|chats?|servers?|channels?|pages?|accounts?)\s+(?:called|named)\s+)"
+    rf"[{_OPEN_Q}]([^{_CLOSE_Q}\n]{{2,40}}?)[{_CLOSE_Q}]"
+)
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
@@ -936,7 +950,37 @@ class Redactor:
             last = m.group().rsplit(".", 1)[-1]
             if not re.fullmatch(_TLD, last, re.IGNORECASE):  # "met.police.uk" is an address, not a handle
                 out.append(Item(m.start(), m.end(), "handle"))
+        for m in GROUP_NAME_RE.finditer(text):
+            out.append(Item(m.start(1), m.end(1), "handle"))
+        if ONLINE_RE.search(text):
+            out += [
+                Item(m.start(), m.end(), "handle")
+                for m in SHAPED_HANDLE_RE.finditer(text)
+                if self._handle_shaped(m.group())
+            ]
         return out
+
+    def _handle_shaped(self, word: str) -> bool:
+        """Is ``word`` (letters with digits, dots or underscores) a user name rather than a domain, a typo without a
+        space after a full stop ("police.They"), a year or a form ("year11", "covid19")?"""
+        parts = [p for p in word.split(".") if p]
+        if "." in word and (
+            re.fullmatch(_TLD, parts[-1], re.IGNORECASE)
+            or parts[-1][:1].isupper()
+            or all(fold(p) in self.common for p in parts)
+        ):
+            return False
+        if not re.search(r"[\d_]|\.\w", word):
+            return False  # "down." at the end of a sentence
+        m = re.fullmatch(r"([^\W\d_]+)(\d+)", word)
+        if m and (
+            self._is_common(fold(m.group(1)))
+            or len(m.group(1)) <= 2
+            or m.group(1).isupper()
+            or fold(m.group(1)) == "covid"
+        ):
+            return False  # "year11", "covid19", "MP3", "A1"
+        return not re.fullmatch(r"[A-Z\d_.]+", word)  # "BTP23000114592", "CRIS_123": references
 
     def _kept_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(names built like places, known places): spans where a name is not a person's."""
