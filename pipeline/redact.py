@@ -245,6 +245,11 @@ SIGN_OFF_RE = regex.compile(
     r"respectfully|take\s+care|with\s+thanks)[ \t]*[,.!]?[ \t]*\n[ \t]*"
     r"(\p{Lu}[\p{L}\p{M}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019-]+){0,2})[ \t]*(?:,|$)"
 )
+# A name closing the answer, then who the writer is: "... both. - Sumaira, pharmacist", "Gemma, centre coordinator."
+SIGN_END_RE = regex.compile(
+    r"(?:^|[.!?][ \t]+|\n[ \t]*|[-\u2013\u2014~][ \t]*)(\p{Lu}[\p{Ll}\p{M}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019-]+)?)"
+    r"[ \t]*,[ \t]*[^\n.!?,]{2,40}[.!]?\s*$"
+)
 # A nickname in quotes or brackets between two parts of a name: "Lamar 'Smokey' Richards", "Mrs X (Lucky) Y".
 _BETWEEN_RE = regex.compile(
     rf"[ \t]+[{_OPEN_Q}(]([\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*(?:[ \t][\p{{L}}][\p{{L}}\p{{M}}'\u2019-]*)?)[{_CLOSE_Q})]"
@@ -484,6 +489,14 @@ _STRONG_VERBS = _folded(
     "knows knew lives works wants tried stayed laughed cried grabbed hit hits punched attacked raped".split()
 )
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
+# Verbs that say the word before them was a person's name, not "will" the modal ("my ex will is ...").
+_FINITE_VERBS = _folded(
+    "is was has had hit hits told tells said says keeps kept took takes does did texted called rang came went "
+    "threatened broke got gets lives lived works worked".split()
+)
+_DID_NOT = _folded("visited phoned couldn't couldnt wouldn't wouldnt".split())
+# Verbs after which "will"/"may" is the modal ("a man called will be ...").
+_BASE_VERBS = _folded("be have do not never always come go get make take tell say call ring help".split())
 _NATIONS = _folded(
     "welsh scottish irish english british african caribbean polish romanian asian indian pakistani bangladeshi "
     "somali nigerian ghanaian turkish kurdish chinese black white muslim sikh hindu jewish christian catholic".split()
@@ -914,15 +927,13 @@ class Redactor:
                         words.setdefault(t.key, set()).add(t.text)
         more = []
         for t in toks:
-            if (
-                t.key not in words
-                or not free(t.start, t.end)
-                or any(it.start < t.end and t.start < it.end for it in out)
-            ):
+            # The word itself, or its plural ("more mandys please" after "mandy").
+            key = t.key if t.key in words else t.key[:-1] if t.key.endswith("s") and t.key[:-1] in words else None
+            if key is None or not free(t.start, t.end) or any(it.start < t.end and t.start < it.end for it in out):
                 continue
-            if t.text.isupper() and t.text not in words[t.key]:
+            if t.text.isupper() and t.text not in words[key]:
                 continue  # "the bmw man" is no reason to take "BMW"
-            if self._is_common(t.key) and not (t.cap and not t.sent_start):
+            if self._is_common(key) and not (t.cap and not t.sent_start):
                 continue
             more.append(Item(t.start, t.end, "name"))
         return _merge(out + more, text) if more or out != items else out
@@ -1301,7 +1312,14 @@ class Redactor:
                     back -= 1
                 if back >= 1 and toks[back].key not in _OWNERS and toks[back - 1].key in _OWNERS:
                     back -= 1  # "the youth worker", "my case worker"
-                if back >= 0 and toks[back].key in _OWNERS and nxt is not None:
+                owned = back >= 0 and (
+                    toks[back].key in _OWNERS
+                    or (
+                        regex.sub(r"['\u2019]s$", "", toks[back].key) in _RELATIONS
+                        and toks[back].key[-2:-1] in "'\u2019"
+                    )
+                )  # "my partner", "my mum's partner"
+                if owned and nxt is not None:
                     j = i + 1
                     while j < n and toks[j].key in _RELATIONS | _MODIFIERS | _FILLERS:
                         j += 1
@@ -1330,6 +1348,14 @@ class Redactor:
                             take(j, True, context)
                             if toks[j].cap and toks[back].key not in ("the", "a", "an"):
                                 self._titled.update(context[before:])  # "mi cousin Errol": even a village's name
+                            if (
+                                len(context) == before
+                                and toks[j].key in STOP_WORDS
+                                and toks[j].key in self.first
+                                and j + 1 < n
+                                and toks[j + 1].key in _FINITE_VERBS
+                            ):
+                                context.append((toks[j].start, toks[j].end))  # "my ex will is on probation"
             # "brother of Luxmi Sivarajah", "the mum of Ama": a relation, then whose.
             if (
                 k in _RELATIONS
@@ -1406,6 +1432,15 @@ class Redactor:
                 person = any(toks[x].key in _PEOPLE or toks[x].key in _RELATIONS for x in range(max(0, i - 3), i))
                 before = len(context)
                 take(i + 1, nxt.cap or self._known(nxt.key) or not self._is_common(nxt.key), context)
+                after = toks[i + 2].key if i + 2 < n else ""
+                if (
+                    person
+                    and len(context) == before
+                    and nxt.key in self.first
+                    and nxt.key not in _NOT_NAMES
+                    and after not in _BASE_VERBS
+                ):
+                    context.append((nxt.start, nxt.end))  # "a boy in year 11 called will keeps grabbing girls"
                 if person and nxt.cap:  # a person even inside a place's name or a listed place ("someone called Deri")
                     self._called.update(context[before:])
                     self._titled.update(context[before:])
@@ -1666,6 +1701,18 @@ class Redactor:
                 and text[t.end : nxt.start] == " "
             ):
                 take(i, True, listed)
+            # A first name that is also a word, at the start of a sentence, doing what only people do ("Grace visited
+            # four times", "Florence couldn't explain").
+            if (
+                t.cap
+                and t.sent_start
+                and k in self.common_first
+                and self._is_common(k)
+                and nxt is not None
+                and nxt.key in _STRONG_VERBS | _DID_NOT
+                and text[t.end : nxt.start] == " "
+            ):
+                context.append((t.start, t.end))
             # "Conrad Villiers-Hart", "grace okafor": a first name of the lists, even one that is a word, then a
             # surname that is no word.
             pair = self._first_and_surname(toks, text, i)
@@ -1773,6 +1820,13 @@ class Redactor:
             if w not in STOP_WORDS and w not in _NOT_NAMES and len(w) >= 2:
                 context.append(m.span(1))
                 self._titled.add(m.span(1))
+        for m in SIGN_END_RE.finditer(text):
+            first = fold(m.group(1).split()[0])
+            dash = bool(re.search(r"[-\u2013\u2014~][ \t]*$", text[: m.start(1)]))
+            if first not in _NOT_NAMES and (
+                (first in self.first and first not in self.frequent_only) or (dash and not self._is_common(first))
+            ):
+                listed.append(m.span(1))
         for m in SIGN_OFF_RE.finditer(text):
             first = fold(m.group(1).split()[0])
             if first in self.first or not self._is_common(first):
