@@ -224,6 +224,11 @@ NICKNAME_RE = regex.compile(
 BARE_NICKNAME_RE = regex.compile(
     r"(?i:\b(?:call(?:s|ed)?|nicknamed)\s+(?:him|her|them)\s+)(\p{Lu}[\p{L}\p{M}'\u2019-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'\u2019-]*)?)"
 )
+# The same in lower case: "everyone calls him smokey", "we call him big dave", "everyone calls me chi".
+LOWER_NICKNAME_RE = regex.compile(
+    r"\b(?:call(?:s|ed|ing)?|nicknamed)[ \t]+(?:him|her|me|them|us)[ \t]+((?:(?:big|little|lil|uncle|auntie|aunty|young)[ \t]+)?"
+    r"(\p{Ll}[\p{Ll}'\u2019-]+))\b(?![ \t]+(?:a|an|the|out|back|up)\b)"
+)
 # A form label, then the person: "Victim: me (Robyn Ashford)", "Suspect: Tyler Sheerness".
 LABELLED_PERSON_RE = regex.compile(
     r"(?i:\b(?:victim|suspect|offender|perpetrator|abuser|complainant|witness|client|patient|contact|respondent)"
@@ -247,7 +252,7 @@ SIGN_OFF_RE = regex.compile(
 )
 # A name closing the answer, then who the writer is: "... both. - Sumaira, pharmacist", "Gemma, centre coordinator."
 SIGN_END_RE = regex.compile(
-    r"(?:^|[.!?][ \t]+|\n[ \t]*|[-\u2013\u2014~][ \t]*)(\p{Lu}[\p{Ll}\p{M}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019-]+)?)"
+    r"(?:[.!?][ \t]+|\n[ \t]*|[-\u2013\u2014~][ \t]*)(\p{Lu}[\p{Ll}\p{M}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019-]+)?)"
     r"[ \t]*,[ \t]*[^\n.!?,]{2,40}[.!]?\s*$"
 )
 # A nickname in quotes or brackets between two parts of a name: "Lamar 'Smokey' Richards", "Mrs X (Lucky) Y".
@@ -492,9 +497,14 @@ _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 # Verbs that say the word before them was a person's name, not "will" the modal ("my ex will is ...").
 _FINITE_VERBS = _folded(
     "is was has had hit hits told tells said says keeps kept took takes does did texted called rang came went "
-    "threatened broke got gets lives lived works worked".split()
+    "threatened broke got gets lives lived works worked saw heard found met wrote".split()
 )
 _DID_NOT = _folded("visited phoned couldn't couldnt wouldn't wouldnt".split())
+# What "my name is ..." ends with when no name is given.
+_NOT_A_NAME_GIVEN = _folded(
+    "irrelevant unimportant private confidential withheld anonymous unknown known given here there below above "
+    "attached same mine public important needed required redacted".split()
+)
 # Verbs after which "will"/"may" is the modal ("a man called will be ...").
 _BASE_VERBS = _folded("be have do not never always come go get make take tell say call ring help".split())
 _NATIONS = _folded(
@@ -1350,12 +1360,14 @@ class Redactor:
                                 self._titled.update(context[before:])  # "mi cousin Errol": even a village's name
                             if (
                                 len(context) == before
-                                and toks[j].key in STOP_WORDS
-                                and toks[j].key in self.first
+                                and (toks[j].key in self.first or toks[j].key in self.last)
+                                and toks[j].key not in _NOT_NAMES
+                                and (toks[j].key not in STOP_WORDS or toks[j].key not in self.frequent_only)
                                 and j + 1 < n
                                 and toks[j + 1].key in _FINITE_VERBS
+                                and text[toks[j].end : toks[j + 1].start] == " "
                             ):
-                                context.append((toks[j].start, toks[j].end))  # "my ex will is on probation"
+                                context.append((toks[j].start, toks[j].end))  # "my ex will is", "my brother mo is"
             # "brother of Luxmi Sivarajah", "the mum of Ama": a relation, then whose.
             if (
                 k in _RELATIONS
@@ -1363,10 +1375,20 @@ class Redactor:
                 and nxt is not None
                 and nxt.key == "of"
                 and i + 2 < n
-                and toks[i + 2].cap
+                and (
+                    toks[i + 2].cap
+                    or (  # "the mum of blessing who is 16"
+                        toks[i + 2].key in self.first
+                        and toks[i + 2].key not in STOP_WORDS
+                        and re.match(r"\s*(?:[,(.]|$|who\b|is\b|was\b|and\b)", text[toks[i + 2].end :])
+                    )
+                )
                 and text[nxt.end : toks[i + 2].start] == " "
             ):
+                before = len(context)
                 take(i + 2, True, context)
+                if len(context) == before and not toks[i + 2].cap:
+                    context.append((toks[i + 2].start, toks[i + 2].end))
             # "Leanne, my flatmate", "Farah (my IDVA)"; not "in north london, my friend".
             if (
                 nxt is not None
@@ -1397,9 +1419,10 @@ class Redactor:
                     k2 += 1
                 # Without a comma or bracket, only a name of the lists or no word: not "Treated my son well".
                 bare = text[t.end : nxt.start] == " "
+                bracket = "(" in text[t.end : nxt.start]
                 if (
                     is_relation
-                    and self._name_like(t, strong=True)
+                    and (self._name_like(t, strong=True) or (bracket and k in self.first and k not in _NOT_NAMES))
                     and not (bare and k not in self.first and self._is_common(k))
                 ):
                     a, _ = self._extend(toks, text, i, i + 1)
@@ -1457,6 +1480,7 @@ class Redactor:
             ):
                 take(i + 1, True, listed if k == "for" else context, title=nxt.cap)  # not "Ask for Angela"
             elif k == "name" and nxt is not None:
+                before_name = len(context)
                 if (
                     (nxt.cap and prev is not None and re.fullmatch(r"\s*,\s*", text[prev.end : t.start]))
                     or (re.match(r"\s*[:,\-\u2013]", text[t.end : nxt.start]))
@@ -1472,7 +1496,7 @@ class Redactor:
                 elif (
                     prev is not None
                     and prev.key in ("full", "real", "actual", "legal", "first", "maiden")
-                    and (nxt.cap or nxt.key in self.first)
+                    and (nxt.cap or nxt.key in self.first or not self._is_common(nxt.key))
                     and nxt.key not in STOP_WORDS
                 ):
                     take(i + 1, True, context)  # "my full name Sarah Bellingham", "real name david parkes"
@@ -1480,7 +1504,20 @@ class Redactor:
                     for j in range(i + 1, min(i + 6, n - 1)):
                         if toks[j].key in ("is", "was", "s"):
                             take(j + 1, True, context)
+                            w = toks[j + 1]
+                            if (
+                                len(context) == before_name
+                                and w.text.isalpha()
+                                and w.key not in STOP_WORDS
+                                and w.key not in _NOT_NAMES
+                                and w.key not in _NOT_A_NAME_GIVEN
+                                and w.key not in _PERSON_VERBS
+                                and not w.key.endswith(("ed", "ing"))
+                                and re.match(r"\s*(?:[,.!?;:)]|$|and\b|but\b)", text[w.end :])
+                            ):
+                                context.append((w.start, w.end))  # "my name is favour": a noun after "name is"
                             break
+                self._titled.update(context[before_name:])  # "real name kingsley boateng": even a town's name
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
             intro = k in ("i'm", "im", "it's", "its") or (k == "is" and prev is not None and prev.key == "this")
             he_is = k in ("hes", "shes") or (k in ("he", "she") and text[t.end : t.end + 2] in ("'s", "\u2019s"))
@@ -1585,6 +1622,48 @@ class Redactor:
                 and (t.cap or not (self._is_common(k) and self._is_common(nxt.key)))
             ):
                 take(i, True, listed)
+            # "chelsea n paris are my cousins", "faith and joy (twins in my year)", "me jade n kels": first names
+            # joined by "and", said to be people.
+            if (
+                k in self.first
+                and k not in STOP_WORDS
+                and nxt is not None
+                and nxt.key in ("and", "n", "&")
+                and i + 2 < n
+                and toks[i + 2].key not in STOP_WORDS
+            ):
+                with_me = prev is not None and prev.key == "me" and text[prev.end : t.start] == " "
+                second = toks[i + 2].key in self.first or (with_me and not self._is_common(toks[i + 2].key))
+                after = [x.key for x in toks[i + 3 : i + 8]]
+                people = (
+                    len(after) >= 3
+                    and after[0] in ("are", "were")
+                    and after[1] in ("my", "our", "his", "her", "both", "the")
+                    and any(w in _RELATIONS or w in _PEOPLE for w in after[2:])
+                ) or bool(
+                    regex.match(
+                        r"(?i)[ \t]*\((?:the[ \t]+)?(?:twins|sisters|brothers|cousins|friends|best[ \t]+friends|my|both)\b",
+                        text[toks[i + 2].end :],
+                    )
+                )
+                if second and (people or with_me):
+                    for x in (i, i + 2):
+                        if not any(a <= toks[x].start < b for a, b in context):
+                            context.append((toks[x].start, toks[x].end))
+                            self._titled.add(context[-1])
+            # "one girl lan is only 17", "the boy jayden said": a word for a person, a first name, then a verb.
+            if (
+                prev is not None
+                and prev.key in ("girl", "boy", "man", "woman", "lady", "guy", "lad", "bloke", "fella")
+                and k in self.first
+                and k not in STOP_WORDS
+                and k not in _NOT_NAMES
+                and nxt is not None
+                and nxt.key in _FINITE_VERBS
+                and text[prev.end : t.start] == " "
+                and text[t.end : nxt.start] == " "
+            ):
+                context.append((t.start, t.end))
             # "me and rachel", "me n jess", "kemi and me".
             if k in ("and", "n", "&") and prev is not None and nxt is not None:
                 if prev.key in ("me", "i"):
@@ -1610,6 +1689,20 @@ class Redactor:
             ):
                 a, _ = self._extend(toks, text, i, i + 1)
                 context.append((toks[a].start, t.end))
+            elif (  # "jordans mum", "kemis dad": the same without the apostrophe
+                k.endswith("s")
+                and k not in STOP_WORDS
+                and len(k) >= 4
+                and k[:-1] in self.first
+                and k[:-1] not in self.frequent_only
+                and (k[:-1] in self.common_first or not self._is_common(k[:-1]))
+                and nxt is not None
+                and nxt.key in _RELATIONS
+                and text[t.end : nxt.start] == " "
+                and (prev is None or prev.key not in _OWNERS)
+            ):
+                context.append((t.start, t.end))
+                self._titled.add(context[-1])
             # Sign-offs: "- Carol" at the end, "thanks, grace", "Thank you grace".
             if (
                 (
@@ -1758,6 +1851,18 @@ class Redactor:
         for m in NICKNAME_RE.finditer(text):
             words = m.group(1).split()
             if 0 < len(words) <= 3 and not all(fold(w) in STOP_WORDS or fold(w) in _NOT_NAMES for w in words):
+                context.append(m.span(1))
+                self._titled.add(m.span(1))
+        for m in LOWER_NICKNAME_RE.finditer(text):
+            w = fold(m.group(2))
+            if (
+                w not in STOP_WORDS
+                and w not in _NOT_NAMES
+                and (
+                    not self._is_common(w)
+                    or (w in self.first and w not in self.frequent_only and w not in self.non_nouns)
+                )
+            ):
                 context.append(m.span(1))
                 self._titled.add(m.span(1))
         for rx in (BARE_NICKNAME_RE, LABELLED_PERSON_RE, NAME_AGE_RE):
