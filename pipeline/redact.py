@@ -1504,18 +1504,18 @@ class Redactor:
                     for j in range(i + 1, min(i + 6, n - 1)):
                         if toks[j].key in ("is", "was", "s"):
                             take(j + 1, True, context)
-                            w = toks[j + 1]
+                            given = toks[j + 1]
                             if (
                                 len(context) == before_name
-                                and w.text.isalpha()
-                                and w.key not in STOP_WORDS
-                                and w.key not in _NOT_NAMES
-                                and w.key not in _NOT_A_NAME_GIVEN
-                                and w.key not in _PERSON_VERBS
-                                and not w.key.endswith(("ed", "ing"))
-                                and re.match(r"\s*(?:[,.!?;:)]|$|and\b|but\b)", text[w.end :])
+                                and given.text.isalpha()
+                                and given.key not in STOP_WORDS
+                                and given.key not in _NOT_NAMES
+                                and given.key not in _NOT_A_NAME_GIVEN
+                                and given.key not in _PERSON_VERBS
+                                and not given.key.endswith(("ed", "ing"))
+                                and re.match(r"\s*(?:[,.!?;:)]|$|and\b|but\b)", text[given.end :])
                             ):
-                                context.append((w.start, w.end))  # "my name is favour": a noun after "name is"
+                                context.append((given.start, given.end))  # "my name is favour": a noun after "is"
                             break
                 self._titled.update(context[before_name:])  # "real name kingsley boateng": even a town's name
             # "I'm Ffion", "its kez": introductions, when the word is no common word (or a capitalised first name).
@@ -1634,12 +1634,12 @@ class Redactor:
             ):
                 with_me = prev is not None and prev.key == "me" and text[prev.end : t.start] == " "
                 second = toks[i + 2].key in self.first or (with_me and not self._is_common(toks[i + 2].key))
-                after = [x.key for x in toks[i + 3 : i + 8]]
+                following = [x.key for x in toks[i + 3 : i + 8]]
                 people = (
-                    len(after) >= 3
-                    and after[0] in ("are", "were")
-                    and after[1] in ("my", "our", "his", "her", "both", "the")
-                    and any(w in _RELATIONS or w in _PEOPLE for w in after[2:])
+                    len(following) >= 3
+                    and following[0] in ("are", "were")
+                    and following[1] in ("my", "our", "his", "her", "both", "the")
+                    and any(w in _RELATIONS or w in _PEOPLE for w in following[2:])
                 ) or bool(
                     regex.match(
                         r"(?i)[ \t]*\((?:the[ \t]+)?(?:twins|sisters|brothers|cousins|friends|best[ \t]+friends|my|both)\b",
