@@ -171,6 +171,19 @@ _ORDINAL_WORDS = (
     r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
     r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[- ]\w+|thirtieth|thirty[- ]first)"
 )
+# A day in words and a month: "on the twenty-first of March", "the fourteenth of July 1985".
+ORDINAL_DATE_RE = re.compile(
+    rf"\b(?:the\s+)?{_ORDINAL_WORDS}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?(?!\w)", re.IGNORECASE
+)
+# An officer's number given as such: "his number was 1937", "collar number 4471".
+COLLAR_RE = re.compile(
+    r"(?i)\b(?:his|her|their|(?:collar|shoulder|badge|warrant|epaulette)|officer'?s)\s+(?:number|no\.?|num)\s*"
+    r"(?:was|is|:|-)?\s*(\d{3,6}[A-Z]{0,2})\b"
+)
+# A weekday just before a date joins it: "(Saturday 17 August)", "Fri 3rd May".
+WEEKDAY_BEFORE_RE = re.compile(
+    r"(?i)\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?[ \t]+(?:the[ \t]+)?$"
+)
 # A date of birth in words: "nineteenth of april two thousand and three".
 DOB_WORDS_RE = re.compile(
     rf"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\b\s*(?:is|was|on|:|-)?\s*(?:the\s+)?"
@@ -311,7 +324,8 @@ SHAPED_HANDLE_RE = regex.compile(
 )
 # A group chat or page named in quotes: 'a group chat called "ldn lads no snakes"'.
 GROUP_NAME_RE = regex.compile(
-    r"(?i:\b(?:group\s?chats?|gcs?|groups?|chats?|servers?|channels?|pages?|accounts?)\s+(?:called|named)\s+)"
+    r"(?i:\b(?:group\s?chats?|gcs?|groups?|chats?|servers?|channels?|pages?|accounts?)\s+"
+    r"(?:(?:(?:was|is)\s+)?(?:called|named)\s+|(?:was|is)\s+))"
     rf"[{_OPEN_Q}]([^{_CLOSE_Q}\n]{{2,40}}?)[{_CLOSE_Q}]"
 )
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
@@ -685,6 +699,7 @@ def _pattern_items(text: str) -> list[Item]:
     add(WORD_DATE_RE, "date")
     add(SHORT_DATE_RE, "date", 1)
     add(DATE_RE, "date")
+    add(ORDINAL_DATE_RE, "date")
     for m in DAY_MONTH_RE.finditer(text):
         if m.group(1) or not regex.fullmatch(r"may|mar(?:ch)?\.?", m.group(2)):
             full_stop = m.group(2).endswith(".") and len(m.group(2)) > 4  # "30 April." ends a sentence
@@ -717,6 +732,12 @@ def _pattern_items(text: str) -> list[Item]:
         items.append(Item(m.start(), end, "address"))
     add(HANDLE_RE, "handle")
     add(UNDERSCORE_HANDLE_RE, "handle")
+    add(COLLAR_RE, "reference", 1)
+    for n, it in enumerate(items):
+        if it.kind == "date":
+            day = WEEKDAY_BEFORE_RE.search(text, max(0, it.start - 16), it.start)
+            if day is not None:
+                items[n] = Item(day.start(), it.end, "date")
     return items
 
 
