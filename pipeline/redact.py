@@ -296,6 +296,12 @@ BRACKETED_NAME_RE = regex.compile(
     r"\((\p{Lu}[\p{Ll}\p{M}'\u2019]+(?:-\p{Lu}[\p{Ll}\p{M}'\u2019]+)?)[ \t]*(?:\)|,[ \t]*(?i:i[ \t]+think|i[ \t]+believe|"
     r"not[ \t]+sure|maybe|apparently|he|she|they|his|her|my|from|aged?|\d))"
 )
+# Surnames built as Gaelic ones are: "MacAulay", "McAllister", "O'Hare-Mensah", "O'HARE".
+CLAN_NAME_RE = regex.compile(
+    r"(?<![\p{L}'\u2019])(?:Ma?c\p{Lu}\p{Ll}+|MA?C\p{Lu}{3,}|O['\u2019](?:\p{Lu}\p{Ll}+|\p{Lu}{3,})|Fitz\p{Lu}\p{Ll}+)"
+    r"(?:-\p{Lu}[\p{L}'\u2019]+)?(?!['\u2019]?s\b|\p{L})"
+)
+_CLAN_NOT_NAMES = frozenset("macbook mcflurry mcdonald mcdonalds macdonald's mcdonald's".split())
 # A single name and an age in brackets: "One patient last month, Grace (19), begged me".
 NAME_BRACKET_AGE_RE = regex.compile(r"(?<![\p{L}'])(\p{Lu}[\p{Ll}\p{M}'\u2019-]+)[ \t]*\((?:aged?[ \t]*)?\d{1,2}\)")
 # What a badge or lanyard said: 'name badge "Adebola"', "his name badge said t. wood", "on his badge - Lucas".
@@ -464,7 +470,7 @@ _RELATIONS = _folded(
     "mates sisters brothers nieces nephews neighbours aunt auntie cousin nan nana gran grandma grandad grandmother grandfather niece nephew carer teacher tutor "
     "coach therapist counsellor counselor idva isva caseworker advocate solicitor lawyer barrister gp midwife "
     "supervisor advisor adviser receptionist volunteer bouncer instructor lecturer mentor "
-    "trainer interpreter translator caretaker cleaner guard steward chaplain warden keyworker handler "
+    "trainer interpreter translator caretaker cleaner guard steward chaplain warden keyworker handler owner champion "
     "worker officer detective sergeant inspector constable pcso nurse doctor stepson stepdaughter twin girl boy "
     "lad babe bae hubby wifey missus fella bff pal buddy abuser attacker stalker perpetrator rapist ex-partner "
     "ex-husband ex-wife ex-boyfriend ex-girlfriend nachbar nachbarin nachbarn mann ehemann frau ehefrau freund "
@@ -1373,7 +1379,25 @@ class Redactor:
                     ):
                         appositive = "," in text[toks[j - 1].end : toks[j].start]
                         if toks[back].key in ("the", "a", "an") and not toks[j].cap and not appositive:
+                            before = len(context)
                             take(j, False, context)  # "the officer asked": only a clear name
+                            nk = toks[j].key
+                            if (
+                                len(context) == before
+                                and nk in self.first
+                                and nk not in self.frequent_only
+                                and nk not in STOP_WORDS
+                                and (nk in self.common_first or nk not in self.non_nouns)  # not "the girl come and"
+                                and text[toks[j - 1].end : toks[j].start] == " "
+                                and (
+                                    (
+                                        j + 1 < n
+                                        and toks[j + 1].key in _FINITE_VERBS | {"let", "who", "and", "she", "he"}
+                                    )
+                                    or re.match(r"\s*(?:[,.!?]|$)", text[toks[j].end :])
+                                )
+                            ):
+                                context.append((toks[j].start, toks[j].end))  # "the receptionist carol and she"
                         else:
                             before = len(context)
                             take(j, True, context)
@@ -1568,6 +1592,18 @@ class Redactor:
                 and not self._is_common(k)
             ):
                 take(i, True, listed)  # also "Gurpreet from Sikh Women's Aid ran ..."
+            elif (  # "Thanks to Age UK and Helen at Solihull Council"
+                t.cap
+                and not t.sent_start
+                and k in self.common_first
+                and nxt is not None
+                and nxt.key in ("from", "at")
+                and i + 2 < n
+                and toks[i + 2].cap
+                and text[t.end : nxt.start] == " "
+                and (prev is None or prev.key not in _INSTITUTION_WORDS | _PLACE_PREPOSITIONS | {"to", "from", "at"})
+            ):
+                take(i, True, listed)
             # "lee from the flat upstairs", "..., will from the rugby team": a first name of the lists, at the start
             # of a sentence or after a comma, then where the person is from.
             if (
@@ -1597,7 +1633,10 @@ class Redactor:
                 and (k not in STOP_WORDS or (t.cap and not t.sent_start))
                 and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
                 and any(
-                    toks[x].key in _RELATIONS or toks[x].key in _PEOPLE or one_of(x)  # "one of our baristas, Honor,"
+                    (toks[x].key in _RELATIONS or toks[x].key in _PEOPLE or one_of(x))  # "one of our baristas, Honor,"
+                    and not re.search(
+                        r"[.;:!?]", text[toks[x].end : t.start]
+                    )  # not "the manager said no; in london, paris"
                     for x in range(max(0, i - 5), i)
                 )
             ):
@@ -1621,6 +1660,18 @@ class Redactor:
                 and not self._is_common(k)
             ):
                 take(i, True, listed)
+            elif (  # "a club in vauxhall, leon, saw a guy": the same in lower case, before what a person does
+                not t.cap
+                and prev is not None
+                and nxt is not None
+                and k in self.first
+                and k not in self.frequent_only
+                and k not in STOP_WORDS
+                and re.fullmatch(r"\s*,\s*", text[prev.end : t.start])
+                and re.fullmatch(r"\s*,\s*", text[t.end : nxt.start])
+                and nxt.key in _FINITE_VERBS | _STRONG_VERBS
+            ):
+                context.append((t.start, t.end))
             # "Yonas, who runs the cafe": a relative clause about a person.
             if (
                 t.cap
@@ -1833,7 +1884,12 @@ class Redactor:
             if (
                 pair is not None
                 and t.cap == toks[i + 1].cap
-                and (t.cap or self._shouting or not self._is_common(k))
+                and (
+                    t.cap
+                    or self._shouting
+                    or not self._is_common(k)
+                    or (k in self.common_first and not self._known(toks[i + 1].key) and len(toks[i + 1].key) >= 4)
+                )
                 and not (t.sent_start and not t.cap and not self._shouting)
             ):
                 listed.append(pair)
@@ -1917,6 +1973,9 @@ class Redactor:
                 )
             ):
                 listed.append(m.span(1))
+        for m in CLAN_NAME_RE.finditer(text):
+            if fold(m.group()) not in _CLAN_NOT_NAMES:
+                listed.append(m.span())
         for m in NAME_BRACKET_AGE_RE.finditer(text):  # "Grace (19)"
             w = fold(m.group(1))
             if (
