@@ -357,7 +357,7 @@ ADDRESS_RE = regex.compile(
     rf"((?:[\p{{L}}'\u2019-]+\s+){{1,3}})(?:{_STREET_WORDS})\b(?:[ \t]+(?-i:North|South|East|West)\b)?"
     r"|\b(?:flat|apartment|apt|unit)\s*(?:no\.?\s*|number\s*)?\d+[a-z]?\b"
     rf"(?:,?\s+(?:(?!(?:on|in|the|of|and|at|to|by|near|off|a)\b)[\p{{L}}'\u2019-]+\s+){{1,3}}"
-    rf"(?:{_STREET_WORDS}|House|Tower|Point|Heights|Mansions|Lodge)\b"
+    rf"(?:{_STREET_WORDS}|Point|Heights)\b"
     # "Flat 7, Bancroft House, Cephas Street": the block, then its street
     rf"(?:,?\s+(?-i:\p{{Lu}}[\p{{L}}'\u2019-]+\s+){{1,3}}(?-i:{_STRONG_STREET})\b)?"
     # "flat 47 Tangmere": a block's name alone
@@ -519,7 +519,8 @@ _FINITE_VERBS = _folded(
     "is was has had hit hits told tells said says keeps kept took takes does did texted called rang came went "
     "threatened broke got gets lives lived works worked saw heard found met wrote".split()
 )
-_DID_NOT = _folded("visited phoned couldn't couldnt wouldn't wouldnt".split())
+# More that only people do, after a first name that is also a word ("Grace visited", "Florence couldn't").
+_PEOPLE_ONLY_VERBS = _folded("visited phoned couldn't couldnt wouldn't wouldnt".split())
 # What "my name is ..." ends with when no name is given.
 _NOT_A_NAME_GIVEN = _folded(
     "irrelevant unimportant private confidential withheld anonymous unknown known given here there below above "
@@ -1874,7 +1875,7 @@ class Redactor:
                 and k in self.common_first
                 and self._is_common(k)
                 and nxt is not None
-                and nxt.key in _STRONG_VERBS | _DID_NOT
+                and nxt.key in _STRONG_VERBS | _PEOPLE_ONLY_VERBS
                 and text[t.end : nxt.start] == " "
             ):
                 context.append((t.start, t.end))
