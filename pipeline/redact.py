@@ -141,12 +141,14 @@ NI_RE = re.compile(
 )
 PLATE_RE = re.compile(r"\b(?i:[A-Z]{2}\d{2}\s?[A-Z]{3})\b|\b[A-Z]\d{1,3}\s?[A-Z]{3}\b")
 _REF_CUE = (
-    r"(?:CRIS|CAD|URN|(?:crime|case|incident|log|occurrence|report|reference|ref|complaint|investigation)"
+    r"(?:CRIS|CAD|URN|(?:crime|case|incident|log|occurrence|report|reference|ref|complaint|investigation|job"
+    r"|report\s+id|case\s+id)"
     r"(?:\s+(?:reference|ref|number|no|num))?)"
 )
 REFERENCE_RE = re.compile(
     rf"\b{_REF_CUE}\.?(?:\s*(?:number|no\.?|num|is|was|given|[:#-])){{0,3}}\s*"
-    r"(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9]*\d[A-Za-z0-9]*(?:[/*-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
+    r"(?!\d{1,2}(?![\w/*-]))(?=[A-Za-z0-9/-]*\d)(?:[A-Za-z]{1,4}-)?[A-Za-z0-9]*\d[A-Za-z0-9]*"
+    r"(?:[/*-][A-Za-z0-9]+|\s\d{3,}(?![\w/]))*"
     r"|(?<![\w/])(?=(?:[A-Za-z/*-]*\d){5})[A-Za-z0-9]+(?:[/*][A-Za-z0-9]+)+(?![\w/])"
     # a long number, or a code of capitals and a long number, with no cue ("CF2403118842", "204155231")
     r"|(?<![\w£$€.,/+-])(?-i:[A-Z]{0,4})[1-9]\d{7,}(?![\w/-]|[.,]\d)"
@@ -179,6 +181,16 @@ ORDINAL_DATE_RE = re.compile(
 COLLAR_RE = re.compile(
     r"(?i)\b(?:his|her|their|(?:collar|shoulder|badge|warrant|epaulette)|officer'?s)\s+(?:number|no\.?|num)\s*"
     r"(?:was|is|:|-)?\s*(\d{3,6}[A-Z]{0,2})\b"
+)
+# "job number 4522 of 12 March", "456 of 02/11/22": a log number and its day.
+LOG_OF_DATE_RE = re.compile(
+    rf"(?i)(?<![\w/])\d{{3,5}}\s+of\s+(?:\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH})"
+    r"(?![\w/])"
+)
+# "officer 4471 was rude": a role, then a number of three to six digits.
+ROLE_NUMBER_RE = re.compile(
+    r"(?i)\b(?:officer|constable|sergeant|inspector|pcso|detective)\s(\d{3,6}(?-i:[A-Z]{0,2}))\b"
+    r"(?!\s*(?:of\b|officers|years|yrs|times|%))"
 )
 # A weekday just before a date joins it: "(Saturday 17 August)", "Fri 3rd May".
 WEEKDAY_BEFORE_RE = re.compile(
@@ -740,6 +752,8 @@ def _pattern_items(text: str) -> list[Item]:
     add(HANDLE_RE, "handle")
     add(UNDERSCORE_HANDLE_RE, "handle")
     add(COLLAR_RE, "reference", 1)
+    add(ROLE_NUMBER_RE, "reference", 1)
+    add(LOG_OF_DATE_RE, "reference")
     for n, it in enumerate(items):
         if it.kind == "date":
             day = WEEKDAY_BEFORE_RE.search(text, max(0, it.start - 16), it.start)
