@@ -254,6 +254,12 @@ LOWER_NICKNAME_RE = regex.compile(
     r"\b(?:call(?:s|ed|ing)?|nicknamed)[ \t]+(?:him|her|me|them|us)[ \t]+((?:(?:big|little|lil|uncle|auntie|aunty|young)[ \t]+)?"
     r"(\p{Ll}[\p{Ll}'\u2019-]+))\b(?![ \t]+(?:a|an|the|out|back|up)\b)"
 )
+# "a man everyone calls Stretch", "the lad they call Little T".
+EVERYONE_CALLS_RE = regex.compile(
+    r"(?i:\b(?:man|woman|guy|lad|girl|boy|bloke|someone|person|one|fella)[ \t]+(?:that[ \t]+|who[ \t]+)?"
+    r"(?:everyone|everybody|they|people|we|the[ \t]+\w+)[ \t]+call(?:s|ed)?[ \t]+)"
+    r"(\p{Lu}[\p{L}\p{M}'\u2019-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'\u2019-]*)?)"
+)
 # A form label, then the person: "Victim: me (Robyn Ashford)", "Suspect: Tyler Sheerness".
 LABELLED_PERSON_RE = regex.compile(
     r"(?i:\b(?:victim|suspect|offender|perpetrator|abuser|complainant|witness|client|patient|contact|respondent)"
@@ -294,7 +300,7 @@ NAME_ALONE_AGE_RE = regex.compile(
 NAME_ASIDE_RE = regex.compile(
     r"(?<![\p{L}'])(\p{L}[\p{L}\p{M}'\u2019-]+)[ \t]*\((?i:[ \t]*(?:i[ \t]+(?:won'?t|wont|will[ \t]+not|won\u2019t|"
     r"can'?t|cant|can\u2019t|am[ \t]+not|'?m[ \t]+not)[ \t]+(?:give|giving|say|name|put)|not|that'?s|thats|that\u2019s|"
-    r"it'?s|its|it\u2019s|is)[ \t]+(?:\S+[ \t]+){0,2}?(?:his|her|their)[ \t]+(?:real[ \t]+|full[ \t]+|first[ \t]+|sur|last[ \t]+)?name)"
+    r"it'?s|its|it\u2019s|is|she|he|they)[ \t]+(?:\S+[ \t]+){0,2}?(?:his|her|their)[ \t]+(?:real[ \t]+|full[ \t]+|first[ \t]+|sur|last[ \t]+)?name)"
 )
 # Someone spoken to at the start of a sentence, without a comma: "ruby if you read this thank u".
 READ_THIS_RE = regex.compile(
@@ -454,6 +460,8 @@ STRONG_TITLES = _folded(
     "madame mademoiselle mme mlle señor señora señorita sr sra srta don doña signor signora signorina sig dott "
     "dhr mevr mevrouw meneer senhor senhora pani pan".split()
 )
+# Police titles: after one written in capitals, a lower-case noun is a surname ("DC haworth"); not after "Dr".
+_POLICE_TITLES = frozenset("pc dc ds di dci dsi dsu ps sgt insp supt pcso".split())
 # Police ranks among the role words: a capitalised word after one is a person even where a town has its name.
 _RANKS = _folded(
     "officer constable detective sergeant sargeant sargent sergant seargent sarge sgnt sargant serjeant inspector "
@@ -547,13 +555,14 @@ _NATIONS = _folded(
 # Irregular verb forms that are also first names: never names in lower case after a relation ("my husband ran").
 _IRREGULAR_VERBS = _folded("ran said bore will may can sang saw wore won lay".split())
 _COMPASS = _folded("north south east west central inner outer".split())
-_AFTER_SPOKEN_TO = _folded("she he they if about to and or when what because cos".split())
+_AFTER_SPOKEN_TO = _folded("she he they if about to and or when what because cos for on".split())
 # Words after which a word is not a name in "X and I" ("in London and I", "the job and I").
 _NOT_BEFORE_NAMES = _folded(
     "in at on to from near by the a an my our his her their this that of for into around".split()
 )
 _SPOKEN_TO = _folded(
-    "ask asked tell told text texted ring rang phone phoned message messaged dm warned thanked".split()
+    "ask asked tell told text texted ring rang phone phoned message messaged dm warned thanked reported met blocked "
+    "dated married".split()
 )
 _CONTRACTION = re.compile(r"'(?:m|d|re|ve|ll|s|t)$|n't$|^(?:wouldnt|couldnt|shouldnt|hadnt|hasnt|havent|arent|werent)$")
 _NOT_NAMES = _folded(
@@ -985,8 +994,16 @@ class Redactor:
                 continue
             if t.text.isupper() and t.text not in words[key]:
                 continue  # "the bmw man" is no reason to take "BMW"
-            if self._is_common(key) and not (t.cap and not t.sent_start):
-                continue
+            nt = next((x for x in toks if x.start >= t.end), None)
+            same_word = (
+                t.text in words[key]
+                and key not in STOP_WORDS
+                and key not in self.non_nouns
+                and key in self.first
+                and (t.sent_start or (nt is not None and nt.key in _FINITE_VERBS))
+            )
+            if self._is_common(key) and not (t.cap and not t.sent_start) and not same_word:
+                continue  # "jordan ... jordan is 6ft 4" spreads; "Grace ... by grace" does not
             more.append(Item(t.start, t.end, "name"))
         return _merge(out + more, text) if more or out != items else out
 
@@ -1346,6 +1363,23 @@ class Redactor:
                         take(j, True, context, title=strong or (rank and toks[j].cap))
                         if toks[j].cap and (strong or rank):  # "Sgt Ward and PC Hill": people, not a "… Hill"
                             self._called.update(context[before:])
+                        tj = toks[j]
+                        if (
+                            len(context) == before
+                            and k in _POLICE_TITLES
+                            and t.text[:1].isupper()
+                            and not tj.cap
+                            and tj.text.isalpha()
+                            and len(tj.key) >= 3
+                            and tj.key not in STOP_WORDS
+                            and tj.key not in self.non_nouns
+                            and tj.key not in _NOT_NAMES
+                            and tj.key not in _PERSON_VERBS
+                            and not tj.key.endswith(("ed", "ing", "ly"))
+                            and tj.key not in ("screen", "world", "game", "games", "gamer", "keyboard", "monitor")
+                        ):
+                            context.append((tj.start, tj.end))  # "DC haworth made comments"
+                            self._titled.add(context[-1])
                     elif self._known(nk) and nk not in _PERSON_VERBS and nk not in STOP_WORDS:
                         take(j, True, context, title=True)  # "Sergeant mills", "officer grant"
                     elif (
@@ -1487,6 +1521,37 @@ class Redactor:
                 ):
                     a, _ = self._extend(toks, text, i, i + 1)
                     context.append((toks[a].start, t.end))
+                    if nxt.key not in ("the", "a", "an") and any(
+                        x < n and toks[x].key in _RELATIONS for x in (i + 2, i + 3)
+                    ):
+                        self._titled.add(context[-1])  # "Kingsley my ex uses ...": a person, even a town's name
+            # "CHIDINMA IS MY DAUGHTER", "Oleksandra is a Ukrainian woman": a name said to be a relative or a person.
+            if (
+                t.sent_start
+                and i + 3 < n
+                and nxt is not None
+                and nxt.key in ("is", "was")
+                and toks[i + 2].key in ("my", "our", "a", "an", "his", "her")
+                and k not in STOP_WORDS
+                and k not in _NOT_NAMES
+                and (k in self.first or not self._is_common(k))
+            ):
+                x = i + 3
+                while (
+                    x < n
+                    and x < i + 6
+                    and toks[x].key not in _RELATIONS
+                    and toks[x].key not in _PEOPLE
+                    and (
+                        toks[x].key in _MODIFIERS
+                        or toks[x].key in _NATIONS
+                        or toks[x].key.endswith(("an", "ish", "ese", "i"))
+                    )
+                ):
+                    x += 1  # "a young Ukrainian woman"
+                if x < n and (toks[x].key in _RELATIONS or toks[x].key in _PEOPLE) and not toks[x].key.endswith("s"):
+                    context.append((t.start, t.end))
+                    self._titled.add(context[-1])
             # "the man is rajesh", "the guy was Tomasz": a first name of the lists after a word for a person.
             if (
                 k in ("is", "was")
@@ -1562,6 +1627,8 @@ class Redactor:
                     take(i + 1, True, context)  # "my full name Sarah Bellingham", "real name david parkes"
                 else:  # "her name is jade", "his name on the app was shahid"
                     for j in range(i + 1, min(i + 6, n - 1)):
+                        if re.search(r"[.!?;:()\n]", text[t.end : toks[j].start]):
+                            break  # not "her name used) says: it is good"
                         if toks[j].key in ("is", "was", "s"):
                             take(j + 1, True, context)
                             given = toks[j + 1]
@@ -1957,7 +2024,7 @@ class Redactor:
             ):
                 context.append(m.span(1))
                 self._titled.add(m.span(1))
-        for rx in (BARE_NICKNAME_RE, LABELLED_PERSON_RE, NAME_AGE_RE):
+        for rx in (BARE_NICKNAME_RE, LABELLED_PERSON_RE, NAME_AGE_RE, EVERYONE_CALLS_RE):
             for m in rx.finditer(text):
                 if fold(m.group(1).split()[0]) not in STOP_WORDS:
                     context.append(m.span(1))
