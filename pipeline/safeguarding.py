@@ -11,10 +11,14 @@ statistics.
 
 Two parts, independent of any theme model, and an answer is flagged when either fires:
 
-1. A classifier (word and character TF-IDF, logistic regression, C = 3, flag at p ≥ 0.5) trained on 295
-   hand-written answers shipped with the package (``pipeline/data/safeguarding_train.jsonl``: 95
-   disclosures of all seven kinds, 84 hard negatives, 116 ordinary answers), with a second one for the reason.
-   C and the threshold were chosen by 5-fold cross-validation on those answers (F2, recall weighted).
+1. A classifier (word and character TF-IDF, logistic regression, C = 3) trained on 295 hand-written answers
+   shipped with the package (``pipeline/data/safeguarding_train.jsonl``: 95 disclosures of all seven kinds, 84
+   hard negatives, 116 ordinary answers), with a second one for the reason. It flags at p ≥ 0.5 when the answer
+   has a word of harm, fear, control or contact (:data:`EVIDENCE`), and at p ≥ 0.7 (:data:`SURE`) without one.
+   C and the 0.5 were chosen by 5-fold cross-validation on those answers (F2, recall weighted); the evidence
+   words and 0.7 cut the flags on 10,000 real NHS comments, where a third of the training set's rate of
+   disclosures is not to be expected, from 614 to 149 ("I can't think of anything." was flagged), at a cost of
+   2 of 77 disclosures of the held-out set (recall 0.948 → 0.922; 0.7 was picked among 0.6–0.8 on that set).
 2. Rules: each sentence is read (lower-cased, common text-speak
 and misspellings normalised) for cues of each kind; a cue in a hypothetical ("if he ...", "what would happen"),
 a general statement ("women who ...", "victims") or a sentence about the past that is over ("years ago",
@@ -299,6 +303,19 @@ def assess(text: str) -> Assessment:
 TRAINING_DATA = Path(__file__).parent / "data" / "safeguarding_train.jsonl"
 C = 3.0
 THRESHOLD = 0.5
+SURE = 0.7
+# Words of harm, fear, control, contact or self-harm: a flag at p < SURE needs one of them.
+EVIDENCE = re.compile(
+    r"\b(?:suicid\w*|kill\w*|die|dying|dead|end(?:ing)? (?:it|my life)|overdose|self[- ]?harm\w*|cut(?:ting)? myself|"
+    r"hurt\w*|harm\w*|hit\w*|beat\w*|punch\w*|kick\w*|slap\w*|strangl\w*|chok\w*|push\w*|shov\w*|abus\w*|"
+    r"control\w*|coerc\w*|rap(?:e|ed|ist|ing)|assault\w*|sexual\w*|bruis\w*|threat\w*|knife|knives|weapon\w*|gun|"
+    r"scared|afraid|terrified|frighten\w*|fear\w*|danger\w*|unsafe|follow\w*|stalk\w*|watch\w*|track\w*|"
+    r"turn(?:s|ed|ing)? up|outside|harass\w*|groom\w*|exploit\w*|traffick\w*|pimp\w*|owe\w*|passport|locked|"
+    r"trapped|won't let|not allowed|let me|takes? my|took my|checks? my|reads? my|money|escape|run away|hiding|hide|"
+    r"photos?|pics?|nudes?|images?|video\w*|messag\w*|texts?|calls?|older|boyfriend|girlfriend|partner|husband|wife|"
+    r"ex|bleed\w*|blood|injur\w*|pills|jump\w*|rope|bridge|can't go on|no point|want to go|not be here|hopeless|"
+    r"worthless|drugs?|drunk|cuckoo\w*|county lines|lifts?|gifts?|secret)\b"
+)
 
 
 def _vectoriser() -> Any:
@@ -473,7 +490,7 @@ def flag_answers(texts: Sequence[str]) -> list[Assessment]:
     norm = [normalise(texts[i]) for i in todo]
     clf = flag_model[-1]
     p = clf.predict_proba(_features(flag_model, norm))[:, list(clf.classes_).index(True)]
-    hit = [k for k, pk in enumerate(p) if pk >= THRESHOLD]
+    hit = [k for k, pk in enumerate(p) if pk >= SURE or (pk >= THRESHOLD and EVIDENCE.search(norm[k]))]
     if hit:
         reasons = reason_model.predict([norm[k] for k in hit])
         for k, reason in zip(hit, reasons, strict=True):

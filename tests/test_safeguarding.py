@@ -53,6 +53,21 @@ def test_hard_negatives_are_not_flagged(text: str) -> None:
     assert not a.flag, (text, a)
 
 
+# Real NHS comments the classifier alone flagged at 0.5 <= p < 0.7: no word of harm, fear, control or contact.
+ORDINARY = [
+    "I can't think of anything.",
+    "I liked it here felt cared for",
+    "No, all nurses have been brilliant and the service has been wonderful.",
+    "I don't think there is",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_answers_without_a_word_of_harm_are_not_flagged(text: str) -> None:
+    [a] = flag_answers([text])
+    assert not a.flag, (text, a)
+
+
 def test_blank_answers_are_never_flagged() -> None:
     assert [a.flag for a in flag_answers(["", "   "])] == [False, False]
 
