@@ -8,20 +8,24 @@ excerpts, discovery examples. Analysts' review files keep the full text. What is
 - ``phone``: UK numbers in the usual forms and international numbers starting with ``+`` → ``[phone]``;
 - ``postcode``: full UK postcodes (district codes alone, "E8", are kept) → ``[postcode]``;
 - ``address``: a house number and street ("14 Elm Grove", "45 high street"), flat numbers ("flat 4",
-  "Flat 12B, 45 High Street") → ``[address]``;
+  "Flat 12B, 45 High Street", "Flat B, 77 ..."), a block and its street ("34 Ashby Court, Dalston Lane") →
+  ``[address]``;
 - ``date``: dates written with numbers ("03/07/1985"), full dates in words ("5th May 1994", "May 5, 1994"), a day
-  and a month ("14 November", "9th Jan"; "on 12/08") and anything after "born", "DOB", "date of birth" → ``[date]``;
+  and a month ("14 November", "9th Jan", "the twenty-first of March"; "on 12/08"), with a weekday before it
+  ("Saturday 17 August"), and anything after "born", "DOB", "date of birth" → ``[date]``;
 - ``ni_number`` → ``[ni number]``; ``plate`` (UK vehicle registrations) → ``[plate]``;
 - ``reference``: crime and case references with or without separators ("CRIS 12345/21", "crime ref
-  5012345678", "01/123456/24", "24*00981234", "Ref BTP 2311 0098 4") and officers' collar numbers ("PC 4321",
-  "shoulder number 512", "4471SW") → ``[reference]``;
-- ``handle``: ``@handles`` and handles without ``@`` after snapchat, insta, tiktok and the like → ``[handle]``;
+  5012345678", "01/123456/24", "24*00981234", "Ref BTP 2311 0098 4", "1234 of 05/06") and officers' collar
+  numbers ("PC 4321", "shoulder number 512", "4471SW", "officer 4471", "his number was 1937") → ``[reference]``;
+- ``handle``: ``@handles``, handles without ``@`` after snapchat, insta, tiktok and the like, and, in an answer
+  about something online, words built like user names ("bbu2", "samd.films") → ``[handle]``;
 - ``name`` → ``[name]``: spaCy's PERSON entities (and ORG entities made only of known names); names after titles
   and ranks in any case ("DC smith", "insp. mcbride", "Herr Schröder"); names after or before a relation or
   role ("my ex darren wright", "Leanne, my flatmate", "my IDVA, Farah", "the officer, Tomasz", "a man called
   Tom"); first names of the name lists (:mod:`pipeline.names`: many origins) written in capitals, or in lower case
-  when they are not common words; a name's surname and particles ("Siobhán Ní Bhriain"); and every full name
-  found elsewhere in the same file (``names``), matched as a whole.
+  when they are not common words; a name's surname and particles ("Siobhán Ní Bhriain"); names known by other
+  cues ("(Jenkins)", "Grace (19)", "my name is favour", "everyone calls him smokey", "- Sumaira, pharmacist");
+  and every full name found elsewhere in the same file (``names``), matched as a whole.
 
 Never redacted as names: the entity ruler's places and organisations (``places``), names built like places
 ("… Road", "… Lane", "… High Street", "… Common", "… Hill", "… Park", "… Hospital", "… Council", ...) and
