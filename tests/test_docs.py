@@ -39,6 +39,11 @@ def test_readme_is_short_and_lists_every_command() -> None:
         assert f"`{command}" in table or (f"`{group} " in table and f"`{last}`" in table), command
 
 
+def test_readme_says_the_safeguarding_flag_is_an_aid() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "Safeguarding and redaction are aids, not substitutes for reading" in readme
+
+
 def test_links_lead_somewhere() -> None:
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
