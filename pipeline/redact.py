@@ -323,7 +323,7 @@ CLAN_NAME_RE = regex.compile(
     r"(?<![\p{L}'\u2019])(?:Ma?c\p{Lu}\p{Ll}+|MA?C\p{Lu}{3,}|O['\u2019](?:\p{Lu}\p{Ll}+|\p{Lu}{3,})|Fitz\p{Lu}\p{Ll}+)"
     r"(?:-\p{Lu}[\p{L}'\u2019]+)?(?!['\u2019]?s\b|\p{L})"
 )
-_CLAN_NOT_NAMES = frozenset("macbook mcflurry mcdonald mcdonalds macdonald's mcdonald's".split())
+_CLAN_NOT_NAMES = frozenset("macbook mcflurry mcdonald mcdonalds".split())  # brands, not surnames
 # A single name and an age in brackets: "One patient last month, Grace (19), begged me".
 NAME_BRACKET_AGE_RE = regex.compile(r"(?<![\p{L}'])(\p{Lu}[\p{Ll}\p{M}'\u2019-]+)[ \t]*\((?:aged?[ \t]*)?\d{1,2}\)")
 # What a badge or lanyard said: 'name badge "Adebola"', "his name badge said t. wood", "on his badge - Lucas".
@@ -340,7 +340,6 @@ NAME_AFTER_CONTACT_RE = regex.compile(
     rf"{_CONTACT}[ \t]*\((\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+(?:[ \t]\p{{Lu}}[\p{{L}}\p{{M}}'\u2019-]+)?)\)"
 )
 PROFILE_NAME_RE = regex.compile(r"['\"\u2018\u201c](\p{Lu}[\p{L}'-]+),\s*\d{2}\b")
-# "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
 # In an answer about something online, a word built like a user name: letters with digits, dots or underscores
 # ("bbu2", "samd.films", "ratinguni.bton").
 ONLINE_RE = regex.compile(
@@ -356,6 +355,7 @@ GROUP_NAME_RE = regex.compile(
     r"(?:(?:(?:was|is)\s+)?(?:called|named)\s+|(?:was|is)\s+))"
     rf"[{_OPEN_Q}]([^{_CLOSE_Q}\n]{{2,40}}?)[{_CLOSE_Q}]"
 )
+# "jayden.x.07": three or more parts joined by dots, not a web address or an abbreviation ("i.e.").
 DOTTED_HANDLE_RE = regex.compile(r"(?<![\w.@/])(?=[\p{L}\d_.]*\p{L}{3})[\p{L}\d_]+(?:\.[\p{L}\d_]+){2,}(?![\w@/]|\.\w)")
 HANDLE_CUE_RE = regex.compile(
     rf"(?i)\b{_PLATFORM}(?:\s+(?:name|handle|username|user\s?name|account|acc|id|page|profile))?"
@@ -395,6 +395,14 @@ _UNITS = frozenset(
     "minutes minute mins min hours hour hrs hr seconds secs days day weeks week months month years year yrs miles "
     "mile metres meters km yards people times storey floors floor".split()
 )
+# Going or being taken somewhere, just before a place ("take our children to", "moved back to").
+_MOVED_TO_RE = regex.compile(
+    r"(?i:\b(?:take|takes|took|taken|taking|go|goes|went|gone|going|move|moved|moving|moves|fled|flee|"
+    r"fly|flew|flown|travel(?:l?ed)?|return(?:ed)?|sent|send|deported|back|holiday|trip|abroad|home)"
+    r"(?:[ \t]+(?:\w+[ \t]+){0,3}?)?[ \t]*(?:to|from)[ \t]+)$"
+)
+# "King George V", "Royal Parks": what follows these words is a place or body, not a person.
+_AFTER_ROYALTY_RE = regex.compile(r"\b(?:King|Queen|Prince|Princess|Duke|Duchess|Royal|Saint|St\.?)[ \t]+$")
 # Courts named after their town ("Woolwich Crown Court") and a year before a place are no street address.
 _COURT_RE = regex.compile(r"(?i)\b(?:crown|county|magistrates'?|family|youth|coroner'?s|high|civil|combined)\s+court$")
 _YEAR_FIRST_RE = regex.compile(r"(?:19|20)\d\d\b,")
@@ -928,8 +936,7 @@ class Redactor:
         names = [
             (a, b)
             for a, b in names
-            if not re.fullmatch(_PLATFORM, fold(text[a:b]))
-            and not regex.search(r"\b(?:King|Queen|Prince|Princess|Duke|Duchess|Royal|Saint|St\.?)[ \t]+$", text[:a])
+            if not re.fullmatch(_PLATFORM, fold(text[a:b])) and not _AFTER_ROYALTY_RE.search(text[max(0, a - 12) : a])
         ]
         items += [Item(a, b, "name") for a, b in names if not inside(a, b, taken)]
         return self._grown(text, _merge(items, text), [*structural, *listed_places])
@@ -991,14 +998,14 @@ class Redactor:
                     if it.start <= t.start and t.end <= it.end and len(t.key) >= 3 and t.key not in STOP_WORDS:
                         words.setdefault(t.key, set()).add(t.text)
         more = []
-        for t in toks:
+        for ti, t in enumerate(toks):
             # The word itself, or its plural ("more mandys please" after "mandy").
             key = t.key if t.key in words else t.key[:-1] if t.key.endswith("s") and t.key[:-1] in words else None
             if key is None or not free(t.start, t.end) or any(it.start < t.end and t.start < it.end for it in out):
                 continue
             if t.text.isupper() and t.text not in words[key]:
                 continue  # "the bmw man" is no reason to take "BMW"
-            nt = next((x for x in toks if x.start >= t.end), None)
+            nt = toks[ti + 1] if ti + 1 < len(toks) else None
             same_word = (
                 t.text in words[key]
                 and key not in STOP_WORDS
@@ -1155,14 +1162,7 @@ class Redactor:
         Jordan", "moved back to Devon")?"""
         if not any(ka <= a and b <= kb for ka, kb in tagged_places):
             return False
-        return bool(
-            regex.search(
-                r"(?i:\b(?:take|takes|took|taken|taking|go|goes|went|gone|going|move|moved|moving|moves|fled|flee|"
-                r"fly|flew|flown|travel(?:l?ed)?|return(?:ed)?|sent|send|deported|back|holiday|trip|abroad|home)"
-                r"(?:[ \t]+(?:\w+[ \t]+){0,3}?)?[ \t]*(?:to|from)[ \t]+)$",
-                text[max(0, a - 60) : a],
-            )
-        )
+        return bool(_MOVED_TO_RE.search(text[max(0, a - 60) : a]))
 
     def _hyphen_last(self, key: str) -> set[str]:
         """``{key}`` when it is a hyphenated surname of known parts ("pryce-jones"), else empty."""
